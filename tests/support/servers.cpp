@@ -1,0 +1,444 @@
+#include "servers.h"
+
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+
+namespace courier::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Polls `condition` until it holds or the deadline passes.
+bool poll_until(std::chrono::milliseconds deadline, const std::function<bool()>& condition) {
+  auto until = Clock::now() + deadline;
+  while (true) {
+    if (condition()) return true;
+    if (Clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// ---------- PostgreSQL ----------
+
+std::string postgres_binary(const std::string& name) {
+  if (const char* dir = std::getenv("COURIER_PG_BINDIR"); dir && *dir)
+    return std::string(dir) + "/" + name;
+  std::string debian = "/usr/lib/postgresql/15/bin/" + name;
+  if (access(debian.c_str(), X_OK) == 0) return debian;
+  return name;  // from PATH
+}
+
+std::string pg_conninfo(const std::string& host, int port, std::string_view dbname) {
+  return "host=" + host + " port=" + std::to_string(port) + " user=postgres dbname=" +
+         std::string(dbname) + " connect_timeout=2";
+}
+
+// One initdb per test binary; every server copies it (initdb costs a second or two).
+class PostgresTemplate {
+ public:
+  static const std::string& data_dir() {
+    static PostgresTemplate instance;
+    return instance.data_dir_;
+  }
+  ~PostgresTemplate() { remove_tree(dir_); }
+
+ private:
+  PostgresTemplate() {
+    std::string user = unprivileged_server_user();
+    dir_ = make_temp_dir("pg-template", user);
+    data_dir_ = dir_ + "/data";
+    CommandOutput out = run_command({postgres_binary("initdb"), "-D", data_dir_, "-U", "postgres",
+                                     "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"},
+                                    user);
+    if (out.exit_code != 0) throw std::runtime_error("harness: initdb failed:\n" + out.output);
+  }
+  std::string dir_;
+  std::string data_dir_;
+};
+
+// ---------- Redis (a tiny hiredis wrapper, independent of the client under test) ----------
+
+using ContextPtr = std::unique_ptr<redisContext, decltype(&redisFree)>;
+using ReplyPtr = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
+
+ContextPtr connect_redis(const std::string& host, int port, const std::string& password) {
+  timeval timeout{1, 0};
+  ContextPtr context(redisConnectWithTimeout(host.c_str(), port, timeout), &redisFree);
+  if (!context || context->err) return ContextPtr(nullptr, &redisFree);
+  redisSetTimeout(context.get(), timeval{5, 0});
+  if (!password.empty()) {
+    ReplyPtr auth(static_cast<redisReply*>(redisCommand(context.get(), "AUTH %s", password.c_str())),
+                  &freeReplyObject);
+    if (!auth || auth->type == REDIS_REPLY_ERROR) return ContextPtr(nullptr, &redisFree);
+  }
+  return context;
+}
+
+ReplyPtr run_redis(redisContext* context, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  return ReplyPtr(static_cast<redisReply*>(redisCommandArgv(
+                      context, static_cast<int>(args.size()), argv.data(), lengths.data())),
+                  &freeReplyObject);
+}
+
+void format_reply(const redisReply* reply, std::string& out) {
+  switch (reply->type) {
+    case REDIS_REPLY_INTEGER:
+      out += std::to_string(reply->integer);
+      break;
+    case REDIS_REPLY_NIL:
+      out += "(nil)";
+      break;
+    case REDIS_REPLY_ARRAY:
+      for (size_t i = 0; i < reply->elements; ++i) {
+        if (i) out += '\n';
+        format_reply(reply->element[i], out);
+      }
+      break;
+    default:  // string, status, error
+      out.append(reply->str, reply->len);
+  }
+}
+
+// Who serves which slots, as one node sees it: sorted (first, last, master port).
+using SlotOwners = std::vector<std::tuple<long long, long long, long long>>;
+
+SlotOwners slot_owners(const RedisServer& node) {
+  SlotOwners owners;
+  ContextPtr context = connect_redis(node.host(), node.port(), "");
+  if (!context) return owners;
+  ReplyPtr reply = run_redis(context.get(), {"CLUSTER", "SLOTS"});
+  if (!reply || reply->type != REDIS_REPLY_ARRAY) return owners;
+  for (size_t i = 0; i < reply->elements; ++i) {
+    const redisReply* range = reply->element[i];
+    if (range->type != REDIS_REPLY_ARRAY || range->elements < 3) continue;
+    const redisReply* master = range->element[2];
+    if (master->type != REDIS_REPLY_ARRAY || master->elements < 2) continue;
+    owners.emplace_back(range->element[0]->integer, range->element[1]->integer,
+                        master->element[1]->integer);
+  }
+  std::sort(owners.begin(), owners.end());
+  return owners;
+}
+
+bool covers_all_slots(const SlotOwners& owners) {
+  long long next = 0;
+  for (const auto& [first, last, port] : owners) {
+    if (first != next) return false;
+    next = last + 1;
+  }
+  return next == 16384;
+}
+
+std::string sanitize(std::string_view prefix) {
+  std::string name;
+  for (char c : prefix)
+    name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  return name.empty() ? "t" : name;
+}
+
+}  // namespace
+
+std::string unique_name(std::string_view prefix) {
+  static std::atomic<int> counter{0};
+  return sanitize(prefix) + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+}
+
+// ================= PostgresServer =================
+
+std::unique_ptr<PostgresServer> PostgresServer::start(Options options) {
+  std::unique_ptr<PostgresServer> server(new PostgresServer());
+  server->options_ = options;
+  std::string user = unprivileged_server_user();
+  server->dir_ = make_temp_dir("pg", user);
+  CommandOutput copy =
+      run_command({"cp", "-a", PostgresTemplate::data_dir(), server->dir_ + "/data"}, user);
+  if (copy.exit_code != 0) throw std::runtime_error("harness: copying data dir: " + copy.output);
+  server->port_ = free_loopback_port();
+  server->launch();
+  return server;
+}
+
+PostgresServer::~PostgresServer() {
+  if (process_.running() && !process_.signal_and_wait(SIGINT, 10s)) process_.kill9();
+  remove_tree(dir_);
+}
+
+void PostgresServer::launch() {
+  std::string data = dir_ + "/data";
+  const char* wal_level = options_.logical_replication ? "wal_level=logical" : "wal_level=replica";
+  // Durability is off: these are throw-away servers and tests want speed.
+  process_.spawn({.argv = {postgres_binary("postgres"), "-D", data, "-p", std::to_string(port_),
+                           "-k", dir_, "-h", host_, "-c", wal_level, "-c", "max_wal_senders=10",
+                           "-c", "max_replication_slots=10", "-c", "fsync=off", "-c",
+                           "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
+                           "max_connections=200"},
+                  .run_as_user = unprivileged_server_user(),
+                  .log_path = dir_ + "/postgres.log"});
+  if (!wait_ready(30s))
+    throw std::runtime_error("harness: postgres on port " + std::to_string(port_) +
+                             " did not start:\n" + tail_of_file(dir_ + "/postgres.log"));
+}
+
+std::string PostgresServer::url(std::string_view dbname) const {
+  return "postgresql://postgres@" + host_ + ":" + std::to_string(port_) + "/" + std::string(dbname);
+}
+
+std::string PostgresServer::create_database(std::string_view prefix) {
+  std::string name = unique_name(prefix);
+  PGconn* conn = PQconnectdb(pg_conninfo(host_, port_, "postgres").c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PGresult* result = PQexec(conn, ("CREATE DATABASE \"" + name + "\"").c_str());
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) error = PQresultErrorMessage(result);
+    PQclear(result);
+  }
+  PQfinish(conn);
+  if (!error.empty()) throw std::runtime_error("harness: CREATE DATABASE failed: " + error);
+  return name;
+}
+
+void PostgresServer::stop() {
+  if (!process_.signal_and_wait(SIGINT, 30s)) process_.kill9();
+}
+
+void PostgresServer::kill9() { process_.kill9(); }
+
+void PostgresServer::restart() {
+  stop();
+  // After a kill -9 the old backends may hold the shared memory for a moment; the
+  // new postmaster then refuses to start. Try again until the deadline.
+  auto until = Clock::now() + 30s;
+  while (true) {
+    try {
+      launch();
+      return;
+    } catch (const std::runtime_error&) {
+      process_.kill9();
+      if (Clock::now() >= until) throw;
+      std::this_thread::sleep_for(200ms);
+    }
+  }
+}
+
+bool PostgresServer::running() const { return const_cast<ChildProcess&>(process_).running(); }
+
+bool PostgresServer::wait_ready(std::chrono::milliseconds deadline) const {
+  std::string conninfo = pg_conninfo(host_, port_, "postgres");
+  return poll_until(deadline, [&] {
+    if (!running()) return true;  // exited: let the caller see it, don't wait the deadline
+    return PQping(conninfo.c_str()) == PQPING_OK;
+  }) && running();
+}
+
+// ================= RedisServer =================
+
+std::unique_ptr<RedisServer> RedisServer::start(Options options) {
+  std::unique_ptr<RedisServer> server(new RedisServer());
+  server->options_ = options;
+  server->dir_ = make_temp_dir("redis");
+  server->port_ = free_loopback_port(options.cluster_node);
+  server->launch();
+  return server;
+}
+
+RedisServer::~RedisServer() {
+  if (process_.running() && !process_.signal_and_wait(SIGTERM, 10s)) process_.kill9();
+  remove_tree(dir_);
+}
+
+void RedisServer::launch() {
+  std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_), "--bind",
+                                   host_, "--dir", dir_, "--save", "", "--protected-mode", "no",
+                                   "--daemonize", "no"};
+  if (options_.append_only) {
+    argv.insert(argv.end(), {"--appendonly", "yes", "--appendfsync", "always"});
+  } else {
+    argv.insert(argv.end(), {"--appendonly", "no"});
+  }
+  if (options_.cluster_node) {
+    argv.insert(argv.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
+                             dir_ + "/nodes.conf", "--cluster-node-timeout", "2000"});
+  }
+  if (!options_.password.empty()) argv.insert(argv.end(), {"--requirepass", options_.password});
+  process_.spawn({.argv = argv, .log_path = dir_ + "/redis.log"});
+  if (!wait_ready(30s))
+    throw std::runtime_error("harness: redis-server on port " + std::to_string(port_) +
+                             " did not start:\n" + tail_of_file(dir_ + "/redis.log"));
+}
+
+std::string RedisServer::url() const { return "redis://" + address(); }
+std::string RedisServer::address() const { return host_ + ":" + std::to_string(port_); }
+
+void RedisServer::stop() {
+  if (!process_.signal_and_wait(SIGTERM, 30s)) process_.kill9();
+}
+
+void RedisServer::kill9() { process_.kill9(); }
+
+void RedisServer::restart() {
+  stop();
+  launch();
+}
+
+bool RedisServer::running() const { return const_cast<ChildProcess&>(process_).running(); }
+
+bool RedisServer::wait_ready(std::chrono::milliseconds deadline) const {
+  return poll_until(deadline, [&] {
+    if (!running()) return true;
+    ContextPtr context = connect_redis(host_, port_, options_.password);
+    if (!context) return false;
+    ReplyPtr reply = run_redis(context.get(), {"PING"});
+    return reply && reply->type == REDIS_REPLY_STATUS;  // LOADING is an error reply
+  }) && running();
+}
+
+std::string RedisServer::command(const std::vector<std::string>& args) const {
+  ContextPtr context = connect_redis(host_, port_, options_.password);
+  if (!context) throw std::runtime_error("harness: cannot connect to redis at " + address());
+  ReplyPtr reply = run_redis(context.get(), args);
+  if (!reply) throw std::runtime_error("harness: no reply from redis at " + address());
+  std::string out;
+  format_reply(reply.get(), out);
+  return out;
+}
+
+// ================= RedisCluster =================
+
+std::unique_ptr<RedisCluster> RedisCluster::start() {
+  std::unique_ptr<RedisCluster> cluster(new RedisCluster());
+  std::vector<std::string> create = {"redis-cli", "--cluster", "create"};
+  for (int i = 0; i < 6; ++i) {
+    cluster->nodes_.push_back(RedisServer::start({.cluster_node = true}));
+    create.push_back(cluster->nodes_.back()->address());
+  }
+  create.insert(create.end(), {"--cluster-replicas", "1", "--cluster-yes"});
+  CommandOutput out = run_command(create);
+  if (out.exit_code != 0)
+    throw std::runtime_error("harness: redis-cli --cluster create failed:\n" + out.output);
+  if (!cluster->wait_healthy(60s))
+    throw std::runtime_error("harness: the cluster did not become healthy");
+  // Replicas must have synced before a test may kill a master and expect a failover.
+  bool synced = poll_until(60s, [&] {
+    for (RedisServer* replica : cluster->replicas()) {
+      if (replica->command({"INFO", "replication"}).find("master_link_status:up") ==
+          std::string::npos)
+        return false;
+    }
+    return cluster->replicas().size() == 3;
+  });
+  if (!synced) throw std::runtime_error("harness: cluster replicas did not sync");
+  return cluster;
+}
+
+RedisCluster::~RedisCluster() = default;
+
+namespace {
+std::vector<RedisServer*> nodes_with_role(const std::vector<std::unique_ptr<RedisServer>>& nodes,
+                                          std::string_view role) {
+  std::vector<RedisServer*> found;
+  for (const auto& node : nodes) {
+    if (!node->running()) continue;
+    try {
+      std::string reply = node->command({"ROLE"});
+      if (reply.compare(0, role.size(), role) == 0) found.push_back(node.get());
+    } catch (const std::runtime_error&) {
+      // not answering right now: neither role
+    }
+  }
+  return found;
+}
+}  // namespace
+
+std::vector<RedisServer*> RedisCluster::masters() const { return nodes_with_role(nodes_, "master"); }
+std::vector<RedisServer*> RedisCluster::replicas() const { return nodes_with_role(nodes_, "slave"); }
+
+std::string RedisCluster::seed_list() const {
+  std::string list;
+  for (const auto& node : nodes_) list += (list.empty() ? "" : ",") + node->address();
+  return list;
+}
+
+RedisServer& RedisCluster::master_for_slot(int slot) const {
+  for (const auto& node : nodes_) {
+    if (!node->running()) continue;
+    for (const auto& [first, last, port] : slot_owners(*node)) {
+      if (slot < first || slot > last) continue;
+      for (const auto& candidate : nodes_)
+        if (candidate->port() == port) return *candidate;
+    }
+  }
+  throw std::runtime_error("harness: no master known for slot " + std::to_string(slot));
+}
+
+bool RedisCluster::wait_healthy(std::chrono::milliseconds deadline) const {
+  // Right after a kill the survivors still report the dead master for a node-timeout;
+  // healthy means every slot's owner is alive.
+  auto owned_by_running_nodes = [&](const SlotOwners& owners) {
+    return std::all_of(owners.begin(), owners.end(), [&](const auto& range) {
+      return std::any_of(nodes_.begin(), nodes_.end(), [&](const auto& node) {
+        return node->port() == std::get<2>(range) && node->running();
+      });
+    });
+  };
+  return poll_until(deadline, [&] {
+    std::optional<SlotOwners> agreed;
+    for (const auto& node : nodes_) {
+      if (!node->running()) continue;
+      std::string info;
+      try {
+        info = node->command({"CLUSTER", "INFO"});
+      } catch (const std::runtime_error&) {
+        return false;
+      }
+      if (info.find("cluster_state:ok") == std::string::npos) return false;
+      SlotOwners owners = slot_owners(*node);
+      if (!covers_all_slots(owners) || !owned_by_running_nodes(owners)) return false;
+      if (agreed && *agreed != owners) return false;
+      agreed = owners;
+    }
+    return agreed.has_value();
+  });
+}
+
+// ================= shared instances =================
+
+PostgresServer& shared_postgres() {
+  static std::unique_ptr<PostgresServer> server = PostgresServer::start();
+  return *server;
+}
+
+RedisServer& shared_redis() {
+  static std::unique_ptr<RedisServer> server = RedisServer::start();
+  return *server;
+}
+
+RedisCluster& shared_cluster() {
+  static std::unique_ptr<RedisCluster> cluster = RedisCluster::start();
+  return *cluster;
+}
+
+}  // namespace courier::testing

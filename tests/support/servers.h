@@ -1,0 +1,134 @@
+// Test harness: throw-away PostgreSQL 15, redis-server and Redis Cluster (3 masters +
+// 3 replicas) on free loopback ports, which a test can stop, kill -9 and restart.
+//
+//   auto pg = courier::testing::PostgresServer::start();
+//   std::string db = pg->create_database("copy_test");   // isolation: own database
+//   pg->kill9(); /* ...client sees errors... */ pg->restart();
+//
+// Servers run as child processes of the test binary; they die with it (parent-death
+// signal) even when a test crashes, and their data directories are removed when the
+// server object is destroyed. Postgres refuses to run as root, so when the tests run as
+// root it is started as the `postgres` system user.
+//
+// Thread-safety: a server object is driven by one test thread at a time.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "process.h"
+
+namespace courier::testing {
+
+using namespace std::chrono_literals;
+
+// A name unique in this machine for this run: "<prefix>_<pid>_<n>". Use it for databases,
+// tables and Redis key namespaces so tests never see each other's data.
+std::string unique_name(std::string_view prefix);
+
+class PostgresServer {
+ public:
+  struct Options {
+    bool logical_replication = true;  // wal_level=logical, for change capture tests
+  };
+
+  // initdb into a temporary directory and start; throws std::runtime_error on failure.
+  static std::unique_ptr<PostgresServer> start(Options options);
+  static std::unique_ptr<PostgresServer> start() { return start(Options{}); }
+  ~PostgresServer();
+
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+  // postgresql://postgres@127.0.0.1:PORT/DBNAME (trust auth: no password needed)
+  std::string url(std::string_view dbname = "postgres") const;
+  // Creates a fresh empty database named unique_name(prefix) and returns its name.
+  std::string create_database(std::string_view prefix);
+
+  void stop();     // fast shutdown (SIGINT), waits for exit
+  void kill9();    // SIGKILL the postmaster, as a crash would
+  void restart();  // start again on the same port and data; waits until it accepts
+  bool running() const;
+  // Polls until a connection succeeds or the deadline passes.
+  bool wait_ready(std::chrono::milliseconds deadline = 30s) const;
+
+ private:
+  PostgresServer() = default;
+  void launch();
+  Options options_;
+  std::string host_ = "127.0.0.1";
+  int port_ = 0;
+  std::string dir_;  // temporary directory holding data/ and the socket
+  ChildProcess process_;
+};
+
+class RedisServer {
+ public:
+  struct Options {
+    bool append_only = false;  // AOF persistence (fsync every write) when a test asks
+    bool cluster_node = false; // cluster-enabled yes (used by RedisCluster)
+    std::string password;      // requirepass, when non-empty
+  };
+
+  static std::unique_ptr<RedisServer> start(Options options);
+  static std::unique_ptr<RedisServer> start() { return start(Options{}); }
+  ~RedisServer();
+
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+  std::string url() const;      // redis://127.0.0.1:PORT
+  std::string address() const;  // 127.0.0.1:PORT
+
+  void stop();
+  void kill9();
+  void restart();
+  bool running() const;
+  bool wait_ready(std::chrono::milliseconds deadline = 30s) const;
+  // Runs one command with redis-cli semantics and returns its reply as text (for test
+  // set-up and checks, independent of the client under test). Throws on I/O failure.
+  std::string command(const std::vector<std::string>& args) const;
+
+ private:
+  RedisServer() = default;
+  void launch();
+  Options options_;
+  std::string host_ = "127.0.0.1";
+  int port_ = 0;
+  std::string dir_;
+  ChildProcess process_;
+};
+
+class RedisCluster {
+ public:
+  // Six nodes, `redis-cli --cluster create ... --cluster-replicas 1`, waits until every
+  // node reports cluster_state:ok. cluster-node-timeout is short so failover is quick.
+  static std::unique_ptr<RedisCluster> start();
+  ~RedisCluster();
+
+  size_t size() const { return nodes_.size(); }
+  RedisServer& node(size_t i) { return *nodes_.at(i); }
+  // Nodes that are masters right now (asks the cluster; changes after a failover).
+  std::vector<RedisServer*> masters() const;
+  std::vector<RedisServer*> replicas() const;
+  // "127.0.0.1:p1,127.0.0.1:p2,..." — every node, for a client's seed list.
+  std::string seed_list() const;
+  // The node currently serving `slot` as master.
+  RedisServer& master_for_slot(int slot) const;
+  // Polls until every running node says cluster_state:ok and agrees on the owner of
+  // all 16384 slots.
+  bool wait_healthy(std::chrono::milliseconds deadline = 60s) const;
+
+ private:
+  RedisCluster() = default;
+  std::vector<std::unique_ptr<RedisServer>> nodes_;
+};
+
+// One instance of each per test binary, started on first use and stopped at exit. Tests
+// that stop or kill a server must start their own instead.
+PostgresServer& shared_postgres();
+RedisServer& shared_redis();
+RedisCluster& shared_cluster();
+
+}  // namespace courier::testing
