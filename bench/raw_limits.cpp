@@ -1,0 +1,141 @@
+#include "raw_limits.h"
+
+#include <libpq-fe.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "process.h"
+
+namespace courier::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The "rps" column of redis-benchmark's --csv output (last data line).
+double parse_rps(const std::string& csv) {
+  std::istringstream lines(csv);
+  std::string line;
+  double rps = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("\"test\"", 0) == 0 || line.empty() || line[0] != '"') continue;
+    size_t first_comma = line.find("\",\"");
+    if (first_comma == std::string::npos) continue;
+    rps = std::stod(line.substr(first_comma + 3));
+  }
+  if (rps <= 0) throw std::runtime_error("bench: cannot read redis-benchmark output:\n" + csv);
+  return rps;
+}
+
+std::string bench_row(int64_t id) {
+  // id, name, document, timestamp: about the size of a typical event row
+  return std::to_string(id) + "\tcustomer-" + std::to_string(id % 9973) +
+         "\t{\"order\": " + std::to_string(id) +
+         ", \"status\": \"paid\", \"amount\": \"" + std::to_string(id % 1000) +
+         ".50\"}\t2026-11-23 10:00:00+00\n";
+}
+
+void psql(const testing::PostgresServer& server, const std::string& db, const std::string& sql) {
+  testing::CommandOutput out =
+      testing::run_command({"psql", "-v", "ON_ERROR_STOP=1", "-qAt", server.url(db), "-c", sql});
+  if (out.exit_code != 0) throw std::runtime_error("bench: psql failed: " + out.output);
+}
+
+}  // namespace
+
+double redis_pipelined_rate(const testing::RedisServer& server,
+                            const std::vector<std::string>& test, int64_t requests) {
+  std::vector<std::string> argv = {"redis-benchmark", "-h", server.host(), "-p",
+                                   std::to_string(server.port()), "-P", "64", "-n",
+                                   std::to_string(requests), "-r", "1000000", "--csv"};
+  argv.insert(argv.end(), test.begin(), test.end());
+  testing::CommandOutput out = testing::run_command(argv);
+  if (out.exit_code != 0) throw std::runtime_error("bench: redis-benchmark failed: " + out.output);
+  return parse_rps(out.output);
+}
+
+void create_bench_table(const testing::PostgresServer& server, const std::string& db,
+                        const std::string& table) {
+  psql(server, db,
+       "CREATE TABLE " + table +
+           " (id bigint PRIMARY KEY, name text NOT NULL, document jsonb NOT NULL, "
+           "created_at timestamptz NOT NULL); CREATE INDEX ON " + table + " (created_at, id)");
+}
+
+double postgres_copy_in_rate(const testing::PostgresServer& server, const std::string& db,
+                             int64_t rows) {
+  std::string file = testing::make_temp_dir("bench-copy") + "/rows.tsv";
+  {
+    std::ofstream out(file);
+    for (int64_t id = 1; id <= rows; ++id) out << bench_row(id);
+  }
+  create_bench_table(server, db, "raw_copy_in");
+  auto start = Clock::now();
+  psql(server, db, "\\copy raw_copy_in FROM '" + file + "'");
+  double elapsed = seconds_since(start);
+  testing::remove_tree(file.substr(0, file.rfind('/')));
+  return static_cast<double>(rows) / elapsed;
+}
+
+double postgres_copy_out_rate(const testing::PostgresServer& server, const std::string& db,
+                              const std::string& table) {
+  auto start = Clock::now();
+  testing::CommandOutput out = testing::run_command(
+      {"sh", "-c",
+       "psql -v ON_ERROR_STOP=1 -qAt '" + server.url(db) + "' -c \"COPY (SELECT * FROM " +
+           table + ") TO STDOUT\" | wc -l"});
+  double elapsed = seconds_since(start);
+  if (out.exit_code != 0) throw std::runtime_error("bench: COPY TO failed: " + out.output);
+  return std::stod(out.output) / elapsed;
+}
+
+double postgres_naive_insert_rate(const testing::PostgresServer& server, const std::string& db,
+                                  int64_t rows) {
+  create_bench_table(server, db, "raw_naive_insert");
+  PGconn* conn = PQconnectdb(server.url(db).c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string error = PQerrorMessage(conn);
+    PQfinish(conn);
+    throw std::runtime_error("bench: connect failed: " + error);
+  }
+  auto start = Clock::now();
+  for (int64_t id = 1; id <= rows; ++id) {
+    std::string id_text = std::to_string(id);
+    const char* params[] = {id_text.c_str()};
+    PGresult* result = PQexecParams(
+        conn,
+        "INSERT INTO raw_naive_insert VALUES ($1, 'customer', '{\"status\": \"paid\"}', now())",
+        1, nullptr, params, nullptr, nullptr, 0);
+    bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    PQclear(result);
+    if (!ok) {
+      PQfinish(conn);
+      throw std::runtime_error("bench: insert failed");
+    }
+  }
+  double elapsed = seconds_since(start);
+  PQfinish(conn);
+  return static_cast<double>(rows) / elapsed;
+}
+
+double peak_rss_mb_self() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+double peak_rss_mb_children() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+}  // namespace courier::bench

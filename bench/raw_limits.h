@@ -1,0 +1,47 @@
+// The raw limits of the servers a benchmark runs against, measured in the same run so
+// that Courier's rates can be printed as ratios (see shared BENCHMARKS.md).
+//
+//   auto redis = courier::testing::RedisServer::start();
+//   double hset = courier::bench::redis_pipelined_rate(*redis, {"-t", "hset"}, 1'000'000);
+//   double copy = courier::bench::postgres_copy_in_rate(*pg, db, 1'000'000);
+//
+// Each function measures with the servers' own tools (redis-benchmark, psql) or plain
+// libpq, never with Courier's code. Thread-safety: call from one thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "servers.h"
+
+namespace courier::bench {
+
+// Commands per second from `redis-benchmark -P 64 -n requests -r 1000000` plus the
+// given test selection: {"-t", "hset"} or a custom command {"XADD", "k", "*", "f", "v"}.
+double redis_pipelined_rate(const testing::RedisServer& server,
+                            const std::vector<std::string>& test, int64_t requests);
+
+// The table raw and Courier benchmarks write into: bigint primary key, a text column,
+// a jsonb document and a timestamptz, plus one secondary index.
+void create_bench_table(const testing::PostgresServer& server, const std::string& db,
+                        const std::string& table);
+
+// Rows per second of one `COPY table FROM STDIN` transaction of `rows` generated rows
+// into a fresh bench table (psql reading a prepared file).
+double postgres_copy_in_rate(const testing::PostgresServer& server, const std::string& db,
+                             int64_t rows);
+
+// Rows per second of `COPY (SELECT * FROM table) TO STDOUT` of a filled bench table.
+double postgres_copy_out_rate(const testing::PostgresServer& server, const std::string& db,
+                              const std::string& table);
+
+// Rows per second of one autocommit INSERT per row over libpq (the naive way).
+double postgres_naive_insert_rate(const testing::PostgresServer& server, const std::string& db,
+                                  int64_t rows);
+
+// Peak resident memory in MB of this process and of its waited-for children.
+double peak_rss_mb_self();
+double peak_rss_mb_children();
+
+}  // namespace courier::bench

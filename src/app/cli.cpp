@@ -1,0 +1,96 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+
+#include "app/logging.h"
+#include "app/shutdown_signal.h"
+#include "app/supervisor.h"
+#include "app/version.h"
+#include "config/courier_config.h"
+
+namespace courier::app {
+namespace {
+
+// Loads the file; on errors prints every one of them to stderr and returns nullopt.
+std::optional<config::CourierConfig> load_or_report(const std::string& path) {
+  config::LoadResult loaded = config::load_config_file(path, config::process_environment());
+  if (loaded.ok()) return std::move(loaded.config);
+  fmt::print(stderr, "{}", loaded.error_report());
+  fmt::print(stderr, "{}: {} error{} — nothing was started\n", path, loaded.errors.size(),
+             loaded.errors.size() == 1 ? "" : "s");
+  return std::nullopt;
+}
+
+int validate(const std::string& path) {
+  auto config = load_or_report(path);
+  if (!config) return kExitInvalid;
+  fmt::print("{}: valid\n{}", path, config->describe());
+  return kExitOk;
+}
+
+int run(const std::string& path, const std::string& log_level_override) {
+  ShutdownSignal shutdown;  // before any thread starts, so all of them inherit the mask
+  auto config = load_or_report(path);
+  if (!config) return kExitInvalid;
+  LoggingOptions logging{.level = std::string(config::to_string(config->log.level)),
+                         .json = config->log.format == config::LogFormat::kJson};
+  if (!log_level_override.empty()) logging.level = log_level_override;
+  if (!configure_logging(logging)) {
+    fmt::print(stderr, "--log-level: unknown level '{}' (trace, debug, info, warn, error)\n",
+               logging.level);
+    return kExitInvalid;
+  }
+  spdlog::info("courier {} starting with {}", kVersion, path);
+  Supervisor supervisor(*config);
+  if (Status started = supervisor.start(); !started.ok()) {
+    spdlog::error("cannot start: {}", started.message());
+    return kExitFailure;
+  }
+  int signal = shutdown.wait();
+  spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  supervisor.stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(std::vector<std::string> args) {
+  CLI::App app{"courier: keeps PostgreSQL and Redis in step", "courier"};
+  app.require_subcommand(1);
+  std::string config_path = "courier.yaml";
+  std::string log_level;
+
+  auto* version_command = app.add_subcommand("version", "print the version");
+  auto* validate_command =
+      app.add_subcommand("validate", "check a configuration file and list every mistake");
+  validate_command->add_option("-c,--config", config_path, "configuration file")
+      ->capture_default_str();
+  auto* run_command = app.add_subcommand("run", "run everything the configuration names");
+  run_command->add_option("-c,--config", config_path, "configuration file")
+      ->capture_default_str();
+  run_command->add_option("--log-level", log_level, "override log.level");
+
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+  args.pop_back();                         // the program name
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitInvalid;
+  }
+  if (version_command->parsed()) {
+    fmt::print("courier {}\n", kVersion);
+    return kExitOk;
+  }
+  if (validate_command->parsed()) return validate(config_path);
+  if (run_command->parsed()) return run(config_path, log_level);
+  return kExitInvalid;
+}
+
+}  // namespace courier::app

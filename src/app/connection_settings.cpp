@@ -1,0 +1,39 @@
+#include "app/connection_settings.h"
+
+#include <chrono>
+
+namespace courier::app {
+
+pg::ConnectionOptions postgres_options(const config::PostgresConfig& config) {
+  pg::ConnectionOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.user = config.user;
+  options.password = config.password;
+  options.dbname = config.dbname;
+  options.sslmode = std::string(config::to_string(config.sslmode));
+  // libpq counts whole seconds; round up so "500ms" does not become "no timeout".
+  options.connect_timeout = std::chrono::ceil<std::chrono::seconds>(config.connect_timeout);
+  options.application_name = config.application_name;
+  return options;
+}
+
+redis::ClientOptions redis_options(const config::RedisConfig& config) {
+  redis::ClientOptions options;
+  options.connection.username = config.username;
+  options.connection.password = config.password;
+  options.connection.db = config.db;
+  options.connection.connect_timeout = config.connect_timeout;
+  options.connection.socket_timeout = config.socket_timeout;
+  options.read_from_replicas = config.read_from_replicas;
+  if (config.cluster()) {
+    options.topology = redis::Topology::kCluster;
+    for (const auto& node : config.nodes) options.nodes.push_back(node.to_string());
+  } else {
+    options.topology = redis::Topology::kStandalone;
+    options.nodes.push_back(config.addr.to_string());
+  }
+  return options;
+}
+
+}  // namespace courier::app

@@ -1,0 +1,65 @@
+#include "app/dependency_checks.h"
+
+#include <chrono>
+
+namespace courier::app {
+namespace {
+
+// A health endpoint must answer quickly even when a store hangs: probes never wait
+// longer than this to connect, whatever the pipelines are configured to tolerate.
+constexpr std::chrono::seconds kProbeConnectTimeout{2};
+
+http::HealthReport report(prometheus::Gauge& up, const Status& status, std::string ok_detail) {
+  up.Set(status.ok() ? 1 : 0);
+  if (status.ok()) return {true, std::move(ok_detail)};
+  return {false, status.to_string()};
+}
+
+}  // namespace
+
+prometheus::Family<prometheus::Gauge>& dependency_up_family(prometheus::Registry& registry) {
+  return prometheus::BuildGauge()
+      .Name("courier_dependency_up")
+      .Help("1 when the last health probe reached the dependency, else 0")
+      .Register(registry);
+}
+
+PostgresCheck::PostgresCheck(pg::ConnectionOptions options, prometheus::Gauge& up)
+    : options_(std::move(options)), up_(up) {
+  options_.connect_timeout = std::min(options_.connect_timeout, kProbeConnectTimeout);
+}
+
+http::HealthReport PostgresCheck::probe() {
+  std::lock_guard lock(mutex_);
+  if (!connection_) {
+    auto opened = pg::Connection::open(options_);
+    if (!opened.ok()) return report(up_, opened.status(), "");
+    connection_ = std::move(opened).value();
+  }
+  auto result = connection_->execute("SELECT 1");
+  if (!result.ok()) {
+    connection_.reset();  // reconnect on the next probe
+    return report(up_, result.status(), "");
+  }
+  return report(up_, Status::Ok(), "connected to " + options_.describe());
+}
+
+RedisCheck::RedisCheck(redis::ClientOptions options, prometheus::Gauge& up)
+    : options_(std::move(options)), up_(up) {
+  auto& timeout = options_.connection.connect_timeout;
+  timeout = std::min<std::chrono::milliseconds>(timeout, kProbeConnectTimeout);
+}
+
+http::HealthReport RedisCheck::probe() {
+  std::lock_guard lock(mutex_);
+  if (!client_) {
+    auto made = redis::make_client(options_);
+    if (!made.ok()) return report(up_, made.status(), "");
+    client_ = std::move(made).value();
+  }
+  std::string where;
+  for (const auto& node : options_.nodes) where += (where.empty() ? "" : ",") + node;
+  return report(up_, client_->ping(), "ping ok: " + where);
+}
+
+}  // namespace courier::app

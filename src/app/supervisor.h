@@ -1,0 +1,43 @@
+// The running process: starts what the configuration asks for — the HTTP server with
+// /health and /metrics, dependency checks, and (as later modules land) every pipeline —
+// and stops it all in reverse order.
+//
+//   Supervisor supervisor(loaded.config);
+//   if (Status s = supervisor.start(); !s.ok()) return fail(s);
+//   shutdown.wait(); supervisor.stop();
+//
+// Thread-safety: start() and stop() from one thread (main); stop() is idempotent.
+#pragma once
+
+#include <memory>
+
+#include "config/courier_config.h"
+#include "courier/status.h"
+#include "http/server.h"
+
+namespace courier::app {
+
+class PostgresCheck;
+class RedisCheck;
+
+class Supervisor {
+ public:
+  explicit Supervisor(config::CourierConfig config);
+  ~Supervisor();
+
+  Status start();
+  void stop();
+  // The HTTP port actually bound (differs from the config when it asked for port 0).
+  int http_port() const { return http_ ? http_->port() : 0; }
+
+ private:
+  void register_build_info();
+  void register_dependency_checks();
+
+  config::CourierConfig config_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::shared_ptr<PostgresCheck> postgres_check_;
+  std::shared_ptr<RedisCheck> redis_check_;
+};
+
+}  // namespace courier::app

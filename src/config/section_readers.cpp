@@ -1,0 +1,171 @@
+#include "config/section_readers.h"
+
+#include <limits>
+#include <optional>
+
+#include "config/connection_urls.h"
+
+namespace courier::config {
+namespace {
+
+constexpr int kDefaultRedisPort = 6379;
+constexpr int kLowestServerPort = 1;
+constexpr int kLowestListenPort = 0;  // 0: the system picks a free port
+constexpr IntegerRange kListenPortRange{kLowestListenPort, 65535};
+constexpr IntegerRange kRedisDbRange{0, std::numeric_limits<int>::max()};
+constexpr std::string_view kServerPortHost = "127.0.0.1";
+constexpr std::string_view kOneFormAdvice = "give either the url or the separate keys, not both";
+
+std::optional<HostPort> read_host_port(const ValueReader& value, std::optional<int> default_port,
+                                       int min_port) {
+  std::optional<std::string> text = value.as_string();
+  if (!text) return std::nullopt;
+  Result<HostPort> endpoint = parse_host_port(*text, default_port, min_port);
+  if (!endpoint.ok()) {
+    value.error(endpoint.status().message());
+    return std::nullopt;
+  }
+  return *endpoint;
+}
+
+// Applies the section's `url` with `apply`; its errors land on the url's position.
+template <typename Config>
+void read_url(MappingReader& section, Status (*apply)(std::string_view, Config&), Config& config) {
+  std::optional<ValueReader> url = section.value("url");
+  std::optional<std::string> text = url ? url->as_string() : std::nullopt;
+  if (!text) return;
+  Status applied = apply(*text, config);
+  if (!applied.ok()) url->error(applied.message());
+}
+
+// ---- postgres: ---------------------------------------------------------------------------
+
+void read_postgres_keys(MappingReader& section, PostgresConfig& postgres) {
+  postgres.host = section.string("host").value_or(postgres.host);
+  postgres.port = section.integer<int>("port", kPortRange).value_or(postgres.port);
+  postgres.user = section.string("user").value_or(postgres.user);
+  postgres.password = section.string("password").value_or(postgres.password);
+  postgres.dbname = section.string("dbname").value_or(postgres.dbname);
+  postgres.sslmode =
+      section.enumeration("sslmode", kPostgresSslModeNames).value_or(postgres.sslmode);
+}
+
+void read_postgres(MappingReader& section, PostgresConfig& postgres) {
+  bool both_forms = section.conflicts(
+      "url", {"host", "port", "user", "password", "dbname", "sslmode"}, kOneFormAdvice);
+  read_postgres_keys(section, postgres);
+  if (!both_forms) read_url(section, apply_postgres_url, postgres);
+  postgres.connect_timeout =
+      section.duration("connect_timeout", kPositiveDuration).value_or(postgres.connect_timeout);
+  postgres.application_name =
+      section.string("application_name").value_or(postgres.application_name);
+  section.finish();
+}
+
+// ---- redis: ------------------------------------------------------------------------------
+
+void read_cluster_nodes(MappingReader& section, RedisConfig& redis) {
+  std::optional<SequenceReader> nodes = section.sequence("nodes");
+  if (!nodes) return;
+  if (nodes->empty()) {
+    nodes->error("empty list; name the cluster's seed nodes as 'host:port', or remove 'nodes'");
+    return;
+  }
+  for (const ValueReader& node : nodes->items()) {
+    std::optional<HostPort> endpoint = read_host_port(node, kDefaultRedisPort, kLowestServerPort);
+    if (endpoint) redis.nodes.push_back(*endpoint);
+  }
+}
+
+void read_redis(MappingReader& section, RedisConfig& redis) {
+  bool both_forms =
+      section.conflicts("url", {"addr", "username", "password", "db"}, kOneFormAdvice);
+  bool cluster_and_server = section.conflicts(
+      "nodes", {"addr", "url"}, "'nodes' lists a cluster's seed nodes; remove the single server");
+  if (std::optional<ValueReader> addr = section.value("addr")) {
+    redis.addr = read_host_port(*addr, kDefaultRedisPort, kLowestServerPort).value_or(redis.addr);
+  }
+  redis.username = section.string("username").value_or(redis.username);
+  redis.password = section.string("password").value_or(redis.password);
+  redis.db = section.integer<int>("db", kRedisDbRange).value_or(redis.db);
+  if (!both_forms && !cluster_and_server) read_url(section, apply_redis_url, redis);
+  read_cluster_nodes(section, redis);
+  redis.read_from_replicas =
+      section.boolean("read_from_replicas").value_or(redis.read_from_replicas);
+  redis.connect_timeout =
+      section.duration("connect_timeout", kPositiveDuration).value_or(redis.connect_timeout);
+  redis.socket_timeout =
+      section.duration("socket_timeout", kPositiveDuration).value_or(redis.socket_timeout);
+  if (redis.cluster() && redis.db != 0) {
+    section.error_at("db", "a Redis Cluster has only database 0; remove 'db' or use one server");
+  }
+  section.finish();
+}
+
+// ---- http: and Red Courier's server_port: -------------------------------------------------
+
+// Returns the address `listen` set, if it set a valid one.
+std::optional<HostPort> read_http(MappingReader& section, HttpConfig& http) {
+  std::optional<ValueReader> listen = section.value("listen");
+  std::optional<HostPort> endpoint =
+      listen ? read_host_port(*listen, std::nullopt, kLowestListenPort) : std::nullopt;
+  if (endpoint) http.listen = *endpoint;
+  section.finish();
+  return endpoint;
+}
+
+// Red Courier's `server_port: {port: N}`: the same server, on 127.0.0.1 unless http.listen
+// names the address; then both must agree on the port.
+void read_server_port(MappingReader& section, const std::optional<HostPort>& http_listen,
+                      HttpConfig& http) {
+  section.require("port");
+  std::optional<int> port = section.integer<int>("port", kListenPortRange);
+  if (port && http_listen && *port != http_listen->port) {
+    section.error_at("port", "port " + std::to_string(*port) + " disagrees with http.listen (" +
+                                 http_listen->to_string() + "); give the port in one place");
+  } else if (port && !http_listen) {
+    http.listen = HostPort{std::string(kServerPortHost), *port};
+  }
+  section.finish();
+}
+
+// ---- log: --------------------------------------------------------------------------------
+
+void read_log(MappingReader& section, LogConfig& log) {
+  log.level = section.enumeration("level", kLogLevelNames).value_or(log.level);
+  log.format = section.enumeration("format", kLogFormatNames).value_or(log.format);
+  section.finish();
+}
+
+// ---- reserved sections and the root ------------------------------------------------------
+
+void keep_reserved_sections(MappingReader& root, const std::string& source_name,
+                            CourierConfig& config) {
+  for (std::string_view key : kReservedSectionKeys) {
+    std::optional<ValueReader> section = root.value(key);
+    if (!section) continue;
+    config.reserved_sections.push_back({std::string(key), source_name, section->resolve_subtree()});
+  }
+}
+
+}  // namespace
+
+void read_courier_config(const ValueReader& document, const std::string& source_name,
+                         CourierConfig& config) {
+  if (document.is_null()) return;
+  std::optional<MappingReader> root = document.as_mapping();
+  if (!root) return;
+  if (auto section = root->mapping("postgres")) read_postgres(*section, config.postgres);
+  if (auto section = root->mapping("redis")) read_redis(*section, config.redis);
+  std::optional<HostPort> http_listen;
+  if (auto section = root->mapping("http")) http_listen = read_http(*section, config.http);
+  if (auto section = root->mapping("server_port")) {
+    read_server_port(*section, http_listen, config.http);
+  }
+  if (auto section = root->mapping("log")) read_log(*section, config.log);
+  config.log.log_sql = root->boolean("log_sql").value_or(config.log.log_sql);
+  keep_reserved_sections(*root, source_name, config);
+  root->finish();
+}
+
+}  // namespace courier::config

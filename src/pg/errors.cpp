@@ -1,0 +1,24 @@
+#include "pg/errors.h"
+
+namespace courier::pg {
+
+StatusCode status_code_for_sqlstate(std::string_view code) {
+  if (code.size() != 5) return StatusCode::kInternal;
+  std::string_view error_class = code.substr(0, 2);
+  if (code == sqlstate::kSerializationFailure || code == sqlstate::kDeadlockDetected) {
+    return StatusCode::kAborted;
+  }
+  if (error_class == "08" || code == sqlstate::kAdminShutdown || code == sqlstate::kCrashShutdown ||
+      code == sqlstate::kCannotConnectNow) {
+    return StatusCode::kUnavailable;
+  }
+  if (error_class == "23") return StatusCode::kFailedPrecondition;
+  if (error_class == "22" || error_class == "42") return StatusCode::kInvalidArgument;
+  return StatusCode::kInternal;
+}
+
+Status status_from_sqlstate(std::string_view code, std::string message) {
+  return Status(status_code_for_sqlstate(code), std::move(message), std::string(code));
+}
+
+}  // namespace courier::pg

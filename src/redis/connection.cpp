@@ -1,0 +1,253 @@
+#include "redis/connection.h"
+
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "redis/errors.h"
+
+namespace courier::redis {
+namespace {
+
+struct ContextDeleter {
+  void operator()(redisContext* context) const { redisFree(context); }
+};
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval to_timeval(std::chrono::milliseconds timeout) {
+  return timeval{static_cast<time_t>(timeout.count() / 1000),
+                 static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+}
+
+Reply to_reply(const redisReply& raw) {
+  switch (raw.type) {
+    case REDIS_REPLY_STRING:
+      return Reply::from_string(std::string(raw.str, raw.len));
+    case REDIS_REPLY_STATUS:
+      return Reply::from_status(std::string(raw.str, raw.len));
+    case REDIS_REPLY_ERROR:
+      return Reply::from_error(std::string(raw.str, raw.len));
+    case REDIS_REPLY_INTEGER:
+      return Reply::from_integer(raw.integer);
+    case REDIS_REPLY_ARRAY: {
+      std::vector<Reply> elements;
+      elements.reserve(raw.elements);
+      for (size_t i = 0; i < raw.elements; ++i) elements.push_back(to_reply(*raw.element[i]));
+      return Reply::from_array(std::move(elements));
+    }
+    default:
+      return Reply::nil();
+  }
+}
+
+// hiredis writes with write(2): a peer that has gone away raises SIGPIPE, which would kill
+// the process. Block it in this thread while writing and swallow one it caused (as libpq
+// does), leaving the process-wide disposition alone.
+class ScopedSigpipeBlock {
+ public:
+  ScopedSigpipeBlock() {
+    sigemptyset(&sigpipe_);
+    sigaddset(&sigpipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &sigpipe_, &previous_mask_);
+    was_pending_ = sigpipe_pending();
+  }
+  ~ScopedSigpipeBlock() {
+    if (!was_pending_ && sigpipe_pending()) {
+      timespec no_wait{0, 0};
+      sigtimedwait(&sigpipe_, nullptr, &no_wait);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+  }
+  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
+  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
+
+ private:
+  static bool sigpipe_pending() {
+    sigset_t pending;
+    sigemptyset(&pending);
+    return sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+  }
+  sigset_t sigpipe_;
+  sigset_t previous_mask_;
+  bool was_pending_ = false;
+};
+
+redisContext* connect_context(const ConnectionOptions& options) {
+  if (options.connect_timeout.count() == 0) return redisConnect(options.host.c_str(), options.port);
+  return redisConnectWithTimeout(options.host.c_str(), options.port,
+                                 to_timeval(options.connect_timeout));
+}
+
+}  // namespace
+
+struct Connection::Impl {
+  ContextPtr context;
+  std::string address;
+  std::chrono::milliseconds socket_timeout{0};
+  size_t pending = 0;
+  bool unflushed = false;
+  std::optional<Status> failure;  // set by the first I/O failure; the context is gone then
+  std::vector<const char*> argv;  // reused by append() to avoid two allocations per command
+  std::vector<size_t> lengths;
+
+  // Records the context's error (errno as it was right after the failing call) and closes
+  // the socket.
+  Status fail(std::string_view operation, int saved_errno) {
+    IoFailure kind = IoFailure::kIo;
+    std::string reason = context ? context->errstr : "connection closed";
+    if (context && context->err == REDIS_ERR_EOF) {
+      kind = IoFailure::kEof;
+      reason = "the server closed the connection";
+    } else if (context && context->err == REDIS_ERR_PROTOCOL) {
+      kind = IoFailure::kProtocol;
+    } else if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK) {
+      kind = IoFailure::kTimeout;
+      reason = "timed out after " + std::to_string(socket_timeout.count()) + " ms";
+    }
+    failure = status_from_io_failure(
+        kind, "redis " + address + ": " + std::string(operation) + " failed: " + reason);
+    context.reset();
+    return *failure;
+  }
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Result<Connection> Connection::open(const ConnectionOptions& options) {
+  std::string address = options.address().to_string();
+  ContextPtr context(connect_context(options));
+  if (!context || context->err) {
+    std::string reason = context ? context->errstr : "out of memory";
+    return status_from_io_failure(IoFailure::kConnect,
+                                  "redis " + address + ": cannot connect: " + reason +
+                                      " (is the server running and reachable?)");
+  }
+  // Always set: a zero timeout clears whatever the connect left on the socket.
+  if (redisSetTimeout(context.get(), to_timeval(options.socket_timeout)) != REDIS_OK) {
+    return status_from_io_failure(
+        IoFailure::kIo, "redis " + address + ": cannot set the socket timeout: " + context->errstr);
+  }
+  redisEnableKeepAlive(context.get());  // best effort: only detects dead peers sooner
+
+  auto impl = std::make_unique<Impl>();
+  impl->context = std::move(context);
+  impl->address = std::move(address);
+  impl->socket_timeout = options.socket_timeout;
+  Connection connection(std::move(impl));
+
+  if (!options.password.empty()) {
+    Command auth = options.username.empty() ? Command{"AUTH", options.password}
+                                            : Command{"AUTH", options.username, options.password};
+    std::string who = options.username.empty() ? "" : " as user '" + options.username + "'";
+    Status status = connection.handshake(auth, "AUTH" + who);
+    if (!status.ok()) return status;
+  }
+  if (options.db != 0) {
+    Status status = connection.handshake({"SELECT", std::to_string(options.db)},
+                                         "SELECT " + std::to_string(options.db));
+    if (!status.ok()) return status;
+  }
+  return connection;
+}
+
+Status Connection::handshake(const Command& command, std::string_view description) {
+  Result<Reply> reply = run(command);
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_error()) return Status::Ok();
+  // The command itself is not in the message: it may hold a password.
+  Status status = status_from_error_reply(
+      reply->str(), "redis " + address() + ": " + std::string(description) + " failed");
+  return Status(status.code(), status.message() + " (check the connection settings of this server)",
+                status.detail());
+}
+
+Status Connection::append(const Command& command) {
+  if (impl_->failure) return *impl_->failure;
+  impl_->argv.clear();
+  impl_->lengths.clear();
+  for (const std::string& arg : command) {
+    impl_->argv.push_back(arg.data());
+    impl_->lengths.push_back(arg.size());
+  }
+  if (redisAppendCommandArgv(impl_->context.get(), static_cast<int>(command.size()),
+                             impl_->argv.data(), impl_->lengths.data()) != REDIS_OK) {
+    return impl_->fail("buffering " + command_name(command), errno);
+  }
+  ++impl_->pending;
+  impl_->unflushed = true;
+  return Status::Ok();
+}
+
+Status Connection::flush() {
+  if (impl_->failure) return *impl_->failure;
+  if (!impl_->unflushed) return Status::Ok();
+  ScopedSigpipeBlock sigpipe_block;
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(impl_->context.get(), &done) != REDIS_OK) {
+      int saved_errno = errno;
+      return impl_->fail("write", saved_errno);
+    }
+  }
+  impl_->unflushed = false;
+  return Status::Ok();
+}
+
+Result<Reply> Connection::read_reply() {
+  if (impl_->failure) return *impl_->failure;
+  if (impl_->pending == 0)
+    return Status(StatusCode::kInternal, "redis " + address() + ": read with no command pending");
+  if (Status flushed = flush(); !flushed.ok()) return flushed;
+  void* raw = nullptr;
+  if (redisGetReply(impl_->context.get(), &raw) != REDIS_OK) {
+    int saved_errno = errno;
+    return impl_->fail("read", saved_errno);
+  }
+  ReplyPtr reply(static_cast<redisReply*>(raw));
+  --impl_->pending;
+  return to_reply(*reply);
+}
+
+std::vector<Result<Reply>> Connection::read_replies(size_t count) {
+  std::vector<Result<Reply>> replies;
+  replies.reserve(count);
+  while (replies.size() < count) {
+    Result<Reply> reply = read_reply();
+    if (!reply.ok()) {
+      replies.resize(count, reply.status());
+      break;
+    }
+    replies.push_back(std::move(reply));
+  }
+  return replies;
+}
+
+Result<Reply> Connection::run(const Command& command) {
+  if (Status appended = append(command); !appended.ok()) return appended;
+  return read_reply();
+}
+
+bool Connection::healthy() const {
+  return !impl_->failure.has_value();
+}
+size_t Connection::pending() const {
+  return impl_->pending;
+}
+const std::string& Connection::address() const {
+  return impl_->address;
+}
+
+}  // namespace courier::redis

@@ -1,0 +1,128 @@
+// `courier run` as a process: serves /health and /metrics against real servers, reports
+// an outage and its end, and stops cleanly on SIGTERM and SIGINT.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <thread>
+
+#include "process.h"
+#include "servers.h"
+
+namespace courier::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class CourierProcess {
+ public:
+  CourierProcess(const PostgresServer& pg, const std::string& db, const RedisServer& redis)
+      : dir_(make_temp_dir("app")), http_port_(free_loopback_port()) {
+    std::ofstream(dir_ + "/courier.yaml")
+        << "postgres:\n  host: 127.0.0.1\n  port: " << pg.port()
+        << "\n  user: postgres\n  dbname: " << db << "\nredis:\n  addr: " << redis.address()
+        << "\nhttp:\n  listen: 127.0.0.1:" << http_port_ << "\n";
+    process_.spawn({.argv = {COURIER_BINARY, "run", "-c", dir_ + "/courier.yaml"},
+                    .log_path = dir_ + "/courier.log"});
+  }
+  ~CourierProcess() { remove_tree(dir_); }
+
+  int http_port() const { return http_port_; }
+  ChildProcess& process() { return process_; }
+  std::string log() const { return tail_of_file(dir_ + "/courier.log"); }
+
+  // The status of GET path, or -1 when nothing answers.
+  int get_status(const std::string& path, std::string* body = nullptr) {
+    httplib::Client client("127.0.0.1", http_port_);
+    client.set_read_timeout(10, 0);
+    auto response = client.Get(path.c_str());
+    if (!response) return -1;
+    if (body) *body = response->body;
+    return response->status;
+  }
+
+  bool wait_for_health(int status, std::chrono::milliseconds deadline = 20s) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      if (get_status("/health") == status) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+ private:
+  std::string dir_;
+  int http_port_;
+  ChildProcess process_;
+};
+
+int exit_code_after(ChildProcess& process, int signal) {
+  EXPECT_TRUE(process.signal_and_wait(signal, 20s));
+  int status = process.wait_status();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(CourierRun, ServesHealthAndMetricsAndStopsOnSigterm) {
+  PostgresServer& pg = shared_postgres();
+  CourierProcess courier(pg, pg.create_database("app"), shared_redis());
+  ASSERT_TRUE(courier.wait_for_health(200)) << courier.log();
+
+  std::string metrics;
+  EXPECT_EQ(courier.get_status("/metrics", &metrics), 200);
+  EXPECT_NE(metrics.find("courier_dependency_up{dependency=\"postgres\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("courier_build_info{version="), std::string::npos);
+
+  EXPECT_EQ(exit_code_after(courier.process(), SIGTERM), 0) << courier.log();
+}
+
+TEST(CourierRun, HealthReportsARedisOutageAndItsEnd) {
+  PostgresServer& pg = shared_postgres();
+  auto redis = RedisServer::start();
+  CourierProcess courier(pg, pg.create_database("app"), *redis);
+  ASSERT_TRUE(courier.wait_for_health(200)) << courier.log();
+
+  redis->kill9();
+  ASSERT_TRUE(courier.wait_for_health(503)) << courier.log();
+  std::string body;
+  courier.get_status("/health", &body);
+  EXPECT_NE(body.find("\"redis\":{\"detail\":\"unavailable"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"postgres\":{\"detail\":\"connected"), std::string::npos) << body;
+
+  redis->restart();
+  EXPECT_TRUE(courier.wait_for_health(200)) << courier.log();
+  EXPECT_EQ(exit_code_after(courier.process(), SIGINT), 0) << courier.log();
+}
+
+TEST(CourierRun, HealthReportsAPostgresOutageAndItsEnd) {
+  auto pg = PostgresServer::start();
+  CourierProcess courier(*pg, pg->create_database("app"), shared_redis());
+  ASSERT_TRUE(courier.wait_for_health(200)) << courier.log();
+  pg->kill9();
+  ASSERT_TRUE(courier.wait_for_health(503)) << courier.log();
+  pg->restart();
+  EXPECT_TRUE(courier.wait_for_health(200)) << courier.log();
+  EXPECT_EQ(exit_code_after(courier.process(), SIGTERM), 0) << courier.log();
+}
+
+TEST(CourierRun, ABusyHttpPortIsAClearStartupFailure) {
+  PostgresServer& pg = shared_postgres();
+  std::string db = pg.create_database("app");
+  CourierProcess first(pg, db, shared_redis());
+  ASSERT_TRUE(first.wait_for_health(200)) << first.log();
+  // A second process on the same port must refuse, not share it.
+  std::string dir = make_temp_dir("app-busy");
+  std::ofstream(dir + "/courier.yaml")
+      << "postgres:\n  host: 127.0.0.1\n  port: " << pg.port() << "\nredis:\n  addr: "
+      << shared_redis().address() << "\nhttp:\n  listen: 127.0.0.1:" << first.http_port() << "\n";
+  CommandOutput second = run_command({COURIER_BINARY, "run", "-c", dir + "/courier.yaml"}, "", 30s);
+  remove_tree(dir);
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_NE(second.output.find("127.0.0.1:" + std::to_string(first.http_port())), std::string::npos)
+      << second.output;
+}
+
+}  // namespace
+}  // namespace courier::testing

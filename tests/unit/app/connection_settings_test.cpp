@@ -1,0 +1,51 @@
+#include "app/connection_settings.h"
+
+#include <gtest/gtest.h>
+
+namespace courier::app {
+namespace {
+
+TEST(ConnectionSettings, PostgresKeepsEveryFieldAndRoundsTheTimeoutUp) {
+  config::PostgresConfig config;
+  config.host = "db.internal";
+  config.port = 6432;
+  config.user = "sync";
+  config.password = "pw";
+  config.dbname = "shop";
+  config.sslmode = config::PostgresSslMode::kVerifyFull;
+  config.connect_timeout = std::chrono::milliseconds(1500);
+  pg::ConnectionOptions options = postgres_options(config);
+  EXPECT_EQ(options.host, "db.internal");
+  EXPECT_EQ(options.port, 6432);
+  EXPECT_EQ(options.user, "sync");
+  EXPECT_EQ(options.password, "pw");
+  EXPECT_EQ(options.dbname, "shop");
+  EXPECT_EQ(options.sslmode, "verify-full");
+  EXPECT_EQ(options.connect_timeout, std::chrono::seconds(2));
+}
+
+TEST(ConnectionSettings, RedisStandaloneUsesTheAddress) {
+  config::RedisConfig config;
+  config.addr = {"10.0.0.5", 6380};
+  config.password = "pw";
+  config.db = 3;
+  redis::ClientOptions options = redis_options(config);
+  EXPECT_EQ(options.topology, redis::Topology::kStandalone);
+  ASSERT_EQ(options.nodes.size(), 1u);
+  EXPECT_EQ(options.nodes[0], "10.0.0.5:6380");
+  EXPECT_EQ(options.connection.password, "pw");
+  EXPECT_EQ(options.connection.db, 3);
+}
+
+TEST(ConnectionSettings, RedisNodesMeanACluster) {
+  config::RedisConfig config;
+  config.nodes = {{"127.0.0.1", 7000}, {"127.0.0.1", 7001}};
+  config.read_from_replicas = true;
+  redis::ClientOptions options = redis_options(config);
+  EXPECT_EQ(options.topology, redis::Topology::kCluster);
+  EXPECT_EQ(options.nodes, (std::vector<std::string>{"127.0.0.1:7000", "127.0.0.1:7001"}));
+  EXPECT_TRUE(options.read_from_replicas);
+}
+
+}  // namespace
+}  // namespace courier::app

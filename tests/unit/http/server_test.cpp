@@ -1,0 +1,114 @@
+// The HTTP server on a real loopback socket (no database or Redis needed).
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <prometheus/counter.h>
+
+#include <stdexcept>
+
+namespace courier::http {
+namespace {
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server.start().ok()); }
+  httplib::Client client() { return httplib::Client("127.0.0.1", server.port()); }
+
+  HttpServer server{ServerOptions{.port = 0}};
+};
+
+TEST_F(HttpServerTest, HealthIs200WhenEveryCheckIsHealthy) {
+  server.health().add("postgres", [] { return HealthReport{true, "select 1 ok"}; });
+  auto response = client().Get("/health");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  auto body = nlohmann::json::parse(response->body);
+  EXPECT_TRUE(body["healthy"].get<bool>());
+  EXPECT_EQ(body["checks"]["postgres"]["detail"], "select 1 ok");
+}
+
+TEST_F(HttpServerTest, HealthIs503WhenOneCheckFailsOrThrows) {
+  server.health().add("postgres", [] { return HealthReport{true, ""}; });
+  server.health().add("redis", [] { return HealthReport{false, "connection refused"}; });
+  server.health().add("broken", []() -> HealthReport { throw std::runtime_error("boom"); });
+  auto response = client().Get("/health");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  auto body = nlohmann::json::parse(response->body);
+  EXPECT_FALSE(body["healthy"].get<bool>());
+  EXPECT_FALSE(body["checks"]["redis"]["healthy"].get<bool>());
+  EXPECT_NE(body["checks"]["broken"]["detail"].get<std::string>().find("boom"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, HealthRecoversWhenTheCheckRecovers) {
+  bool redis_up = false;
+  server.health().add("redis", [&] { return HealthReport{redis_up, ""}; });
+  EXPECT_EQ(client().Get("/health")->status, 503);
+  redis_up = true;
+  EXPECT_EQ(client().Get("/health")->status, 200);
+}
+
+TEST_F(HttpServerTest, MetricsExposeWhatModulesRegister) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("courier_test_events_total")
+                     .Help("events seen by the test")
+                     .Register(server.metrics());
+  family.Add({{"stream", "orders"}}).Increment(3);
+  auto response = client().Get("/metrics");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("courier_test_events_total{stream=\"orders\"} 3"),
+            std::string::npos)
+      << response->body;
+}
+
+TEST_F(HttpServerTest, RoutesReceiveCapturesQueryAndBody) {
+  server.add_route(Method::kPost, R"(/api/v1/users/(\d+)/posts)", [](const Request& request) {
+    return Response::json(201, {{"user", request.captures.at(0)},
+                                {"limit", request.query_value("limit")},
+                                {"body", request.body}});
+  });
+  auto response = client().Post("/api/v1/users/42/posts?limit=7", "hello", "text/plain");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 201);
+  auto body = nlohmann::json::parse(response->body);
+  EXPECT_EQ(body["user"], "42");
+  EXPECT_EQ(body["limit"], "7");
+  EXPECT_EQ(body["body"], "hello");
+}
+
+TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheServerKeepsServing) {
+  server.add_route(Method::kGet, "/explode", [](const Request&) -> Response {
+    throw std::runtime_error("bug");
+  });
+  auto response = client().Get("/explode");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(nlohmann::json::parse(response->body)["error"], "internal error");
+  EXPECT_EQ(client().Get("/metrics")->status, 200);
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404) {
+  auto response = client().Get("/nope");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+}
+
+TEST_F(HttpServerTest, ABusyPortIsAClearErrorNamingTheAddress) {
+  HttpServer second(ServerOptions{.port = server.port()});
+  Status status = second.start();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("127.0.0.1:" + std::to_string(server.port())),
+            std::string::npos)
+      << status.message();
+}
+
+TEST_F(HttpServerTest, StopIsIdempotent) {
+  server.stop();
+  server.stop();
+  EXPECT_FALSE(client().Get("/health"));
+}
+
+}  // namespace
+}  // namespace courier::http
