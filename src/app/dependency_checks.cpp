@@ -58,7 +58,10 @@ http::HealthReport RedisCheck::probe() {
     client_ = std::move(made).value();
   }
   std::string where;
-  for (const auto& node : options_.nodes) where += (where.empty() ? "" : ",") + node;
+  for (const auto& node : options_.nodes) {
+    if (!where.empty()) where += ',';
+    where += node;
+  }
   return report(up_, client_->ping(), "ping ok: " + where);
 }
 

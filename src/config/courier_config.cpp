@@ -46,7 +46,10 @@ std::int64_t whole_seconds_rounded_up(std::chrono::milliseconds duration) {
 
 std::string join_endpoints(const std::vector<HostPort>& endpoints) {
   std::string out;
-  for (const HostPort& endpoint : endpoints) out += (out.empty() ? "" : ",") + endpoint.to_string();
+  for (const HostPort& endpoint : endpoints) {
+    if (!out.empty()) out += ',';
+    out += endpoint.to_string();
+  }
   return out;
 }
 

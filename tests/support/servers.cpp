@@ -378,7 +378,10 @@ std::vector<RedisServer*> RedisCluster::replicas() const { return nodes_with_rol
 
 std::string RedisCluster::seed_list() const {
   std::string list;
-  for (const auto& node : nodes_) list += (list.empty() ? "" : ",") + node->address();
+  for (const auto& node : nodes_) {
+    if (!list.empty()) list += ',';
+    list += node->address();
+  }
   return list;
 }
 
