@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "net/url.h"
+
 namespace courier::pg {
 namespace {
 
@@ -22,35 +24,10 @@ bool contains_nul(std::string_view text) {
   return text.find('\0') != std::string_view::npos;
 }
 
-int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %XX escapes. `part` names the URL part in the error; the value itself is never
-// echoed because it may be the password.
-Result<std::string> percent_decode(std::string_view encoded, std::string_view part) {
-  std::string decoded;
-  decoded.reserve(encoded.size());
-  for (size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] != '%') {
-      decoded += encoded[i];
-      continue;
-    }
-    int high = i + 1 < encoded.size() ? hex_digit_value(encoded[i + 1]) : -1;
-    int low = i + 2 < encoded.size() ? hex_digit_value(encoded[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      return invalid("connection URL: the " + std::string(part) +
-                     " has a '%' not followed by two hex digits; write a literal '%' as %25");
-    }
-    decoded += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  if (contains_nul(decoded)) {
-    return invalid("connection URL: the " + std::string(part) + " contains a NUL byte (%00)");
-  }
+// Decodes %XX escapes in a part of the URL; the message names the part, never the value.
+Result<std::string> decode(std::string_view encoded, std::string_view part) {
+  Result<std::string> decoded = net::percent_decode(encoded, "the " + std::string(part));
+  if (!decoded.ok()) return invalid("connection URL: " + decoded.status().message());
   return decoded;
 }
 
@@ -64,8 +41,8 @@ std::optional<int> parse_int(std::string_view text) {
 }
 
 Status set_port(ConnectionOptions& options, std::string_view text) {
-  std::optional<int> port = parse_int(text);
-  if (!port || *port < 1 || *port > 65535) {
+  std::optional<int> port = net::parse_port(text);
+  if (!port) {
     // The text is not echoed: in "user:password" without '@' it would be the password.
     return invalid("connection URL: the port is not a number between 1 and 65535");
   }
@@ -105,74 +82,39 @@ Status apply_query_parameter(ConnectionOptions& options, const std::string& key,
   return Status::Ok();
 }
 
-Status parse_query(ConnectionOptions& options, std::string_view query) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0) {
-      return invalid("connection URL: query parameter '" + std::string(pair.substr(0, eq)) +
-                     "' must have the form key=value");
-    }
-    auto key = percent_decode(pair.substr(0, eq), "query parameter name");
-    if (!key.ok()) return key.status();
-    auto value = percent_decode(pair.substr(eq + 1), "value of query parameter " + *key);
-    if (!value.ok()) return value.status();
-    if (Status s = apply_query_parameter(options, *key, std::move(*value)); !s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
-// "[::1]:5432", "db.local:6432", "db.local" or "" (keep the defaults).
+// "[::1]:5432", "db.local:6432", "%2Ftmp" (a socket directory) or "". As in libpq, an empty
+// host or port keeps its default, and the host may be percent-encoded.
 Status parse_host_and_port(ConnectionOptions& options, std::string_view text) {
   if (text.find(',') != std::string_view::npos) {
-    return invalid("connection URL: several hosts ('" + std::string(text) +
-                   "') are not supported; give one host");
+    return invalid("connection URL: several hosts are not supported; give one host");
   }
-  std::string_view host = text;
-  std::string_view port;
-  if (text.starts_with('[')) {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos) {
-      return invalid("connection URL: IPv6 address '" + std::string(text) + "' lacks its ']'");
-    }
-    host = text.substr(1, close - 1);
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty() && !rest.starts_with(':')) {
-      return invalid("connection URL: unexpected '" + std::string(rest) + "' after IPv6 address");
-    }
-    port = rest.empty() ? rest : rest.substr(1);
-  } else if (size_t colon = text.find(':'); colon != std::string_view::npos) {
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
+  Result<net::HostPortText> parts = net::split_host_port(text);
+  if (!parts.ok()) return invalid("connection URL: " + parts.status().message() + " in the host");
+  if (!parts->host.empty()) {
+    Result<std::string> host = decode(parts->host, "host");
+    if (!host.ok()) return host.status();
+    options.host = std::move(*host);
   }
-  if (!host.empty()) {
-    auto decoded = percent_decode(host, "host");
-    if (!decoded.ok()) return decoded.status();
-    options.host = std::move(*decoded);
-  }
-  return port.empty() ? Status::Ok() : set_port(options, port);
+  bool has_port = parts->port && !parts->port->empty();
+  return has_port ? set_port(options, *parts->port) : Status::Ok();
 }
 
-Status parse_user_info(ConnectionOptions& options, std::string_view text) {
-  size_t colon = text.find(':');
-  auto user = percent_decode(text.substr(0, colon), "user name");
-  if (!user.ok()) return user.status();
-  options.user = std::move(*user);
-  if (colon == std::string_view::npos) return Status::Ok();
-  auto password = percent_decode(text.substr(colon + 1), "password");
-  if (!password.ok()) return password.status();
-  options.password = std::move(*password);
+// Stricter than net::parse_url, like libpq: a '#', or a '/' before the user info's '@'
+// (which libpq would read as the start of the path), must be percent-encoded. `url` has
+// passed net::parse_url.
+Status check_reserved_characters(std::string_view url) {
+  if (url.find('#') != std::string_view::npos) {
+    return invalid("connection URL: '#' must be percent-encoded as %23");
+  }
+  std::string_view rest = url.substr(url.find("://") + 3);
+  rest = rest.substr(0, rest.find('?'));
+  size_t at = rest.rfind('@');
+  if (at != std::string_view::npos && rest.substr(0, at).find('/') != std::string_view::npos) {
+    return invalid(
+        "connection URL: '@' after the host; percent-encode '/', '?' and '@' in the user name "
+        "and password as %2F, %3F and %40");
+  }
   return Status::Ok();
-}
-
-std::optional<std::string_view> strip_scheme(std::string_view url) {
-  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (url.starts_with(scheme)) return url.substr(scheme.size());
-  }
-  return std::nullopt;
 }
 
 // Keys like sslpassword hold secrets too; describe() and URL errors mask them.
@@ -245,44 +187,25 @@ bool is_valid_extra_key(std::string_view key) {
 }  // namespace
 
 Result<ConnectionOptions> ConnectionOptions::from_url(std::string_view url) {
-  std::optional<std::string_view> rest = strip_scheme(url);
   auto malformed = [&](const Status& cause) {
     return invalid(cause.message() + " (in '" + redact_url(url) + "')");
   };
-  if (!rest) {
-    return malformed(invalid("connection URL must start with postgresql:// or postgres://"));
-  }
-  if (rest->find('#') != std::string_view::npos) {
-    return malformed(invalid("connection URL: '#' must be percent-encoded as %23"));
-  }
-  size_t query_start = rest->find('?');
-  std::string_view query =
-      query_start == std::string_view::npos ? std::string_view() : rest->substr(query_start + 1);
-  std::string_view before_query = rest->substr(0, query_start);
-  size_t slash = before_query.find('/');
-  std::string_view authority = before_query.substr(0, slash);
-  std::string_view path =
-      slash == std::string_view::npos ? std::string_view() : before_query.substr(slash + 1);
-
-  if (path.find('@') != std::string_view::npos) {
-    return malformed(
-        invalid("connection URL: '@' after the host; percent-encode '/', '?' and '@' in the user "
-                "name and password as %2F, %3F and %40"));
-  }
+  Result<net::Url> parts = net::parse_url(url, {"postgresql", "postgres"});
+  if (!parts.ok()) return malformed(invalid("connection URL: " + parts.status().message()));
+  if (Status s = check_reserved_characters(url); !s.ok()) return malformed(s);
   ConnectionOptions options;
-  // The last '@' ends the user info, so an unencoded '@' in a password still parses.
-  size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    if (Status s = parse_user_info(options, authority.substr(0, at)); !s.ok()) return malformed(s);
-    authority = authority.substr(at + 1);
-  }
-  if (Status s = parse_host_and_port(options, authority); !s.ok()) return malformed(s);
-  if (!path.empty()) {
-    auto dbname = percent_decode(path, "database name");
+  options.user = std::move(parts->username);
+  options.password = std::move(parts->password);
+  if (Status s = parse_host_and_port(options, parts->hosts); !s.ok()) return malformed(s);
+  if (!parts->path.empty()) {
+    Result<std::string> dbname = decode(parts->path, "database name");
     if (!dbname.ok()) return malformed(dbname.status());
     options.dbname = std::move(*dbname);
   }
-  if (Status s = parse_query(options, query); !s.ok()) return malformed(s);
+  for (auto& [key, value] : parts->query) {
+    Status s = apply_query_parameter(options, key, std::move(value));
+    if (!s.ok()) return malformed(s);
+  }
   if (Status s = options.validate(); !s.ok()) return malformed(s);
   return options;
 }
@@ -337,9 +260,7 @@ std::string ConnectionOptions::describe() const {
     if (!password.empty()) out += ":***";
     out += '@';
   }
-  bool ipv6 = host.find(':') != std::string::npos;
-  out += ipv6 ? "[" + host + "]" : host;
-  out += ':' + std::to_string(port) + '/' + dbname;
+  out += net::format_host_port(host, port) + '/' + dbname;
   out += "?sslmode=" + sslmode;
   out += "&connect_timeout=" + std::to_string(connect_timeout.count());
   out += "&application_name=" + application_name;

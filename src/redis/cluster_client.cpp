@@ -109,11 +109,11 @@ Result<ClusterClient::Target> ClusterClient::target_for(const Route& route, cons
 Result<std::shared_ptr<const SlotMap>> ClusterClient::current_slot_map() {
   bool refresh_due =
       slot_map_stale_ && std::chrono::steady_clock::now() - last_refresh_ >= kStaleRefreshInterval;
-  if (!slot_map_ || refresh_due) {
+  if (!slot_map_.load() || refresh_due) {
     Status refreshed = refresh_slot_map();
-    if (!slot_map_) return refreshed;
+    if (!slot_map_.load()) return refreshed;
   }
-  return slot_map_;
+  return slot_map_.load();
 }
 
 Status ClusterClient::refresh_slot_map() {
@@ -129,9 +129,9 @@ Status ClusterClient::refresh_slot_map_from(const std::string& preferred) {
       candidates.push_back(address);
   };
   add(preferred);
-  if (slot_map_) {
-    for (const Shard& shard : slot_map_->shards()) add(shard.master);
-    for (const Shard& shard : slot_map_->shards())
+  if (auto known = slot_map_.load()) {
+    for (const Shard& shard : known->shards()) add(shard.master);
+    for (const Shard& shard : known->shards())
       for (const std::string& replica : shard.replicas) add(replica);
   }
   for (const std::string& seed : seeds_) add(seed);
@@ -179,11 +179,12 @@ Result<SlotMap> ClusterClient::fetch_slot_map(const std::string& address) {
 }
 
 void ClusterClient::install_slot_map(SlotMap map) {
-  slot_map_ = std::make_shared<const SlotMap>(std::move(map));
+  auto installed = std::make_shared<const SlotMap>(std::move(map));
+  slot_map_.store(installed);
   slot_map_stale_ = false;
   ++stats_.slot_map_refreshes;
   std::unordered_set<std::string> nodes;
-  for (const Shard& shard : slot_map_->shards()) {
+  for (const Shard& shard : installed->shards()) {
     nodes.insert(shard.master);
     nodes.insert(shard.replicas.begin(), shard.replicas.end());
   }
@@ -193,16 +194,17 @@ void ClusterClient::install_slot_map(SlotMap map) {
 void ClusterClient::apply_moved(const std::vector<Redirect>& moves) {
   // The node named by MOVED knows it owns the slot; ask it first.
   (void)refresh_slot_map_from(moves.front().address);
-  if (!slot_map_) return;
+  auto known = slot_map_.load();
+  if (!known) return;
   // Other nodes may still disagree (the news travels by gossip): trust the redirects.
   std::optional<SlotMap> patched;
   for (const Redirect& move : moves) {
-    const Shard* shard = (patched ? *patched : *slot_map_).shard_for_slot(move.slot);
+    const Shard* shard = (patched ? *patched : *known).shard_for_slot(move.slot);
     if (shard && shard->master == move.address) continue;
-    if (!patched) patched = *slot_map_;
+    if (!patched) patched = *known;
     patched->set_slot_owner(move.slot, move.address);
   }
-  if (patched) slot_map_ = std::make_shared<const SlotMap>(std::move(*patched));
+  if (patched) slot_map_.store(std::make_shared<const SlotMap>(std::move(*patched)));
 }
 
 // ---------- connections and failures ----------
@@ -408,8 +410,9 @@ void ClusterClient::run_retries(const std::vector<Command>& commands,
 }
 
 bool ClusterClient::still_routed_to(const Command& command, const std::string& node) {
-  if (!slot_map_) return true;
-  Result<Target> target = target_for(route_for(command), *slot_map_);
+  auto known = slot_map_.load();
+  if (!known) return true;
+  Result<Target> target = target_for(route_for(command), *known);
   return !target.ok() || target->address == node;
 }
 

@@ -19,6 +19,7 @@
 // Thread-safety: one thread at a time. slot_map() snapshots may be read from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -60,7 +61,7 @@ class ClusterClient final : public Client {
   // Loads the slot map now from the first node that answers.
   Status refresh_slot_map();
   // The current snapshot (nullptr before the first load).
-  std::shared_ptr<const SlotMap> slot_map() const { return slot_map_; }
+  std::shared_ptr<const SlotMap> slot_map() const { return slot_map_.load(); }
   const ClusterStats& stats() const { return stats_; }
 
  private:
@@ -122,7 +123,8 @@ class ClusterClient final : public Client {
 
   ClientOptions options_;
   std::vector<std::string> seeds_;  // "host:port"
-  std::shared_ptr<const SlotMap> slot_map_;
+  // Swapped whole on refresh; atomic so other threads may read snapshots.
+  std::atomic<std::shared_ptr<const SlotMap>> slot_map_;
   bool slot_map_stale_ = false;
   std::chrono::steady_clock::time_point last_refresh_;
   struct NodeConnection {

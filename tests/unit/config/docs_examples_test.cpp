@@ -13,8 +13,7 @@ namespace courier::config {
 namespace {
 
 std::string read_reference() {
-  std::filesystem::path here = std::filesystem::path(__FILE__).parent_path();
-  std::ifstream in(here / "../../../docs/configuration.md");
+  std::ifstream in(std::filesystem::path(COURIER_SOURCE_DIR) / "docs/configuration.md");
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
