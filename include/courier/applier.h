@@ -118,6 +118,10 @@ inline ApplyResult map_to_batch_positions(const ApplyResult& result,
     if (index >= positions.size()) return out_of_range(index);
     mapped.add_synced(positions[index]);
   }
+  for (size_t index : result.dead_lettered()) {
+    if (index >= positions.size()) return out_of_range(index);
+    mapped.add_dead_lettered(positions[index]);
+  }
   for (const RecordFailure& failure : result.failed()) {
     if (failure.index >= positions.size()) return out_of_range(failure.index);
     mapped.add_failed(positions[failure.index], failure.error);

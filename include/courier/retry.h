@@ -141,6 +141,7 @@ class RetryingApplier final : public Applier<Record> {
   static std::vector<RecordFailure> settle_all_but_retryable(const ApplyResult& tried,
                                                              ApplyResult& outcome) {
     for (size_t index : tried.synced()) outcome.add_synced(index);
+    for (size_t index : tried.dead_lettered()) outcome.add_dead_lettered(index);
     std::vector<RecordFailure> retryable;
     for (const RecordFailure& failure : tried.failed()) {
       if (failure.error.retryable()) {

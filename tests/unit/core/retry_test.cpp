@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <random>
 #include <tuple>
+#include <utility>
 
 #include "core_test_support.h"
 
@@ -152,6 +154,37 @@ TEST_F(RetryingApplierTest, FailuresAreReportedAtTheirPositionsInTheOriginalBatc
     }
   }
   EXPECT_EQ(inner->batches(), (std::vector<std::vector<int>>{{10, 11, 12, 13, 14}, {13}, {13}}));
+}
+
+TEST_F(RetryingApplierTest, DeadLetteredRecordsStayHandledThroughRetries) {
+  // An inner applier that dead-letters record 11 at once and fails 13 once: 11 must come
+  // back dead-lettered (handled), not vanish from the result, on the first try and after
+  // a retry of the subset.
+  bool first_try_of_13 = true;
+  auto inner = std::make_shared<testing::RecordingApplier>([&](std::span<const int> batch) {
+    ApplyResult result;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i] == 11) {
+        result.add_dead_lettered(i);
+      } else if (batch[i] == 13 && std::exchange(first_try_of_13, false)) {
+        result.add_failed(i, connection_refused());
+      } else if (batch[i] == 13) {
+        result.add_dead_lettered(i);
+      } else {
+        result.add_synced(i);
+      }
+    }
+    return result;
+  });
+  RetryingApplier<int> retrying(inner, options());
+
+  ApplyResult result = retrying.apply(batch_);
+
+  EXPECT_EQ(synced_positions(result), (std::vector<size_t>{0, 2, 4}));
+  std::vector<size_t> dead_lettered = result.dead_lettered();
+  std::sort(dead_lettered.begin(), dead_lettered.end());
+  EXPECT_EQ(dead_lettered, (std::vector<size_t>{1, 3}));
+  EXPECT_TRUE(result.failed().empty());
 }
 
 TEST_F(RetryingApplierTest, PermanentErrorsAreNotRetried) {
