@@ -85,14 +85,19 @@ class DeadLetterStore {
 using DeadLetterStorePtr = std::shared_ptr<DeadLetterStore>;
 
 // Holds at most `capacity` letters in memory; when full, each new letter evicts the oldest
-// (counted by dropped_count() and logged at warn). Letters are lost when the process ends:
+// (counted by dropped_count() and reported to the optional drop hook, e.g. to log a
+// warning — the core library does no logging of its own). Letters are lost when the process ends:
 // for tests, and for pipelines where a dead letter is worth a log line but not a database.
 class InMemoryDeadLetterStore final : public DeadLetterStore {
  public:
   static constexpr size_t kDefaultCapacity = 10'000;
 
+  // Called after each drop with the drops so far and the capacity, under the store's lock:
+  // it must not call back into the store.
+  using DropHook = std::function<void(uint64_t dropped_so_far, size_t capacity)>;
+
   // Throws std::invalid_argument for a capacity of 0.
-  explicit InMemoryDeadLetterStore(size_t capacity = kDefaultCapacity);
+  explicit InMemoryDeadLetterStore(size_t capacity = kDefaultCapacity, DropHook on_drop = {});
 
   // Never fails. Ids are decimal sequence numbers, "1", "2", …, increasing with each letter.
   Result<std::vector<std::string>> send(std::span<const DeadLetter> letters) override;
@@ -107,6 +112,7 @@ class InMemoryDeadLetterStore final : public DeadLetterStore {
   void evict_oldest_locked();
 
   const size_t capacity_;
+  const DropHook on_drop_;
   mutable std::mutex mutex_;
   std::deque<DeadLetter> letters_;  // oldest first; ids increase from front to back
   uint64_t next_id_ = 1;

@@ -85,6 +85,16 @@ TEST(InMemoryDeadLetterStore, WhenFullEachNewLetterDropsTheOldestAndCountsIt) {
   EXPECT_EQ(store.dropped_count(), 2u);
 }
 
+TEST(InMemoryDeadLetterStore, EveryDropIsReportedToTheDropHook) {
+  std::vector<uint64_t> reported;
+  InMemoryDeadLetterStore store(2, [&](uint64_t dropped_so_far, size_t capacity) {
+    EXPECT_EQ(capacity, 2u);
+    reported.push_back(dropped_so_far);
+  });
+  ASSERT_TRUE(store.send(letters_with_payloads({"a", "b", "c", "d"})).ok());
+  EXPECT_EQ(reported, (std::vector<uint64_t>{1, 2}));
+}
+
 TEST(InMemoryDeadLetterStore, ABatchLargerThanTheCapacityKeepsItsNewestLetters) {
   InMemoryDeadLetterStore store(2);
   Result<std::vector<std::string>> ids = store.send(letters_with_payloads({"a", "b", "c", "d"}));

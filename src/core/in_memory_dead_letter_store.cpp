@@ -1,14 +1,12 @@
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
-#include <bit>
 #include <unordered_set>
 
 #include "courier/dead_letter.h"
 
 namespace courier {
 
-InMemoryDeadLetterStore::InMemoryDeadLetterStore(size_t capacity) : capacity_(capacity) {
+InMemoryDeadLetterStore::InMemoryDeadLetterStore(size_t capacity, DropHook on_drop)
+    : capacity_(capacity), on_drop_(std::move(on_drop)) {
   if (capacity_ == 0)
     throw std::invalid_argument("InMemoryDeadLetterStore needs a capacity of at least 1");
 }
@@ -30,14 +28,7 @@ Result<std::vector<std::string>> InMemoryDeadLetterStore::send(
 void InMemoryDeadLetterStore::evict_oldest_locked() {
   letters_.pop_front();
   ++dropped_;
-  // Warn on the 1st, 2nd, 4th, 8th… drop: a full queue is visible in the log without one
-  // line per letter; dropped_count() has the exact number.
-  if (std::has_single_bit(dropped_)) {
-    spdlog::warn(
-        "in-memory dead-letter queue is full ({} letters): dropped the oldest letter, {} "
-        "dropped so far; raise its capacity, drain it, or use a Redis or Postgres store",
-        capacity_, dropped_);
-  }
+  if (on_drop_) on_drop_(dropped_, capacity_);
 }
 
 Result<std::vector<DeadLetter>> InMemoryDeadLetterStore::receive(size_t max) {
