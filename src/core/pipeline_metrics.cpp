@@ -15,7 +15,7 @@ prometheus::Family<prometheus::Counter>& records_family(prometheus::Registry& re
 prometheus::Family<prometheus::Counter>& errors_family(prometheus::Registry& registry) {
   return prometheus::BuildCounter()
       .Name("courier_pipeline_errors_total")
-      .Help("Failed fetch, apply and mark calls of a pipeline, by stage")
+      .Help("Failed fetch, receive, apply, mark, ack and nack calls of a pipeline, by stage")
       .Register(registry);
 }
 
@@ -43,29 +43,30 @@ PipelineMetrics::PipelineMetrics(prometheus::Registry& registry, const std::stri
                          .Help("Time to apply one batch, retries included")
                          .Register(registry)
                          .Add({{"pipeline", pipeline}}, latency_buckets())),
-      fetch_errors_(errors_family(registry).Add({{"pipeline", pipeline}, {"stage", "fetch"}})),
-      apply_errors_(errors_family(registry).Add({{"pipeline", pipeline}, {"stage", "apply"}})),
-      mark_errors_(errors_family(registry).Add({{"pipeline", pipeline}, {"stage", "mark"}})),
+      pipeline_(pipeline),
+      errors_(errors_family(registry)),
       breaker_state_(prometheus::BuildGauge()
                          .Name("courier_circuit_breaker_state")
                          .Help("Circuit breaker state: 0 closed, 1 half-open, 2 open")
                          .Register(registry)
                          .Add({{"pipeline", pipeline}})) {}
 
-void PipelineMetrics::record_batch(const BatchCounts& counts, Duration latency) {
-  synced_.Increment(static_cast<double>(counts.synced));
-  dead_lettered_.Increment(static_cast<double>(counts.dead_lettered));
-  failed_.Increment(static_cast<double>(counts.failed));
+void PipelineMetrics::record_batch(const BatchReport& batch) {
+  synced_.Increment(static_cast<double>(batch.synced));
+  dead_lettered_.Increment(static_cast<double>(batch.dead_lettered));
+  failed_.Increment(static_cast<double>(batch.failed));
   batches_.Increment();
-  batch_seconds_.Observe(std::chrono::duration<double>(latency).count());
+  batch_seconds_.Observe(std::chrono::duration<double>(batch.latency).count());
 }
 
-void PipelineMetrics::record_error(PipelineStage stage) {
-  switch (stage) {
-    case PipelineStage::kFetch: fetch_errors_.Increment(); break;
-    case PipelineStage::kApply: apply_errors_.Increment(); break;
-    case PipelineStage::kMark: mark_errors_.Increment(); break;
-  }
+void PipelineMetrics::record_error(Stage stage) {
+  // Errors are rare: looking the labelled counter up on each one costs nothing that matters.
+  errors_.Add({{"pipeline", pipeline_}, {"stage", std::string(stage_name(stage))}}).Increment();
+}
+
+CoordinatorHooks PipelineMetrics::coordinator_hooks() {
+  return {.on_batch = [this](const BatchReport& batch) { record_batch(batch); },
+          .on_error = [this](Stage stage, const Status&) { record_error(stage); }};
 }
 
 void PipelineMetrics::set_breaker_state(CircuitState state) {

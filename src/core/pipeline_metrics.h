@@ -4,7 +4,7 @@
 // courier_core, so programs that embed the core do not need prometheus-cpp.)
 //
 //   PipelineMetrics metrics(registry, "orders_to_redis");
-//   metrics.record_batch({.synced = 98, .dead_lettered = 1, .failed = 1}, 12ms);
+//   polling_options.hooks = metrics.coordinator_hooks();
 //   breaker_options.on_transition = metrics.breaker_transition_hook();
 //
 // Thread-safety: every method may be called from any thread (prometheus-cpp metrics are
@@ -16,29 +16,22 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <cstdint>
 #include <functional>
 #include <string>
 
 #include "courier/circuit_breaker.h"
-#include "courier/clock.h"
+#include "courier/coordinator.h"
 
 namespace courier {
-
-struct BatchCounts {
-  uint64_t synced = 0;
-  uint64_t dead_lettered = 0;
-  uint64_t failed = 0;
-};
-
-enum class PipelineStage { kFetch, kApply, kMark };
 
 class PipelineMetrics {
  public:
   PipelineMetrics(prometheus::Registry& registry, const std::string& pipeline);
 
-  void record_batch(const BatchCounts& counts, Duration latency);
-  void record_error(PipelineStage stage);
+  void record_batch(const BatchReport& batch);
+  void record_error(Stage stage);
+  // Hooks for PollingOptions / StreamingOptions that feed record_batch and record_error.
+  CoordinatorHooks coordinator_hooks();
   // 0 closed, 1 half-open, 2 open: alert on "> 0 for 5m".
   void set_breaker_state(CircuitState state);
   // A hook for CircuitBreakerOptions::on_transition that keeps the gauge current.
@@ -50,9 +43,8 @@ class PipelineMetrics {
   prometheus::Counter& failed_;
   prometheus::Counter& batches_;
   prometheus::Histogram& batch_seconds_;
-  prometheus::Counter& fetch_errors_;
-  prometheus::Counter& apply_errors_;
-  prometheus::Counter& mark_errors_;
+  std::string pipeline_;
+  prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Gauge& breaker_state_;
 };
 

@@ -4,6 +4,10 @@
 #include <prometheus/text_serializer.h>
 
 #include <chrono>
+#include <utility>
+#include <vector>
+
+#include "courier/polling_coordinator.h"
 
 namespace courier {
 namespace {
@@ -16,11 +20,19 @@ bool has_line(const std::string& text, const std::string& line) {
   return text.find(line + "\n") != std::string::npos;
 }
 
+BatchReport batch(size_t synced, size_t dead_lettered, size_t failed, Duration latency) {
+  return BatchReport{.records = synced + dead_lettered + failed,
+                     .synced = synced,
+                     .dead_lettered = dead_lettered,
+                     .failed = failed,
+                     .latency = latency};
+}
+
 TEST(PipelineMetrics, CountsRecordsByOutcomeAndBatches) {
   prometheus::Registry registry;
   PipelineMetrics metrics(registry, "orders");
-  metrics.record_batch({.synced = 98, .dead_lettered = 1, .failed = 1}, std::chrono::milliseconds(3));
-  metrics.record_batch({.synced = 2}, std::chrono::milliseconds(40));
+  metrics.record_batch(batch(98, 1, 1, std::chrono::milliseconds(3)));
+  metrics.record_batch(batch(2, 0, 0, std::chrono::milliseconds(40)));
   std::string text = scrape(registry);
   EXPECT_TRUE(has_line(text, R"(courier_pipeline_records_total{outcome="synced",pipeline="orders"} 100)")) << text;
   EXPECT_TRUE(has_line(text, R"(courier_pipeline_records_total{outcome="dead_lettered",pipeline="orders"} 1)"));
@@ -34,13 +46,33 @@ TEST(PipelineMetrics, CountsRecordsByOutcomeAndBatches) {
 TEST(PipelineMetrics, CountsErrorsByStage) {
   prometheus::Registry registry;
   PipelineMetrics metrics(registry, "orders");
-  metrics.record_error(PipelineStage::kMark);
-  metrics.record_error(PipelineStage::kMark);
-  metrics.record_error(PipelineStage::kFetch);
+  metrics.record_error(Stage::kMark);
+  metrics.record_error(Stage::kMark);
+  metrics.record_error(Stage::kFetch);
   std::string text = scrape(registry);
   EXPECT_TRUE(has_line(text, R"(courier_pipeline_errors_total{pipeline="orders",stage="mark"} 2)")) << text;
   EXPECT_TRUE(has_line(text, R"(courier_pipeline_errors_total{pipeline="orders",stage="fetch"} 1)"));
-  EXPECT_TRUE(has_line(text, R"(courier_pipeline_errors_total{pipeline="orders",stage="apply"} 0)"));
+}
+
+TEST(PipelineMetrics, CoordinatorHooksFeedTheMetrics) {
+  prometheus::Registry registry;
+  PipelineMetrics metrics(registry, "outbox");
+  std::vector<int> pending = {1, 2, 3};
+  PollingOptions options;
+  options.hooks = metrics.coordinator_hooks();
+  PollingCoordinator<int> coordinator(
+      batch_source_functions<int>(
+          [&](size_t) { return Result<std::vector<int>>(std::exchange(pending, {})); },
+          [](std::span<const int>) { return Status(StatusCode::kUnavailable, "mark failed"); }),
+      process_each<int>([](const int& record) {
+        return record == 2 ? Status(StatusCode::kInvalidArgument, "bad") : Status::Ok();
+      }),
+      options);
+  ASSERT_TRUE(coordinator.run_once().ok());
+  std::string text = scrape(registry);
+  EXPECT_TRUE(has_line(text, R"(courier_pipeline_records_total{outcome="synced",pipeline="outbox"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, R"(courier_pipeline_records_total{outcome="failed",pipeline="outbox"} 1)"));
+  EXPECT_TRUE(has_line(text, R"(courier_pipeline_errors_total{pipeline="outbox",stage="mark"} 1)"));
 }
 
 TEST(PipelineMetrics, BreakerTransitionsMoveTheStateGauge) {
@@ -59,8 +91,8 @@ TEST(PipelineMetrics, TwoPipelinesShareOneRegistry) {
   prometheus::Registry registry;
   PipelineMetrics orders(registry, "orders");
   PipelineMetrics events(registry, "events");
-  orders.record_batch({.synced = 5}, std::chrono::milliseconds(1));
-  events.record_batch({.synced = 7}, std::chrono::milliseconds(1));
+  orders.record_batch(batch(5, 0, 0, std::chrono::milliseconds(1)));
+  events.record_batch(batch(7, 0, 0, std::chrono::milliseconds(1)));
   std::string text = scrape(registry);
   EXPECT_TRUE(has_line(text, R"(courier_pipeline_records_total{outcome="synced",pipeline="orders"} 5)"));
   EXPECT_TRUE(has_line(text, R"(courier_pipeline_records_total{outcome="synced",pipeline="events"} 7)"));
