@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "app/dlq_command.h"
 #include "app/logging.h"
 #include "app/shutdown_signal.h"
 #include "app/supervisor.h"
@@ -75,6 +76,7 @@ int run_cli(std::vector<std::string> args) {
   run_command->add_option("-c,--config", config_path, "configuration file")
       ->capture_default_str();
   run_command->add_option("--log-level", log_level, "override log.level");
+  DlqCommand dlq(app);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
   args.pop_back();                         // the program name
@@ -90,6 +92,7 @@ int run_cli(std::vector<std::string> args) {
   }
   if (validate_command->parsed()) return validate(config_path);
   if (run_command->parsed()) return run(config_path, log_level);
+  if (dlq.parsed()) return dlq.run(load_or_report);
   return kExitInvalid;
 }
 

@@ -1,0 +1,104 @@
+// `courier dlq`: inspect, replay and purge the dead letters a pipeline kept in a Redis
+// stream or a Postgres table (docs/dead-letters.md). Connections come from the
+// configuration file's `postgres:` and `redis:` sections; the store is named on the
+// command line with exactly one of --redis-stream KEY or --postgres-table NAME.
+//
+//   courier dlq list   -c courier.yaml --redis-stream orders:dlq --limit 5
+//   courier dlq replay -c courier.yaml --postgres-table ops.dead_letters --to-stream orders
+//   courier dlq purge  -c courier.yaml --redis-stream orders:dlq --id 1714000000000-0
+//
+// In code (cli.cpp): `DlqCommand dlq(app);` before parsing, then
+// `if (dlq.parsed()) return dlq.run(load_config);`.
+//
+// Thread-safety: DlqCommand is driven by the main thread only; the formatting functions
+// are pure and safe from any thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/courier_config.h"
+#include "courier/dead_letter.h"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace courier::app {
+
+// ---- How `courier dlq list` shows a letter (pure; exposed for tests) ----
+
+// Bytes as printable ASCII for a terminal: \\, \n, \r, \t and \xHH for every other byte
+// outside 0x20..0x7e, so no payload can move the cursor or change colours. At most
+// `max_bytes` of the input are shown; a cut is marked "… (N more bytes)".
+std::string printable_bytes(std::string_view bytes, size_t max_bytes);
+
+// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or code points past
+// U+10FFFF), i.e. when it can be a JSON string as it is.
+bool is_valid_utf8(std::string_view bytes);
+
+// Standard base64 (RFC 4648, with padding).
+std::string base64_encode(std::string_view bytes);
+
+// A few lines per letter, each ending in '\n': id, last failure, attempts and error code on
+// the first; then the error, the metadata (when there is any) and the payload (cut at
+// kPayloadPreviewBytes), all through printable_bytes.
+inline constexpr size_t kPayloadPreviewBytes = 200;
+std::string dead_letter_as_text(const DeadLetter& letter);
+
+// One JSON object on one line, without the newline: id, error, error_code, error_detail,
+// attempts, first_failure, last_failure, metadata, and the whole payload as "payload"
+// when it is valid UTF-8, else as "payload_base64".
+std::string dead_letter_as_json(const DeadLetter& letter);
+
+// ---- The command ----
+
+// Loads a configuration file; nullopt after printing its errors (cli.cpp's load_or_report).
+using ConfigLoader = std::function<std::optional<config::CourierConfig>(const std::string&)>;
+
+class DlqCommand {
+ public:
+  // Adds `dlq` and its subcommands count, list, replay and purge to `parent`, which must
+  // outlive this object (CLI11 writes the parsed values into it).
+  explicit DlqCommand(CLI::App& parent);
+  DlqCommand(const DlqCommand&) = delete;
+  DlqCommand& operator=(const DlqCommand&) = delete;
+
+  // True when the command line named `dlq`.
+  bool parsed() const;
+
+  // Runs the subcommand that was parsed; returns the exit code (cli.h's kExit*). Usage
+  // mistakes are checked before the configuration is loaded.
+  int run(const ConfigLoader& load_config);
+
+  // The values CLI11 fills in; one set serves every subcommand, as only one runs.
+  struct Arguments {
+    std::string config_path = "courier.yaml";
+    std::string redis_stream;    // --redis-stream KEY
+    std::string postgres_table;  // --postgres-table [SCHEMA.]TABLE
+    size_t list_limit = 20;      // list --limit
+    size_t replay_limit = 0;     // replay --limit; only when given
+    bool json = false;           // list --json
+    std::string to_stream;       // replay --to-stream
+    std::string field = "payload";
+    bool dry_run = false;
+    bool all = false;              // purge --all
+    std::vector<std::string> ids;  // purge --id, repeated
+  };
+
+ private:
+  CLI::App* dlq_ = nullptr;
+  CLI::App* count_ = nullptr;
+  CLI::App* list_ = nullptr;
+  CLI::App* replay_ = nullptr;
+  CLI::App* purge_ = nullptr;
+  CLI::Option* replay_limit_option_ = nullptr;
+  Arguments arguments_;
+};
+
+}  // namespace courier::app
