@@ -1,9 +1,9 @@
 #include "app/cli.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -14,24 +14,45 @@
 #include "app/supervisor.h"
 #include "app/version.h"
 #include "config/courier_config.h"
+#include "pg_to_redis/task_config.h"
 
 namespace courier::app {
 namespace {
 
-// Loads the file; on errors prints every one of them to stderr and returns nullopt.
-std::optional<config::CourierConfig> load_or_report(const std::string& path) {
+struct LoadedConfig {
+  config::CourierConfig config;
+  std::vector<pg_to_redis::TaskConfig> tasks;
+};
+
+// Loads the file and the sections read by modules (tasks); on errors prints every one of
+// them to stderr, sorted by line, and returns nullopt.
+std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
   config::LoadResult loaded = config::load_config_file(path, config::process_environment());
-  if (loaded.ok()) return std::move(loaded.config);
-  fmt::print(stderr, "{}", loaded.error_report());
-  fmt::print(stderr, "{}: {} error{} — nothing was started\n", path, loaded.errors.size(),
-             loaded.errors.size() == 1 ? "" : "s");
+  LoadedConfig result{std::move(loaded.config), {}};
+  config::ConfigErrors errors;
+  for (config::ConfigError& error : loaded.errors) errors.add(std::move(error));
+  for (config::ConfigError& error : pg_to_redis::read_tasks(result.config, result.tasks)) {
+    errors.add(std::move(error));
+  }
+  if (errors.empty()) return result;
+  fmt::print(stderr, "{}", config::format_errors(errors.sorted(), loaded.source_name));
+  fmt::print(stderr, "{}: {} error{} — nothing was started\n", path, errors.size(),
+             errors.size() == 1 ? "" : "s");
   return std::nullopt;
 }
 
+std::optional<config::CourierConfig> load_or_report(const std::string& path) {
+  std::optional<LoadedConfig> loaded = load_all_or_report(path);
+  if (!loaded) return std::nullopt;
+  return std::move(loaded->config);
+}
+
 int validate(const std::string& path) {
-  auto config = load_or_report(path);
-  if (!config) return kExitInvalid;
-  fmt::print("{}: valid\n{}", path, config->describe());
+  auto loaded = load_all_or_report(path);
+  if (!loaded) return kExitInvalid;
+  fmt::print("{}: valid\n{}", path, loaded->config.describe());
+  for (const pg_to_redis::TaskConfig& task : loaded->tasks)
+    fmt::print("task {}\n", task.describe());
   return kExitOk;
 }
 
