@@ -1,5 +1,6 @@
 // The command line as a user meets it: exit codes and what is printed.
 #include "app/cli.h"
+#include "cli_test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -11,23 +12,7 @@
 namespace courier::app {
 namespace {
 
-struct CliOutcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-CliOutcome run(std::vector<std::string> args) {
-  args.insert(args.begin(), "courier");
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  int code = run_cli(args);
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::string out = ::testing::internal::GetCapturedStdout();
-  std::string err = ::testing::internal::GetCapturedStderr();
-  return {code, out, err};
-}
+CliOutcome run(std::vector<std::string> args) { return run_captured(std::move(args)); }
 
 std::string example(const std::string& name) { return std::string(COURIER_SOURCE_DIR) + "/examples/" + name; }
 

@@ -8,27 +8,12 @@
 #include <vector>
 
 #include "app/cli.h"
+#include "cli_test_support.h"
 
 namespace courier::app {
 namespace {
 
-struct CliOutcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-CliOutcome run(std::vector<std::string> args) {
-  args.insert(args.begin(), "courier");
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  int code = run_cli(args);
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::string out = ::testing::internal::GetCapturedStdout();
-  std::string err = ::testing::internal::GetCapturedStderr();
-  return {code, out, err};
-}
+CliOutcome run(std::vector<std::string> args) { return run_captured(std::move(args)); }
 
 // Writes `yaml` to a file of the test's own in the temporary directory; returns its path.
 std::string write_config(const std::string& yaml) {

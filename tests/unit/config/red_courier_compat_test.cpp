@@ -4,54 +4,15 @@
 #include "config/courier_config.h"
 #include "config/reader.h"
 #include "config_test_support.h"
+#include "red_courier_readme.h"
 
 namespace courier::config {
 namespace {
 
 using testing::load;
 
-// "Configuration" in Red Courier's README.
-constexpr std::string_view kReadmeConfig = R"(postgres:
-  host: localhost
-  port: 5432
-  user: postgres
-  password: secret
-  dbname: ecommerce
-  sslmode: disable
-
-redis:
-  addr: localhost:6379
-  password: ""
-  db: 0
-
-tasks:
-  - name: recent_orders
-    table: orders
-    structure: map
-    key: id
-    value: status
-    schedule: "@every 30s"
-    tracking:
-      column: updated_at
-      operator: ">"
-      last_value_key: checkpoint:recent_orders
-)";
-
-// "Example Use Case" in Red Courier's README.
-constexpr std::string_view kReadmeStreamTask = R"(tasks:
-  - name: order_stream
-    table: orders
-    alias: order:stream
-    structure: stream
-    fields: [id, status, total_amount, created_at]
-    column_map:
-      total_amount: amount
-    schedule: "@every 10s"
-    tracking:
-      column: created_at
-      operator: ">"
-      last_value_key: checkpoint:order_stream
-)";
+using courier::testing::kReadmeConfig;
+using courier::testing::kReadmeStreamTask;
 
 TEST(RedCourierConfig, ReadmeConfigurationLoadsWithoutErrors) {
   LoadResult result = load(kReadmeConfig);

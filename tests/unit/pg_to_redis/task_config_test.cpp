@@ -1,6 +1,7 @@
 // The `tasks:` section as a user writes it: Red Courier's files load unchanged, defaults are
 // filled in, and each kind of mistake gives one clear error at its line:column.
 #include "pg_to_redis/task_config.h"
+#include "red_courier_readme.h"
 
 #include <gtest/gtest.h>
 
@@ -51,48 +52,8 @@ void expect_one_error(std::string_view yaml, const std::string& where, const std
   EXPECT_NE(result.errors[0].find(says), std::string::npos) << result.errors[0];
 }
 
-// "Configuration" in Red Courier's README, verbatim.
-constexpr std::string_view kReadmeConfig = R"(postgres:
-  host: localhost
-  port: 5432
-  user: postgres
-  password: secret
-  dbname: ecommerce
-  sslmode: disable
-
-redis:
-  addr: localhost:6379
-  password: ""
-  db: 0
-
-tasks:
-  - name: recent_orders
-    table: orders
-    structure: map
-    key: id
-    value: status
-    schedule: "@every 30s"
-    tracking:
-      column: updated_at
-      operator: ">"
-      last_value_key: checkpoint:recent_orders
-)";
-
-// "Example Use Case" in Red Courier's README, verbatim.
-constexpr std::string_view kReadmeStreamTask = R"(tasks:
-  - name: order_stream
-    table: orders
-    alias: order:stream
-    structure: stream
-    fields: [id, status, total_amount, created_at]
-    column_map:
-      total_amount: amount
-    schedule: "@every 10s"
-    tracking:
-      column: created_at
-      operator: ">"
-      last_value_key: checkpoint:order_stream
-)";
+using courier::testing::kReadmeConfig;
+using courier::testing::kReadmeStreamTask;
 
 // ---- Red Courier's files -------------------------------------------------------------------
 
