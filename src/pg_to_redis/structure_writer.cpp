@@ -1,0 +1,373 @@
+#include "pg_to_redis/structure_writer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "redis/errors.h"
+#include "redis/slot.h"
+
+namespace courier::pg_to_redis {
+namespace {
+
+// Builds the commands of one batch; each add_* call appends one row's commands or reports
+// why the row cannot be written.
+class CommandBuilder {
+ public:
+  CommandBuilder(const TaskConfig& task, BatchCommands& out) : task_(task), out_(out) {}
+
+  void add_row(size_t index, const SyncRow& row) {
+    row_ = &row;
+    error_.clear();
+    std::vector<redis::Command> commands = commands_for_row();
+    if (!error_.empty()) {
+      out_.skipped.push_back({index, std::move(error_)});
+      return;
+    }
+    for (redis::Command& command : commands) {
+      out_.commands.push_back(std::move(command));
+      out_.command_rows.push_back(index);
+    }
+    ++out_.rows_written;
+  }
+
+  // Commands that apply to the whole single key once per batch (trim, expiry).
+  void finish() {
+    if (!is_single_key(task_.structure) || out_.rows_written == 0) return;
+    const std::string key = task_.redis_key();
+    if (task_.structure == Structure::kList && task_.max_length)
+      add_batch_command({"LTRIM", key, "0", std::to_string(*task_.max_length - 1)});
+    if (task_.ttl) add_batch_command(pexpire(key));
+  }
+
+ private:
+  std::vector<redis::Command> commands_for_row() {
+    const std::string key = task_.redis_key();
+    switch (task_.structure) {
+      case Structure::kMap:
+        return {{"HSET", key, text(task_.key), text(task_.value)}};
+      case Structure::kList:
+        return {{"LPUSH", key, text(task_.value)}};
+      case Structure::kSet:
+        return {{"SADD", key, text(task_.value)}};
+      case Structure::kSortedSet:
+        return {{"ZADD", key, score(), text(task_.value)}};
+      case Structure::kStream:
+        return {stream_entry(key)};
+      case Structure::kHash:
+        return hash_commands();
+      case Structure::kString:
+        return string_commands();
+    }
+    return {};
+  }
+
+  redis::Command stream_entry(const std::string& key) {
+    redis::Command xadd = {"XADD", key};
+    if (task_.maxlen) xadd.insert(xadd.end(), {"MAXLEN", "~", std::to_string(*task_.maxlen)});
+    xadd.push_back("*");
+    for (const std::string& field : task_.fields) {
+      xadd.push_back(field);
+      xadd.push_back(text(field));
+    }
+    return xadd;
+  }
+
+  std::vector<redis::Command> hash_commands() {
+    const std::string key = row_key();
+    redis::Command hset = {"HSET", key};
+    redis::Command hdel = {"HDEL", key};
+    for (const std::string& field : task_.fields) {
+      const RedisValue* value = find(field);
+      if (value == nullptr) return {};
+      redis::Command& target = value->is_null ? hdel : hset;
+      target.push_back(field);
+      if (!value->is_null) target.push_back(value->bytes);
+    }
+    std::vector<redis::Command> commands;
+    if (hset.size() > 2) commands.push_back(std::move(hset));
+    if (hdel.size() > 2) commands.push_back(std::move(hdel));
+    if (task_.ttl) commands.push_back(pexpire(key));
+    return commands;
+  }
+
+  std::vector<redis::Command> string_commands() {
+    const std::string key = row_key();
+    std::string json = "{";
+    for (const std::string& field : task_.fields) {
+      const RedisValue* value = find(field);
+      if (value == nullptr) return {};
+      if (json.size() > 1) json += ',';
+      append_json_string(json, field);
+      json += ':';
+      if (value->is_null)
+        json += "null";
+      else
+        append_json_string(json, value->bytes);
+    }
+    json += '}';
+    redis::Command set = {"SET", key, std::move(json)};
+    if (task_.ttl) set.insert(set.end(), {"PX", std::to_string(task_.ttl->count())});
+    return {std::move(set)};
+  }
+
+  // key_prefix + the key template with each {column} replaced by the row's value.
+  std::string row_key() {
+    std::string key = task_.key_prefix;
+    for (const KeyTemplate::Part& part : task_.key_template.parts) {
+      if (!part.is_column) {
+        key += part.text;
+        continue;
+      }
+      const RedisValue* value = find(part.text);
+      if (value == nullptr) return {};
+      if (value->is_null) {
+        fail("key column '" + part.text + "' is NULL, so the row has no key");
+        return {};
+      }
+      key += value->bytes;
+    }
+    return key;
+  }
+
+  std::string score() {
+    const RedisValue* value = find(task_.score);
+    if (value == nullptr) return {};
+    if (value->is_null) {
+      fail("score '" + task_.score + "' is NULL");
+      return {};
+    }
+    const char* begin = value->bytes.c_str();
+    char* end = nullptr;
+    double parsed = std::strtod(begin, &end);
+    if (value->bytes.empty() || end != begin + value->bytes.size() || !std::isfinite(parsed)) {
+      fail("score '" + task_.score + "' = '" + value->bytes + "' is not a finite number");
+      return {};
+    }
+    return value->bytes;
+  }
+
+  // The value's bytes; NULL is "" (Red Courier's rule for single-key structures).
+  std::string text(const std::string& name) {
+    const RedisValue* value = find(name);
+    return value == nullptr ? std::string() : value->bytes;
+  }
+
+  const RedisValue* find(const std::string& name) {
+    const RedisValue* value = row_->find(name);
+    if (value == nullptr) fail("row has no field '" + name + "'");
+    return value;
+  }
+
+  void fail(std::string reason) {
+    if (error_.empty()) error_ = std::move(reason);  // the first problem names the row
+  }
+
+  redis::Command pexpire(const std::string& key) const {
+    return {"PEXPIRE", key, std::to_string(task_.ttl->count())};
+  }
+
+  void add_batch_command(redis::Command command) {
+    out_.commands.push_back(std::move(command));
+    out_.command_rows.push_back(BatchCommands::kWholeBatch);
+  }
+
+  static void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (char c : text) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+            out += escaped;
+          } else {
+            out += c;  // UTF-8 passes through: the reader's client_encoding is UTF8
+          }
+      }
+    }
+    out += '"';
+  }
+
+  const TaskConfig& task_;
+  BatchCommands& out_;
+  const SyncRow* row_ = nullptr;
+  std::string error_;
+};
+
+bool outcome_may_be_applied(const Status& status) {
+  // A permanent error was a refusal; anything else (connection lost mid-EXEC, timeout)
+  // may have reached the server. Reading the checkpoint back is cheap, so every
+  // non-permanent failure is checked rather than guessing from the detail.
+  return !status.permanent();
+}
+
+}  // namespace
+
+const RedisValue* SyncRow::find(std::string_view name) const {
+  for (const auto& [field, value] : fields)
+    if (field == name) return &value;
+  return nullptr;
+}
+
+bool is_single_key(Structure structure) {
+  return structure != Structure::kHash && structure != Structure::kString;
+}
+
+std::string checkpoint_key_for(const TaskConfig& task, bool cluster) {
+  std::string key = task.tracking && !task.tracking->last_value_key.empty()
+                        ? task.tracking->last_value_key
+                        : "checkpoint:" + task.name;
+  if (!cluster || !is_single_key(task.structure)) return key;
+  const std::string data_key = task.redis_key();
+  const int slot = redis::key_slot(data_key);
+  if (redis::key_slot(key) == slot) return key;
+  std::string_view tag = redis::hash_tag(data_key);
+  if (tag.find('}') == std::string_view::npos) return "{" + std::string(tag) + "}" + key;
+  // The data key has '}' but no tag: find a short tag that hashes to its slot.
+  for (int n = 0;; ++n) {
+    std::string candidate = "ckpt-" + std::to_string(n);
+    if (redis::key_slot(candidate) == slot) return "{" + candidate + "}" + key;
+  }
+}
+
+BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch) {
+  BatchCommands out;
+  CommandBuilder builder(task, out);
+  for (size_t i = 0; i < batch.rows.size(); ++i) builder.add_row(i, batch.rows[i]);
+  builder.finish();
+  return out;
+}
+
+StructureWriter::StructureWriter(redis::Client& client, const TaskConfig& task,
+                                 StructureWriterOptions options)
+    : client_(client), task_(task), checkpoint_key_(checkpoint_key_for(task, options.cluster)) {}
+
+Result<std::optional<std::string>> StructureWriter::read_checkpoint() {
+  Result<redis::Reply> reply = client_.command({"GET", checkpoint_key_});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return std::optional<std::string>();
+  return std::optional<std::string>(reply->str());
+}
+
+Result<bool> StructureWriter::checkpoint_holds(const std::string& checkpoint) {
+  Result<std::optional<std::string>> stored = read_checkpoint();
+  if (!stored.ok()) return stored.status();
+  return *stored == checkpoint;
+}
+
+Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
+  const WriteReport applied_before{.already_applied = true};
+  if (last_written_ == batch.checkpoint) return applied_before;
+  if (verify_before_write_) {
+    Result<bool> holds = checkpoint_holds(batch.checkpoint);
+    if (!holds.ok()) return holds.status();
+    verify_before_write_ = false;
+    if (*holds) {
+      last_written_ = batch.checkpoint;
+      return applied_before;
+    }
+  }
+
+  const BatchCommands built = build_commands(task_, batch);
+  auto attempt = [&] {
+    return is_single_key(task_.structure) ? write_atomically(built, batch)
+                                          : write_per_row(built, batch);
+  };
+  Result<WriteReport> written = attempt();
+  if (!written.ok() && outcome_may_be_applied(written.status())) {
+    // The reply was lost: the batch may be in Redis. Re-send only if it is not.
+    Result<bool> holds = checkpoint_holds(batch.checkpoint);
+    if (!holds.ok()) {
+      verify_before_write_ = true;
+      return written;
+    }
+    if (*holds) {
+      written = WriteReport{.rows_written = built.rows_written, .skipped = built.skipped};
+    } else {
+      written = attempt();
+      if (!written.ok()) verify_before_write_ = outcome_may_be_applied(written.status());
+    }
+  }
+  if (written.ok()) last_written_ = batch.checkpoint;
+  return written;
+}
+
+Status StructureWriter::send_transaction(const std::vector<redis::Command>& commands) {
+  Result<std::vector<redis::Reply>> replies = client_.transaction(commands);
+  if (!replies.ok()) return replies.status();
+  // replies: GET checkpoint (the old value), the data commands, SET checkpoint.
+  for (size_t i = 1; i + 1 < replies->size(); ++i) {
+    const redis::Reply& reply = (*replies)[i];
+    if (!reply.is_error()) continue;
+    // Redis does not roll back: put the old checkpoint back so these rows are read again
+    // once the key is fixed, instead of being lost behind an advanced checkpoint.
+    const redis::Reply& old = replies->front();
+    redis::Command restore = old.is_nil() ? redis::Command{"DEL", checkpoint_key_}
+                                          : redis::Command{"SET", checkpoint_key_, old.str()};
+    Result<redis::Reply> restored = client_.command(restore);
+    Status rejected = redis::status_from_error_reply(
+        reply.str(), redis::command_name(commands[i]) + " of task '" + task_.name + "'");
+    if (!restored.ok()) {
+      return Status(StatusCode::kInternal,
+                    rejected.message() + "; restoring checkpoint '" + checkpoint_key_ +
+                        "' also failed (" + restored.status().message() +
+                        "): rows of this batch may be skipped",
+                    rejected.detail());
+    }
+    return Status(rejected.code() == StatusCode::kUnavailable ? StatusCode::kFailedPrecondition
+                                                              : rejected.code(),
+                  rejected.message() + "; checkpoint left as it was", rejected.detail());
+  }
+  return Status::Ok();
+}
+
+Result<WriteReport> StructureWriter::write_atomically(const BatchCommands& built,
+                                                      const WriteBatch& batch) {
+  std::vector<redis::Command> commands;
+  commands.reserve(built.commands.size() + 2);
+  commands.push_back({"GET", checkpoint_key_});
+  commands.insert(commands.end(), built.commands.begin(), built.commands.end());
+  commands.push_back({"SET", checkpoint_key_, batch.checkpoint});
+  if (Status sent = send_transaction(commands); !sent.ok()) return sent;
+  return WriteReport{.rows_written = built.rows_written, .skipped = built.skipped};
+}
+
+Result<WriteReport> StructureWriter::write_per_row(const BatchCommands& built,
+                                                   const WriteBatch& batch) {
+  WriteReport report{.rows_written = built.rows_written, .skipped = built.skipped};
+  std::vector<Result<redis::Reply>> replies = client_.pipeline(built.commands);
+  size_t last_rejected_row = BatchCommands::kWholeBatch;
+  for (size_t i = 0; i < replies.size(); ++i) {
+    const Status& status = replies[i].status();
+    if (status.ok()) continue;
+    if (!status.permanent()) return status;  // checkpoint untouched: the batch is re-sent
+    // Redis refused this row's key (e.g. WRONGTYPE): report the row, keep the others.
+    size_t row = built.command_rows[i];
+    if (row == last_rejected_row) continue;
+    last_rejected_row = row;
+    report.skipped.push_back(
+        {row, "Redis refused " + redis::command_name(built.commands[i]) + ": " + status.message()});
+    --report.rows_written;
+  }
+  Result<redis::Reply> set = client_.command({"SET", checkpoint_key_, batch.checkpoint});
+  if (!set.ok()) return set.status();
+  return report;
+}
+
+}  // namespace courier::pg_to_redis

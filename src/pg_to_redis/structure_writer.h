@@ -1,0 +1,147 @@
+// StructureWriter: one batch of converted rows of a table-sync task becomes the Redis
+// commands of the task's structure, written together with the task's new checkpoint.
+//
+//   StructureWriter writer(*client, task, {.cluster = true});
+//   Result<WriteReport> report = writer.write({.rows = rows, .checkpoint = "2024-05-01 …"});
+//   for (const RowError& e : report->skipped) log(task.name, rows[e.row], e.reason);
+//
+// Contract with the reader: a SyncRow carries each value under the name the task uses
+// for it — every name in `fields` (column_map already applied: the field's name, not the
+// column's), the `key`, `value` and `score` columns, and each column of the key template.
+// A sorted-set score is already text from to_sorted_set_score.
+//
+// Guarantees (ARCHITECTURE.md, "Guarantees"):
+// - map, list, set, sorted_set, stream write to one key: the batch's commands and
+//   `SET <checkpoint key> <checkpoint>` go in one MULTI/EXEC, so data and checkpoint
+//   advance together. On a cluster the checkpoint key is moved into the data key's slot
+//   (see checkpoint_key_for). When a write's outcome is unknown (connection lost during
+//   EXEC), the checkpoint is read back before anything is re-sent: if it already holds
+//   the batch's checkpoint the batch was applied and is not written again — so a list or
+//   stream never gets an entry twice. A fresh writer checks the same way before its first
+//   write, because the process before it may have died in that window.
+// - hash and string write one key per row, spread over many slots, so one transaction
+//   cannot hold them: the rows are pipelined first and the checkpoint is set only after
+//   every row succeeded. A failure in between re-sends rows already written, which is
+//   harmless: HSET/HDEL/SET of the same values are idempotent (at least once, same end
+//   state).
+//
+// Thread-safety: as the Client (one thread at a time).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "courier/status.h"
+#include "pg_to_redis/task_config.h"
+#include "pg_to_redis/value_format.h"
+#include "redis/client.h"
+#include "redis/command.h"
+
+namespace courier::pg_to_redis {
+
+// One converted row: name → value, in the order the reader produced them.
+struct SyncRow {
+  std::vector<std::pair<std::string, RedisValue>> fields;
+
+  // The value named `name`, or nullptr when the row has none.
+  const RedisValue* find(std::string_view name) const;
+};
+
+// A batch of rows and the checkpoint that is true once they are all in Redis.
+struct WriteBatch {
+  std::vector<SyncRow> rows;
+  std::string checkpoint;  // opaque text (the tracking cursor's encoding)
+};
+
+// A row that was not written, and why (the caller logs it with the task and primary key).
+struct RowError {
+  size_t row = 0;      // index in WriteBatch::rows
+  std::string reason;  // "missing field 'amount'", "score 'abc' is not a number", ...
+};
+
+struct WriteReport {
+  size_t rows_written = 0;
+  std::vector<RowError> skipped;  // rows not written; the checkpoint moved past them
+  // True when the batch had been applied by an earlier call (its reply lost, or the same
+  // batch handed in twice): the stored checkpoint already held it, nothing was written.
+  bool already_applied = false;
+};
+
+struct StructureWriterOptions {
+  bool cluster = false;  // the target is a Redis Cluster: keep the checkpoint in the data's slot
+};
+
+// Single-key structures write data and checkpoint in one transaction; hash and string don't.
+bool is_single_key(Structure structure);
+
+// The key the checkpoint is stored under. Standalone, and per-row structures (hash,
+// string): the task's `tracking.last_value_key` ("checkpoint:<task>" when the task has no
+// tracking), so files from Red Courier find their checkpoint. On a cluster, for single-key
+// structures, when that key hashes to another slot than the data key it becomes
+// "{<hash tag of the data key>}<last_value_key>": the data key's own tag, or the whole data
+// key when it has none, so both hash alike. (A data key that contains '}' outside a tag
+// cannot be wrapped; then a short tag "{ckpt-N}" with the data key's slot is used.)
+std::string checkpoint_key_for(const TaskConfig& task, bool cluster);
+
+// The data commands of a batch (without the checkpoint), and the rows left out.
+struct BatchCommands {
+  static constexpr size_t kWholeBatch = static_cast<size_t>(-1);
+  std::vector<redis::Command> commands;
+  std::vector<size_t> command_rows;  // the row each command writes, or kWholeBatch (LTRIM)
+  std::vector<RowError> skipped;
+  size_t rows_written = 0;
+};
+
+// Builds the commands of `batch` for `task` (pure; the unit tests read these):
+//   map         HSET <key> row[key] row[value]
+//   list        LPUSH <key> row[value] …, then LTRIM <key> 0 max_length-1 when set
+//   set         SADD <key> row[value]
+//   sorted_set  ZADD <key> row[score] row[value]   (a row without a finite score is skipped)
+//   stream      XADD <key> [MAXLEN ~ n] * f1 v1 f2 v2 …   (fields in the order listed)
+//   hash        HSET <row key> f v … over the non-NULL fields; HDEL <row key> of the NULL
+//               ones, so a column that became NULL leaves no stale value behind
+//   string      SET <row key> <JSON object: field → string, NULL → null> [PX ttl]
+// A NULL value is "" in map, list, set and stream entries (Red Courier's rule). With `ttl`,
+// each key written gets PEXPIRE <key> <ms> (string: SET … PX). A row lacking a value the
+// structure needs, or whose key template column is NULL, is skipped and reported.
+BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch);
+
+class StructureWriter {
+ public:
+  // `client` and `task` must outlive the writer.
+  StructureWriter(redis::Client& client, const TaskConfig& task,
+                  StructureWriterOptions options = {});
+
+  // Writes the batch and its checkpoint (see the file comment for the guarantees). Errors:
+  // the Client's (kUnavailable: retry the same batch later — the next call checks the
+  // checkpoint first); kFailedPrecondition when Redis rejected the data (WRONGTYPE): the
+  // checkpoint is put back as it was, so no row is lost while the operator fixes the key.
+  Result<WriteReport> write(const WriteBatch& batch);
+
+  // The stored checkpoint; nullopt when none was written yet.
+  Result<std::optional<std::string>> read_checkpoint();
+
+  const std::string& checkpoint_key() const { return checkpoint_key_; }
+
+ private:
+  Result<WriteReport> write_atomically(const BatchCommands& built, const WriteBatch& batch);
+  Result<WriteReport> write_per_row(const BatchCommands& built, const WriteBatch& batch);
+  Status send_transaction(const std::vector<redis::Command>& commands);
+  // True when the stored checkpoint equals `checkpoint`; an error when it cannot be read.
+  Result<bool> checkpoint_holds(const std::string& checkpoint);
+
+  redis::Client& client_;
+  const TaskConfig& task_;
+  std::string checkpoint_key_;
+  // Whether the stored checkpoint must be read before the next write: at first (a process
+  // before us may have died with its reply in flight) and after an unknown outcome.
+  bool verify_before_write_ = true;
+  std::optional<std::string> last_written_;  // the checkpoint this writer last stored
+};
+
+}  // namespace courier::pg_to_redis

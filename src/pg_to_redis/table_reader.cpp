@@ -1,0 +1,262 @@
+#include "pg_to_redis/table_reader.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "pg/identifier.h"
+#include "pg_to_redis/value_format.h"
+
+namespace courier::pg_to_redis {
+namespace {
+
+void add_once(std::vector<std::string>& columns, const std::string& column) {
+  if (column.empty()) return;
+  if (std::find(columns.begin(), columns.end(), column) == columns.end()) {
+    columns.push_back(column);
+  }
+}
+
+// What the task writes, as Postgres columns, in the order the task names them.
+std::vector<std::string> written_columns(const TaskConfig& task) {
+  std::vector<std::string> columns;
+  add_once(columns, task.key.empty() ? std::string() : task.column_for(task.key));
+  for (const std::string& column : task.key_template.columns()) {
+    add_once(columns, task.column_for(column));
+  }
+  if (!task.value.empty()) add_once(columns, task.column_for(task.value));
+  if (!task.score.empty()) add_once(columns, task.column_for(task.score));
+  for (const std::string& field : task.fields) add_once(columns, task.column_for(field));
+  return columns;
+}
+
+Result<std::string> quoted_list(const std::vector<std::string>& names, std::string_view suffix) {
+  std::string out;
+  for (const std::string& name : names) {
+    auto quoted = pg::quote_identifier(name);
+    if (!quoted.ok()) return quoted.status();
+    if (!out.empty()) out += ", ";
+    out += *quoted;
+    out += suffix;
+  }
+  return out;
+}
+
+Result<std::string> quoted_table(const TableName& table) {
+  auto schema = pg::quote_identifier(table.schema);
+  if (!schema.ok()) return schema.status();
+  auto name = pg::quote_identifier(table.name);
+  if (!name.ok()) return name.status();
+  return *schema + "." + *name;
+}
+
+Status task_error(const TaskConfig& task, StatusCode code, const std::string& message) {
+  return Status(code, "task '" + task.name + "' (" + task.table.qualified() + "): " + message);
+}
+
+bool is_time_type(TypeOid type) {
+  return type == type_oid::kTimestamptz || type == type_oid::kTimestamp || type == type_oid::kDate;
+}
+
+}  // namespace
+
+Result<ReadQuery> ReadQuery::plan(const TaskConfig& task, std::vector<std::string> primary_key) {
+  if (primary_key.empty()) {
+    return task_error(task, StatusCode::kInvalidArgument, "no primary key to order the read by");
+  }
+  if (task.batch_size < 1) {
+    return task_error(task, StatusCode::kInvalidArgument,
+                      "batch_size must be at least 1, not " + std::to_string(task.batch_size));
+  }
+  if (task.lookback.count() > 0 && !task.tracking) {
+    return task_error(task, StatusCode::kInvalidArgument,
+                      "lookback needs `tracking:`; remove lookback or add a tracking column");
+  }
+  ReadQuery query;
+  query.batch_size_ = task.batch_size;
+  // column_map may rename the tracking column too; discovered keys are real columns.
+  const std::string tracking_column =
+      task.tracking ? task.column_for(task.tracking->column) : std::string();
+  add_once(query.cursor_columns_, tracking_column);
+  for (const std::string& column : primary_key) add_once(query.cursor_columns_, column);
+  query.columns_ = written_columns(task);
+  for (const std::string& column : query.cursor_columns_) add_once(query.columns_, column);
+
+  auto selected = quoted_list(query.columns_, "");
+  auto table = quoted_table(task.table);
+  auto cursor = quoted_list(query.cursor_columns_, "");
+  query.descending_ = task.tracking && task.tracking->op == TrackingOperator::kLess;
+  auto order = quoted_list(query.cursor_columns_, query.descending_ ? " DESC" : "");
+  for (const Status& status :
+       {selected.status(), table.status(), cursor.status(), order.status()}) {
+    if (!status.ok()) return task_error(task, StatusCode::kInvalidArgument, status.message());
+  }
+  query.select_from_ = "SELECT " + *selected + " FROM " + *table;
+  query.cursor_list_ = "(" + *cursor + ")";
+  query.order_by_ = *order;
+  if (task.tracking) {
+    query.quoted_tracking_ = *pg::quote_identifier(tracking_column);
+    query.not_null_ = query.quoted_tracking_ + " IS NOT NULL";
+  }
+  query.where_ = task.where;
+  if (task.lookback.count() > 0) {
+    query.lookback_interval_ = std::to_string(task.lookback.count()) + " milliseconds";
+  }
+  return query;
+}
+
+std::string ReadQuery::sql(Start start) const {
+  std::vector<std::string> conditions;
+  if (!not_null_.empty()) conditions.push_back(not_null_);
+  if (start == Start::kAfterCursor) {
+    std::string placeholders;
+    for (size_t i = 1; i <= cursor_columns_.size(); ++i) {
+      if (i > 1) placeholders += ", ";
+      placeholders += "$" + std::to_string(i);
+    }
+    conditions.push_back(cursor_list_ + (descending_ ? " < (" : " > (") + placeholders + ")");
+  } else if (start == Start::kLookbackFrom) {
+    conditions.push_back(quoted_tracking_ + (descending_ ? " <= $1::timestamptz + $2::interval"
+                                                         : " >= $1::timestamptz - $2::interval"));
+  }
+  // On its own line, so a trailing `-- comment` in the operator's SQL ends there.
+  if (!where_.empty()) conditions.push_back("(" + where_ + "\n)");
+  std::string sql = select_from_;
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    sql += (i == 0 ? " WHERE " : " AND ") + conditions[i];
+  }
+  sql += " ORDER BY " + order_by_ + " LIMIT " + std::to_string(batch_size_);
+  return sql;
+}
+
+Result<ReadQuery::Start> ReadQuery::start_for(const std::optional<TrackingCursor>& after,
+                                              bool run_start, const std::string& key) const {
+  if (!after) return Start::kBeginning;
+  if (after->values.size() != cursor_columns_.size()) {
+    std::string expected;
+    for (const std::string& column : cursor_columns_) {
+      expected += (expected.empty() ? "" : ", ") + column;
+    }
+    return Status(StatusCode::kInvalidArgument,
+                  "checkpoint under Redis key '" + key + "' holds " +
+                      std::to_string(after->values.size()) + " values, but the cursor (" +
+                      expected + ") needs " + std::to_string(cursor_columns_.size()) +
+                      "; tracking or primary_key changed since it was written — delete the "
+                      "key to re-read the table from the start");
+  }
+  if (run_start && !lookback_interval_.empty()) return Start::kLookbackFrom;
+  return Start::kAfterCursor;
+}
+
+pg::Params ReadQuery::params(Start start, const std::optional<TrackingCursor>& after) const {
+  pg::Params params;
+  if (start == Start::kAfterCursor) {
+    for (const std::string& value : after->values) params.emplace_back(value);
+  } else if (start == Start::kLookbackFrom) {
+    params.emplace_back(after->values.front());
+    params.emplace_back(lookback_interval_);
+  }
+  return params;
+}
+
+Result<std::vector<std::string>> discover_primary_key(pg::Connection& conn,
+                                                      const TableName& table) {
+  auto regclass = quoted_table(table);
+  if (!regclass.ok()) return regclass.status();
+  auto result = conn.execute(
+      "SELECT a.attname FROM pg_index i"
+      " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)"
+      " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+      " WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY k.position",
+      {*regclass});
+  if (!result.ok()) return result.status();
+  std::vector<std::string> columns;
+  for (const pg::Row& row : *result) columns.emplace_back(row.get(0).value_or(""));
+  if (columns.empty()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "table " + table.qualified() +
+                      " has no primary key; name the columns that identify a row with "
+                      "`primary_key: [col, ...]` in the task");
+  }
+  return columns;
+}
+
+TableReader::TableReader(pg::Connection& conn, const TaskConfig& task, std::vector<std::string> pk,
+                         ReadQuery query)
+    : conn_(&conn),
+      task_name_(task.name),
+      checkpoint_key_(task.tracking && !task.tracking->last_value_key.empty()
+                          ? task.tracking->last_value_key
+                          : "checkpoint:" + task.name),
+      primary_key_(std::move(pk)),
+      query_(std::move(query)) {}
+
+Result<TableReader> TableReader::open(pg::Connection& conn, const TaskConfig& task) {
+  if (Status settings = conn.execute_script(session_settings_sql()); !settings.ok()) {
+    return settings;
+  }
+  std::vector<std::string> pk;
+  for (const std::string& column : task.primary_key) pk.push_back(task.column_for(column));
+  if (pk.empty()) {
+    auto discovered = discover_primary_key(conn, task.table);
+    if (!discovered.ok()) {
+      Status status = discovered.status();
+      return task_error(task, status.code(), status.message());
+    }
+    pk = std::move(*discovered);
+  }
+  auto query = ReadQuery::plan(task, pk);
+  if (!query.ok()) return query.status();
+  if (task.tracking && task.lookback.count() > 0) {
+    auto type = conn.execute(
+        "SELECT atttypid::int8, format_type(atttypid, atttypmod) FROM pg_attribute"
+        " WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
+        {*quoted_table(task.table), query->cursor_columns().front()});
+    if (!type.ok()) return type.status();
+    if (type->row_count() != 1) {
+      return task_error(task, StatusCode::kInvalidArgument,
+                        "tracking column '" + query->cursor_columns().front() + "' does not exist");
+    }
+    const auto oid = static_cast<TypeOid>(std::stoul(std::string(type->get(0, 0).value_or("0"))));
+    if (!is_time_type(oid)) {
+      return task_error(task, StatusCode::kInvalidArgument,
+                        "lookback needs a timestamp, timestamptz or date tracking column, but '" +
+                            query->cursor_columns().front() + "' is " +
+                            std::string(type->get(0, 1).value_or("?")) +
+                            "; remove `lookback` or track a time column");
+    }
+  }
+  return TableReader(conn, task, std::move(pk), std::move(*query));
+}
+
+Result<Batch> TableReader::first_batch(const std::optional<TrackingCursor>& checkpoint) {
+  return read(checkpoint, /*run_start=*/true);
+}
+
+Result<Batch> TableReader::next_batch(const std::optional<TrackingCursor>& after) {
+  return read(after, /*run_start=*/false);
+}
+
+Result<Batch> TableReader::read(const std::optional<TrackingCursor>& after, bool run_start) {
+  auto start = query_.start_for(after, run_start, checkpoint_key_);
+  if (!start.ok()) return start.status();
+  auto rows = conn_->execute(query_.sql(*start), query_.params(*start, after));
+  if (!rows.ok()) return rows.status();
+  Batch batch{std::move(*rows), std::nullopt};
+  const int last = batch.rows.row_count() - 1;
+  if (last < 0) return batch;
+  TrackingCursor cursor;
+  for (const std::string& column : query_.cursor_columns()) {
+    const auto index = batch.rows.column_index(column);
+    const auto text = index ? batch.rows.get(last, *index) : std::nullopt;
+    if (!text) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "task '" + task_name_ + "': cursor column '" + column +
+                        "' is NULL in a row read; primary_key columns must never be NULL");
+    }
+    cursor.values.emplace_back(*text);
+  }
+  batch.after = std::move(cursor);
+  return batch;
+}
+
+}  // namespace courier::pg_to_redis
