@@ -10,6 +10,7 @@
 
 #include "app/dlq_command.h"
 #include "app/logging.h"
+#include "app/once_command.h"
 #include "app/shutdown_signal.h"
 #include "app/supervisor.h"
 #include "app/version.h"
@@ -56,20 +57,24 @@ int validate(const std::string& path) {
   return kExitOk;
 }
 
+// Sets up logging from the file's `log:` section (and --log-level); false after printing
+// why not.
+bool start_logging(const config::CourierConfig& config, const std::string& log_level_override) {
+  LoggingOptions logging{.level = std::string(config::to_string(config.log.level)),
+                         .json = config.log.format == config::LogFormat::kJson};
+  if (!log_level_override.empty()) logging.level = log_level_override;
+  if (configure_logging(logging)) return true;
+  fmt::print(stderr, "--log-level: unknown level '{}' (trace, debug, info, warn, error)\n",
+             logging.level);
+  return false;
+}
+
 int run(const std::string& path, const std::string& log_level_override) {
   ShutdownSignal shutdown;  // before any thread starts, so all of them inherit the mask
-  auto config = load_or_report(path);
-  if (!config) return kExitInvalid;
-  LoggingOptions logging{.level = std::string(config::to_string(config->log.level)),
-                         .json = config->log.format == config::LogFormat::kJson};
-  if (!log_level_override.empty()) logging.level = log_level_override;
-  if (!configure_logging(logging)) {
-    fmt::print(stderr, "--log-level: unknown level '{}' (trace, debug, info, warn, error)\n",
-               logging.level);
-    return kExitInvalid;
-  }
+  auto loaded = load_all_or_report(path);
+  if (!loaded || !start_logging(loaded->config, log_level_override)) return kExitInvalid;
   spdlog::info("courier {} starting with {}", kVersion, path);
-  Supervisor supervisor(*config);
+  Supervisor supervisor(loaded->config, loaded->tasks);
   if (Status started = supervisor.start(); !started.ok()) {
     spdlog::error("cannot start: {}", started.message());
     return kExitFailure;
@@ -78,6 +83,14 @@ int run(const std::string& path, const std::string& log_level_override) {
   spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
   supervisor.stop();
   return kExitOk;
+}
+
+int once(const std::string& path, const std::vector<std::string>& only,
+         const std::string& log_level_override) {
+  ShutdownSignal shutdown;
+  auto loaded = load_all_or_report(path);
+  if (!loaded || !start_logging(loaded->config, log_level_override)) return kExitInvalid;
+  return run_tasks_once(loaded->config, loaded->tasks, only, shutdown);
 }
 
 }  // namespace
@@ -97,6 +110,13 @@ int run_cli(std::vector<std::string> args) {
   run_command->add_option("-c,--config", config_path, "configuration file")
       ->capture_default_str();
   run_command->add_option("--log-level", log_level, "override log.level");
+  std::vector<std::string> only_tasks;
+  auto* once_command =
+      app.add_subcommand("once", "run the table-sync tasks once each, then exit (cron jobs)");
+  once_command->add_option("-c,--config", config_path, "configuration file")
+      ->capture_default_str();
+  once_command->add_option("--task", only_tasks, "run only this task (repeatable)");
+  once_command->add_option("--log-level", log_level, "override log.level");
   DlqCommand dlq(app);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
@@ -113,6 +133,7 @@ int run_cli(std::vector<std::string> args) {
   }
   if (validate_command->parsed()) return validate(config_path);
   if (run_command->parsed()) return run(config_path, log_level);
+  if (once_command->parsed()) return once(config_path, only_tasks, log_level);
   if (dlq.parsed()) return dlq.run(load_or_report);
   return kExitInvalid;
 }

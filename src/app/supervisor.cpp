@@ -9,7 +9,8 @@
 
 namespace courier::app {
 
-Supervisor::Supervisor(config::CourierConfig config) : config_(std::move(config)) {}
+Supervisor::Supervisor(config::CourierConfig config, std::vector<pg_to_redis::TaskConfig> tasks)
+    : config_(std::move(config)), tasks_(std::move(tasks)) {}
 
 Supervisor::~Supervisor() { stop(); }
 
@@ -18,6 +19,16 @@ Status Supervisor::start() {
       http::ServerOptions{.host = config_.http.listen.host, .port = config_.http.listen.port});
   register_build_info();
   register_dependency_checks();
+  // Pipelines register their metrics and health checks before the server answers.
+  if (!tasks_.empty()) {
+    table_sync_ = std::make_unique<pg_to_redis::TableSync>(
+        tasks_, pg_to_redis::TableSyncOptions{.postgres = postgres_options(config_.postgres),
+                                              .redis = redis_options(config_.redis),
+                                              .cluster = config_.redis.cluster()});
+    if (Status started = table_sync_->start(http_->metrics(), http_->health()); !started.ok()) {
+      return started;
+    }
+  }
   if (Status started = http_->start(); !started.ok()) return started;
   spdlog::info("http: serving /health and /metrics on {}:{}", config_.http.listen.host,
                http_->port());
@@ -26,8 +37,12 @@ Status Supervisor::start() {
 
 void Supervisor::stop() {
   if (!http_) return;
+  // Pipelines first (they finish their batch in flight); their health checks stay valid
+  // until the server is down, so they are destroyed last.
+  if (table_sync_) table_sync_->stop();
   http_->stop();
   http_.reset();
+  table_sync_.reset();
   spdlog::info("stopped");
 }
 

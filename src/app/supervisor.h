@@ -1,8 +1,8 @@
 // The running process: starts what the configuration asks for — the HTTP server with
-// /health and /metrics, dependency checks, and (as later modules land) every pipeline —
-// and stops it all in reverse order.
+// /health and /metrics, dependency checks, the table-sync tasks (and, as later modules
+// land, every other pipeline) — and stops it all in reverse order.
 //
-//   Supervisor supervisor(loaded.config);
+//   Supervisor supervisor(loaded.config, loaded.tasks);
 //   if (Status s = supervisor.start(); !s.ok()) return fail(s);
 //   shutdown.wait(); supervisor.stop();
 //
@@ -14,6 +14,8 @@
 #include "config/courier_config.h"
 #include "courier/status.h"
 #include "http/server.h"
+#include "pg_to_redis/table_sync.h"
+#include "pg_to_redis/task_config.h"
 
 namespace courier::app {
 
@@ -22,7 +24,7 @@ class RedisCheck;
 
 class Supervisor {
  public:
-  explicit Supervisor(config::CourierConfig config);
+  Supervisor(config::CourierConfig config, std::vector<pg_to_redis::TaskConfig> tasks);
   ~Supervisor();
 
   Status start();
@@ -35,7 +37,9 @@ class Supervisor {
   void register_dependency_checks();
 
   config::CourierConfig config_;
+  std::vector<pg_to_redis::TaskConfig> tasks_;
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<pg_to_redis::TableSync> table_sync_;
   std::shared_ptr<PostgresCheck> postgres_check_;
   std::shared_ptr<RedisCheck> redis_check_;
 };

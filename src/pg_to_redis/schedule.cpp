@@ -881,4 +881,14 @@ std::string Schedule::describe() const {
   return "cron '" + expression_ + "' in " + zone_name_;
 }
 
+NextRun next_run(const Schedule& schedule, Schedule::TimePoint last_planned,
+                 Schedule::TimePoint finished) {
+  NextRun next{schedule.next_after(last_planned)};
+  while (next.at <= finished) {
+    ++next.skipped;
+    next.at = schedule.next_after(next.at);
+  }
+  return next;
+}
+
 }  // namespace courier::pg_to_redis

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -90,6 +91,16 @@ class Schedule {
   CronFields cron_;
   std::shared_ptr<const ZoneRules> zone_;
 };
+
+// When a task runs next, given when its last run was planned and when it finished. A run
+// never overlaps the one before: planned times that passed while it was still going are
+// skipped (and counted, to be logged), and the next one still ahead is returned.
+struct NextRun {
+  Schedule::TimePoint at;
+  size_t skipped = 0;  // planned runs that passed while the previous run was going
+};
+NextRun next_run(const Schedule& schedule, Schedule::TimePoint last_planned,
+                 Schedule::TimePoint finished);
 
 // Parses a schedule expression. Errors are kInvalidArgument and name the field, the
 // offending text and its column in the expression, e.g.

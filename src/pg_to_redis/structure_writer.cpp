@@ -271,10 +271,19 @@ Result<bool> StructureWriter::checkpoint_holds(const std::string& checkpoint) {
   return *stored == checkpoint;
 }
 
+bool appends_entries(Structure structure) {
+  return structure == Structure::kList || structure == Structure::kStream;
+}
+
 Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
+  // Only appends can be duplicated by writing a batch twice, so only for list and stream
+  // is a batch whose checkpoint is already stored left out. Idempotent structures are always
+  // written: rows re-read by `lookback` must land even when the re-read batch ends exactly
+  // where the last run stopped. Without a checkpoint (no tracking) there is nothing to check.
+  const bool guard_appends = appends_entries(task_.structure) && !batch.checkpoint.empty();
   const WriteReport applied_before{.already_applied = true};
-  if (last_written_ == batch.checkpoint) return applied_before;
-  if (verify_before_write_) {
+  if (guard_appends && last_written_ == batch.checkpoint) return applied_before;
+  if (guard_appends && verify_before_write_) {
     Result<bool> holds = checkpoint_holds(batch.checkpoint);
     if (!holds.ok()) return holds.status();
     verify_before_write_ = false;
@@ -290,7 +299,7 @@ Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
                                           : write_per_row(built, batch);
   };
   Result<WriteReport> written = attempt();
-  if (!written.ok() && outcome_may_be_applied(written.status())) {
+  if (guard_appends && !written.ok() && outcome_may_be_applied(written.status())) {
     // The reply was lost: the batch may be in Redis. Re-send only if it is not.
     Result<bool> holds = checkpoint_holds(batch.checkpoint);
     if (!holds.ok()) {
@@ -308,21 +317,28 @@ Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
   return written;
 }
 
-Status StructureWriter::send_transaction(const std::vector<redis::Command>& commands) {
+Status StructureWriter::send_transaction(const std::vector<redis::Command>& commands,
+                                         bool with_checkpoint) {
   Result<std::vector<redis::Reply>> replies = client_.transaction(commands);
   if (!replies.ok()) return replies.status();
-  // replies: GET checkpoint (the old value), the data commands, SET checkpoint.
-  for (size_t i = 1; i + 1 < replies->size(); ++i) {
+  // replies: [GET checkpoint (the old value)], the data commands, [SET checkpoint].
+  const size_t data_begin = with_checkpoint ? 1 : 0;
+  const size_t data_end = replies->size() - (with_checkpoint ? 1 : 0);
+  for (size_t i = data_begin; i < data_end; ++i) {
     const redis::Reply& reply = (*replies)[i];
     if (!reply.is_error()) continue;
+    Status rejected = redis::status_from_error_reply(
+        reply.str(), redis::command_name(commands[i]) + " of task '" + task_.name + "'");
+    const StatusCode code = rejected.code() == StatusCode::kUnavailable
+                                ? StatusCode::kFailedPrecondition
+                                : rejected.code();
+    if (!with_checkpoint) return Status(code, rejected.message(), rejected.detail());
     // Redis does not roll back: put the old checkpoint back so these rows are read again
     // once the key is fixed, instead of being lost behind an advanced checkpoint.
     const redis::Reply& old = replies->front();
     redis::Command restore = old.is_nil() ? redis::Command{"DEL", checkpoint_key_}
                                           : redis::Command{"SET", checkpoint_key_, old.str()};
     Result<redis::Reply> restored = client_.command(restore);
-    Status rejected = redis::status_from_error_reply(
-        reply.str(), redis::command_name(commands[i]) + " of task '" + task_.name + "'");
     if (!restored.ok()) {
       return Status(StatusCode::kInternal,
                     rejected.message() + "; restoring checkpoint '" + checkpoint_key_ +
@@ -330,21 +346,21 @@ Status StructureWriter::send_transaction(const std::vector<redis::Command>& comm
                         "): rows of this batch may be skipped",
                     rejected.detail());
     }
-    return Status(rejected.code() == StatusCode::kUnavailable ? StatusCode::kFailedPrecondition
-                                                              : rejected.code(),
-                  rejected.message() + "; checkpoint left as it was", rejected.detail());
+    return Status(code, rejected.message() + "; checkpoint left as it was", rejected.detail());
   }
   return Status::Ok();
 }
 
 Result<WriteReport> StructureWriter::write_atomically(const BatchCommands& built,
                                                       const WriteBatch& batch) {
+  const bool with_checkpoint = !batch.checkpoint.empty();
   std::vector<redis::Command> commands;
   commands.reserve(built.commands.size() + 2);
-  commands.push_back({"GET", checkpoint_key_});
+  if (with_checkpoint) commands.push_back({"GET", checkpoint_key_});
   commands.insert(commands.end(), built.commands.begin(), built.commands.end());
-  commands.push_back({"SET", checkpoint_key_, batch.checkpoint});
-  if (Status sent = send_transaction(commands); !sent.ok()) return sent;
+  if (with_checkpoint) commands.push_back({"SET", checkpoint_key_, batch.checkpoint});
+  if (commands.empty()) return WriteReport{.skipped = built.skipped};
+  if (Status sent = send_transaction(commands, with_checkpoint); !sent.ok()) return sent;
   return WriteReport{.rows_written = built.rows_written, .skipped = built.skipped};
 }
 
@@ -365,6 +381,7 @@ Result<WriteReport> StructureWriter::write_per_row(const BatchCommands& built,
         {row, "Redis refused " + redis::command_name(built.commands[i]) + ": " + status.message()});
     --report.rows_written;
   }
+  if (batch.checkpoint.empty()) return report;
   Result<redis::Reply> set = client_.command({"SET", checkpoint_key_, batch.checkpoint});
   if (!set.ok()) return set.status();
   return report;

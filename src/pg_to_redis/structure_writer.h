@@ -14,11 +14,12 @@
 // - map, list, set, sorted_set, stream write to one key: the batch's commands and
 //   `SET <checkpoint key> <checkpoint>` go in one MULTI/EXEC, so data and checkpoint
 //   advance together. On a cluster the checkpoint key is moved into the data key's slot
-//   (see checkpoint_key_for). When a write's outcome is unknown (connection lost during
-//   EXEC), the checkpoint is read back before anything is re-sent: if it already holds
-//   the batch's checkpoint the batch was applied and is not written again — so a list or
-//   stream never gets an entry twice. A fresh writer checks the same way before its first
-//   write, because the process before it may have died in that window.
+//   (see checkpoint_key_for). For list and stream, when a write's outcome is unknown
+//   (connection lost during EXEC), the checkpoint is read back before anything is re-sent:
+//   if it already holds the batch's checkpoint the batch was applied and is not written
+//   again — so a list or stream never gets an entry twice. A fresh writer checks the same
+//   way before its first write, because the process before it may have died in that
+//   window. The other structures are idempotent and simply written again.
 // - hash and string write one key per row, spread over many slots, so one transaction
 //   cannot hold them: the rows are pipelined first and the checkpoint is set only after
 //   every row succeeded. A failure in between re-sends rows already written, which is
@@ -55,7 +56,9 @@ struct SyncRow {
 // A batch of rows and the checkpoint that is true once they are all in Redis.
 struct WriteBatch {
   std::vector<SyncRow> rows;
-  std::string checkpoint;  // opaque text (the tracking cursor's encoding)
+  // Opaque text (the tracking cursor's encoding); empty for a task without tracking, which
+  // re-reads its whole table every run and stores no checkpoint.
+  std::string checkpoint;
 };
 
 // A row that was not written, and why (the caller logs it with the task and primary key).
@@ -78,6 +81,8 @@ struct StructureWriterOptions {
 
 // Single-key structures write data and checkpoint in one transaction; hash and string don't.
 bool is_single_key(Structure structure);
+// list and stream append entries: the only structures a batch written twice would change.
+bool appends_entries(Structure structure);
 
 // The key the checkpoint is stored under. Standalone, and per-row structures (hash,
 // string): the task's `tracking.last_value_key` ("checkpoint:<task>" when the task has no
@@ -131,7 +136,7 @@ class StructureWriter {
  private:
   Result<WriteReport> write_atomically(const BatchCommands& built, const WriteBatch& batch);
   Result<WriteReport> write_per_row(const BatchCommands& built, const WriteBatch& batch);
-  Status send_transaction(const std::vector<redis::Command>& commands);
+  Status send_transaction(const std::vector<redis::Command>& commands, bool with_checkpoint);
   // True when the stored checkpoint equals `checkpoint`; an error when it cannot be read.
   Result<bool> checkpoint_holds(const std::string& checkpoint);
 

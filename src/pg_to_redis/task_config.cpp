@@ -16,6 +16,7 @@ using config::ReadContext;
 using config::ValueReader;
 
 constexpr config::IntegerRange kBatchSizeRange{1, 1'000'000};
+constexpr config::IntegerRange kUnhealthyAfterRange{1, 1'000'000};
 constexpr config::IntegerRange kTrimLengthRange{1, std::numeric_limits<std::int64_t>::max()};
 
 // Structures as bits, so a key can say which structures it applies to.
@@ -285,11 +286,21 @@ class TaskReader {
     task_.primary_key = column_list("primary_key");
     task_.batch_size =
         entry_.integer<int>("batch_size", kBatchSizeRange).value_or(task_.batch_size);
+    task_.unhealthy_after = entry_.integer<int>("unhealthy_after", kUnhealthyAfterRange)
+                                .value_or(task_.unhealthy_after);
     task_.lookback = entry_.duration("lookback").value_or(task_.lookback);
     if (task_.lookback.count() > 0 && !task_.tracking) {
       entry_.error_at("lookback",
                       "'lookback' re-reads rows behind the tracking checkpoint and "
                       "needs 'tracking'; add it or remove 'lookback'");
+    }
+    if (task_.lookback.count() > 0 &&
+        (task_.structure == Structure::kList || task_.structure == Structure::kStream)) {
+      entry_.error_at("lookback",
+                      "'lookback' re-reads rows already written, and a " +
+                          std::string(to_string(task_.structure)) +
+                          " would append them a second time; use it with map, set, "
+                          "sorted_set, hash or string, or remove it");
     }
     task_.ttl = entry_.duration("ttl", config::kPositiveDuration);
     task_.maxlen = entry_.integer("maxlen", kTrimLengthRange);

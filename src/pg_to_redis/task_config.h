@@ -119,6 +119,7 @@ struct TaskConfig {
   // ---- Courier's additions ----
   std::vector<std::string> primary_key;          // empty: the table's primary key, read at start-up
   int batch_size = 1000;                         // rows per query and per atomic Redis write
+  int unhealthy_after = 3;                       // failed runs in a row that turn /health 503
   std::chrono::milliseconds lookback{0};         // tracking: re-read this far behind the checkpoint
   std::optional<std::chrono::milliseconds> ttl;  // EXPIRE of each key written; absent: none
   std::optional<std::int64_t> maxlen;            // stream: XADD MAXLEN ~ n

@@ -441,5 +441,28 @@ TEST(ScheduleValue, CopiesShareNothingMutable) {
   EXPECT_EQ(iso(copy.next_after(at("2024-07-01T00:00:00Z"))), "2024-07-01T07:00:00Z");
 }
 
+// --- next_run: no overlap ----------------------------------------------------------
+
+TEST(NextRun, AQuickRunIsFollowedByTheNextPlannedTime) {
+  Schedule every = parse_ok("@every 5m");
+  NextRun next = next_run(every, at("2024-05-01T10:00:00Z"), at("2024-05-01T10:00:03Z"));
+  EXPECT_EQ(iso(next.at), "2024-05-01T10:05:00Z");
+  EXPECT_EQ(next.skipped, 0u);
+}
+
+TEST(NextRun, PlannedTimesThatPassedDuringALongRunAreSkippedNotStacked) {
+  Schedule every = parse_ok("@every 5m");
+  NextRun next = next_run(every, at("2024-05-01T10:00:00Z"), at("2024-05-01T10:12:00Z"));
+  EXPECT_EQ(iso(next.at), "2024-05-01T10:15:00Z");
+  EXPECT_EQ(next.skipped, 2u);  // 10:05 and 10:10
+}
+
+TEST(NextRun, CronRunFinishingExactlyOnTheNextTimeSkipsIt) {
+  Schedule hourly = parse_ok("0 * * * *");
+  NextRun next = next_run(hourly, at("2024-05-01T10:00:00Z"), at("2024-05-01T11:00:00Z"));
+  EXPECT_EQ(iso(next.at), "2024-05-01T12:00:00Z");
+  EXPECT_EQ(next.skipped, 1u);
+}
+
 }  // namespace
 }  // namespace courier::pg_to_redis

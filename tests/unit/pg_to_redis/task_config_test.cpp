@@ -206,7 +206,6 @@ TEST(TaskConfigAdditions, AreReadWithTheirTypes) {
     fields: [id, status]
     primary_key: [tenant_id, id]
     batch_size: 500
-    lookback: 2m
     ttl: 1h
     maxlen: 100000
     tracking:
@@ -217,7 +216,6 @@ TEST(TaskConfigAdditions, AreReadWithTheirTypes) {
   const TaskConfig& task = result.tasks.at(0);
   EXPECT_EQ(task.primary_key, (std::vector<std::string>{"tenant_id", "id"}));
   EXPECT_EQ(task.batch_size, 500);
-  EXPECT_EQ(task.lookback, std::chrono::minutes(2));
   EXPECT_EQ(task.ttl, std::chrono::hours(1));
   EXPECT_EQ(task.maxlen, 100000);
   EXPECT_EQ(task.tracking->op, TrackingOperator::kLess);
@@ -570,10 +568,39 @@ TEST(TaskConfigErrors, LookbackNeedsTracking) {
   expect_one_error(R"(tasks:
   - name: t
     table: orders
-    fields: [id]
+    structure: set
+    value: id
     lookback: 5m
 )",
-                   "courier.yaml:5:15: tasks[0].lookback:", "needs 'tracking'");
+                   "courier.yaml:6:15: tasks[0].lookback:", "needs 'tracking'");
+}
+
+TEST(TaskConfigAdditions, LookbackIsReadForIdempotentStructures) {
+  ReadTasks result = read(R"(tasks:
+  - name: order_docs
+    table: orders
+    structure: hash
+    key: "order:{id}"
+    fields: [id, status]
+    lookback: 2m
+    tracking:
+      column: updated_at
+)");
+  ASSERT_TRUE(result.errors.empty()) << result.report();
+  EXPECT_EQ(result.tasks.at(0).lookback, std::chrono::minutes(2));
+}
+
+TEST(TaskConfigErrors, LookbackOnAnAppendingStructureWouldDuplicate) {
+  expect_one_error(R"(tasks:
+  - name: t
+    table: orders
+    structure: list
+    value: id
+    lookback: 5m
+    tracking:
+      column: updated_at
+)",
+                   "courier.yaml:6:15: tasks[0].lookback:", "append them a second time");
 }
 
 TEST(TaskConfigErrors, TasksMustBeAList) {

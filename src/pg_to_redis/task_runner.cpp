@@ -1,0 +1,172 @@
+#include "pg_to_redis/task_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <utility>
+
+#include "pg_to_redis/task_lease.h"
+#include "pg_to_redis/tracking_cursor.h"
+#include "pg_to_redis/value_format.h"
+
+namespace courier::pg_to_redis {
+namespace {
+
+bool is_time_type(TypeOid type) {
+  return type == type_oid::kTimestamptz || type == type_oid::kTimestamp || type == type_oid::kDate;
+}
+
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
+}  // namespace
+
+TaskRunner::TaskRunner(const TaskConfig& task, pg::ConnectionOptions postgres,
+                       redis::ClientOptions redis, TaskRunnerOptions options)
+    : task_(task),
+      postgres_options_(std::move(postgres)),
+      redis_options_(std::move(redis)),
+      options_(std::move(options)) {}
+
+TaskRunner::~TaskRunner() = default;
+
+RunOutcome TaskRunner::run() {
+  const auto started = std::chrono::steady_clock::now();
+  RunOutcome outcome;
+  RetryOptions retry{.policy = options_.retry, .stop = options_.stop};
+  retry.on_retry = [this](unsigned attempt, Duration delay, const Status& error, size_t) {
+    spdlog::warn("task {}: attempt {} failed ({}); trying again from the checkpoint in {}",
+                 task_.name, attempt, error.to_string(), describe_duration(delay));
+  };
+  for (unsigned attempt = 1;; ++attempt) {
+    outcome.report.attempts = attempt;
+    outcome.status = this->attempt(outcome.report);
+    if (outcome.status.ok() || !outcome.status.retryable()) break;
+    reset_after_failure();
+    RetryStep step = backoff_before_retry(retry, attempt, outcome.status, 1);
+    if (step != RetryStep::kRetry) {
+      outcome.status = final_retry_error(step, outcome.status, attempt);
+      break;
+    }
+  }
+  outcome.report.duration = since(started);
+  return outcome;
+}
+
+Status TaskRunner::connect() {
+  if (!postgres_) {
+    auto opened = pg::Connection::open(postgres_options_);
+    if (!opened.ok()) return opened.status();
+    postgres_ = std::move(*opened);
+  } else if (!postgres_->is_open()) {
+    if (Status reconnected = postgres_->reconnect(); !reconnected.ok()) return reconnected;
+  }
+  if (!redis_) {
+    auto client = redis::make_client(redis_options_);
+    if (!client.ok()) return client.status();
+    redis_ = std::move(*client);
+    writer_ = std::make_unique<StructureWriter>(
+        *redis_, task_, StructureWriterOptions{.cluster = options_.cluster});
+  }
+  if (!reader_) {
+    auto reader = TableReader::open(*postgres_, task_);
+    if (!reader.ok()) return reader.status();
+    reader_.emplace(std::move(*reader));
+    if (task_.log_sql) {
+      spdlog::info("task {}: reads with: {}", task_.name,
+                   reader_->query().sql(ReadQuery::Start::kAfterCursor));
+    }
+  }
+  return Status::Ok();
+}
+
+void TaskRunner::reset_after_failure() {
+  // A session that looks open may still be broken (the server restarted between calls):
+  // start the next attempt on a new one. The writer keeps its own state: it knows
+  // whether it must read the checkpoint back before writing again.
+  if (postgres_) (void)postgres_->reconnect();
+  reader_.reset();
+  converter_.reset();
+}
+
+Status TaskRunner::attempt(RunReport& report) {
+  if (Status connected = connect(); !connected.ok()) return connected;
+  auto lease = TaskLease::try_acquire(*postgres_, task_.name);
+  if (!lease.ok()) return lease.status();
+  if (!*lease) {
+    report.locked_elsewhere = true;
+    return Status::Ok();
+  }
+
+  auto stored = writer_->read_checkpoint();
+  if (!stored.ok()) return stored.status();
+  if (report.attempts == 1) report.checkpoint_before = *stored;
+  report.checkpoint_after = *stored;
+  std::optional<TrackingCursor> checkpoint;
+  if (task_.tracking && stored->has_value()) {
+    auto decoded = TrackingCursor::decode(**stored, writer_->checkpoint_key());
+    if (!decoded.ok()) return decoded.status();
+    checkpoint = std::move(*decoded);
+  }
+
+  Result<Batch> batch = reader_->first_batch(checkpoint);
+  for (;;) {
+    if (!batch.ok()) return batch.status();
+    if (batch->empty()) break;
+    if (Status written = write_batch(*batch, report); !written.ok()) return written;
+    if (options_.on_batch) options_.on_batch(report);
+    if (batch->rows.row_count() < task_.batch_size) break;  // a short batch: drained
+    if (options_.stop.stop_requested()) {
+      report.stopped = true;
+      break;
+    }
+    batch = reader_->next_batch(batch->after);
+  }
+  return (*lease)->release();
+}
+
+Status TaskRunner::write_batch(const Batch& batch, RunReport& report) {
+  if (!converter_) {
+    auto converter = RowConverter::make(task_, batch.rows, reader_->primary_key());
+    if (!converter.ok()) return converter.status();
+    converter_.emplace(std::move(*converter));
+    tracking_column_.reset();
+    if (task_.tracking && task_.tracking->op == TrackingOperator::kGreater) {
+      auto index = batch.rows.column_index(reader_->query().cursor_columns().front());
+      if (index && is_time_type(batch.rows.column_type(*index))) tracking_column_ = index;
+    }
+  }
+  ConvertedRows converted = converter_->convert(batch.rows);
+  for (const RowProblem& problem : converted.problems) {
+    spdlog::warn("task {}: row {} of {} not written: {}", task_.name, problem.row_identity,
+                 task_.table.qualified(), problem.reason);
+  }
+  // Without tracking every run reads the whole table, so no checkpoint is kept.
+  WriteBatch write{std::move(converted.rows),
+                   task_.tracking && batch.after ? batch.after->encode() : std::string()};
+  Result<WriteReport> written = writer_->write(write);
+  if (!written.ok()) return written.status();
+  for (const RowError& error : written->skipped) {
+    const int row = static_cast<int>(converted.source_rows.at(error.row));
+    spdlog::warn("task {}: row {} of {} not written: {}", task_.name,
+                 converter_->row_identity(batch.rows, row), task_.table.qualified(), error.reason);
+  }
+
+  const size_t fetched = static_cast<size_t>(batch.rows.row_count());
+  const size_t skipped = converted.problems.size() + written->skipped.size();
+  report.batches += 1;
+  report.rows_fetched += fetched;
+  report.rows_skipped += skipped;
+  report.rows_written += written->already_applied ? 0 : fetched - skipped;
+  if (!write.checkpoint.empty()) report.checkpoint_after = write.checkpoint;
+  if (tracking_column_) {
+    auto seconds = to_sorted_set_score(batch.rows.column_type(*tracking_column_),
+                                       batch.rows.get(fetched - 1, *tracking_column_));
+    if (seconds.ok()) report.newest_tracked_seconds = std::strtod(seconds->c_str(), nullptr);
+  }
+  return Status::Ok();
+}
+
+}  // namespace courier::pg_to_redis
