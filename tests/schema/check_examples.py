@@ -33,7 +33,7 @@ import yaml
 # Deliberately broken configurations: the demo shows `courier validate` reporting them.
 EXPECTED_INVALID = {"examples/demo/mistakes.yaml"}
 
-DOCUMENTS_WITH_EXAMPLES = ["docs/configuration.md"]
+DOCUMENTS_WITH_EXAMPLES = ["docs/configuration.md", "docs/CONFIG_GUIDE.md"]
 
 # courier validate's exit codes (src/app/cli.h).
 EXIT_VALID = 0
