@@ -12,6 +12,8 @@
    appended must be rejected by both.
 4. Every ```yaml block of docs/configuration.md and docs/CONFIG_GUIDE.md passes the schema
    (the unit tests already load each block with the real loader).
+5. Each small configuration of tests/schema/agreement_cases.yaml gets the verdict its
+   "# accept: …" / "# reject: …" line states, from both.
 
 `courier validate` runs with an empty environment, so ${VAR:-default} takes its default
 and results do not depend on the shell the test runs from. Exit status 0 when everything
@@ -34,6 +36,8 @@ import yaml
 EXPECTED_INVALID = {"examples/demo/mistakes.yaml"}
 
 DOCUMENTS_WITH_EXAMPLES = ["docs/configuration.md", "docs/CONFIG_GUIDE.md"]
+
+AGREEMENT_CASES = "tests/schema/agreement_cases.yaml"
 
 # courier validate's exit codes (src/app/cli.h).
 EXIT_VALID = 0
@@ -112,7 +116,7 @@ class Check:
                       f"{verdict(accepted)} it\n  schema: {problems}\n  courier: {output.strip()}")
         elif accepted != expected_valid:
             self.fail(f"{name}: expected both to {verdict(expected_valid, False)} it, both "
-                      f"{verdict(accepted)} it\n  schema: {problems}\n  courier: {output.strip()}")
+                      f"{verdict(accepted, False)} it\n  schema: {problems}\n  courier: {output.strip()}")
         return schema_accepts and accepted
 
     def check_examples(self):
@@ -133,6 +137,22 @@ class Check:
                 broken.write_text(path.read_text().rstrip("\n") + "\nno_such_section: 1\n")
                 self.check_file(broken, name + " with an unknown root key", expected_valid=False)
         return len(files)
+
+    def check_agreement_cases(self):
+        text = (self.source_dir / AGREEMENT_CASES).read_text()
+        cases = re.split(r"^---\n", text, flags=re.M)
+        with tempfile.TemporaryDirectory() as scratch:
+            for number, case in enumerate(cases):
+                verdict_line = re.search(r"^# (accept|reject): (.*)$", case, re.M)
+                if not verdict_line:
+                    self.fail(f"{AGREEMENT_CASES}: case {number} has no '# accept:' or "
+                              f"'# reject:' line")
+                    continue
+                path = Path(scratch) / f"case{number}.yaml"
+                path.write_text(case)
+                self.check_file(path, f"{AGREEMENT_CASES} case {number} ({verdict_line[2]})",
+                                expected_valid=verdict_line[1] == "accept")
+        return len(cases)
 
     def check_documents(self):
         blocks = 0
@@ -155,10 +175,11 @@ def main():
     check = Check(args.courier, args.source_dir)
     files = check.check_examples()
     blocks = check.check_documents()
+    cases = check.check_agreement_cases()
     for failure in check.failures:
         print("FAIL " + failure)
-    print(f"checked {files} example files and {blocks} documentation blocks: "
-          f"{len(check.failures)} problem(s)")
+    print(f"checked {files} example files, {blocks} documentation blocks and {cases} "
+          f"agreement cases: {len(check.failures)} problem(s)")
     return 1 if check.failures else 0
 
 
