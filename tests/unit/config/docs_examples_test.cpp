@@ -2,48 +2,35 @@
 // cannot drift from what the loader accepts.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "config/courier_config.h"
 #include "config_test_support.h"
+#include "markdown_yaml_blocks.h"
 
 namespace courier::config {
 namespace {
 
-std::string read_reference() {
-  std::ifstream in(std::filesystem::path(COURIER_SOURCE_DIR) / "docs/configuration.md");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using courier::testing::yaml_blocks;
+using courier::testing::YamlBlock;
 
-std::vector<std::string> yaml_blocks(const std::string& markdown) {
-  const std::string open = "```yaml\n";
-  const std::string close = "```";
-  std::vector<std::string> blocks;
-  for (std::size_t start = markdown.find(open); start != std::string::npos;
-       start = markdown.find(open, start)) {
-    start += open.size();
-    std::size_t end = markdown.find(close, start);
-    blocks.push_back(markdown.substr(start, end - start));
-  }
-  return blocks;
+std::string read_reference() {
+  return courier::testing::read_checkout_file("docs/configuration.md");
 }
 
 TEST(ConfigurationReference, EveryYamlExampleLoadsWithoutErrors) {
-  std::vector<std::string> blocks = yaml_blocks(read_reference());
+  std::vector<YamlBlock> blocks = yaml_blocks(read_reference());
   ASSERT_GE(blocks.size(), 8u) << "docs/configuration.md not found or lost its examples";
-  for (const std::string& block : blocks) {
+  for (const YamlBlock& block : blocks) {
     LoadResult result =
-        testing::load(block, {{"PGPASSWORD", "pg-secret"}, {"REDIS_PASSWORD", "r-secret"}});
-    EXPECT_TRUE(result.ok()) << block << "\n" << result.error_report();
+        testing::load(block.text, {{"PGPASSWORD", "pg-secret"}, {"REDIS_PASSWORD", "r-secret"}});
+    EXPECT_TRUE(result.ok()) << "block at line " << block.line << ":\n"
+                             << block.text << "\n"
+                             << result.error_report();
   }
 }
 
 TEST(ConfigurationReference, CompleteExampleSpellsOutTheDefaults) {
-  LoadResult example = testing::load(yaml_blocks(read_reference()).at(0), {{"PGPASSWORD", "x"}});
+  LoadResult example =
+      testing::load(yaml_blocks(read_reference()).at(0).text, {{"PGPASSWORD", "x"}});
   LoadResult empty = testing::load("");
   EXPECT_EQ(example.config.postgres.host, empty.config.postgres.host);
   EXPECT_EQ(example.config.postgres.port, empty.config.postgres.port);
