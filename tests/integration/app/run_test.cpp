@@ -8,61 +8,12 @@
 #include <fstream>
 #include <thread>
 
-#include "process.h"
-#include "servers.h"
+#include "courier_process.h"
 
 namespace courier::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-class CourierProcess {
- public:
-  CourierProcess(const PostgresServer& pg, const std::string& db, const RedisServer& redis)
-      : dir_(make_temp_dir("app")), http_port_(free_loopback_port()) {
-    std::ofstream(dir_ + "/courier.yaml")
-        << "postgres:\n  host: 127.0.0.1\n  port: " << pg.port()
-        << "\n  user: postgres\n  dbname: " << db << "\nredis:\n  addr: " << redis.address()
-        << "\nhttp:\n  listen: 127.0.0.1:" << http_port_ << "\n";
-    process_.spawn({.argv = {COURIER_BINARY, "run", "-c", dir_ + "/courier.yaml"},
-                    .log_path = dir_ + "/courier.log"});
-  }
-  ~CourierProcess() { remove_tree(dir_); }
-
-  int http_port() const { return http_port_; }
-  ChildProcess& process() { return process_; }
-  std::string log() const { return tail_of_file(dir_ + "/courier.log"); }
-
-  // The status of GET path, or -1 when nothing answers.
-  int get_status(const std::string& path, std::string* body = nullptr) {
-    httplib::Client client("127.0.0.1", http_port_);
-    client.set_read_timeout(10, 0);
-    auto response = client.Get(path.c_str());
-    if (!response) return -1;
-    if (body) *body = response->body;
-    return response->status;
-  }
-
-  bool wait_for_health(int status, std::chrono::milliseconds deadline = 20s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-      if (get_status("/health") == status) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
- private:
-  std::string dir_;
-  int http_port_;
-  ChildProcess process_;
-};
-
-int exit_code_after(ChildProcess& process, int signal) {
-  EXPECT_TRUE(process.signal_and_wait(signal, 20s));
-  int status = process.wait_status();
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 TEST(CourierRun, ServesHealthAndMetricsAndStopsOnSigterm) {
   PostgresServer& pg = shared_postgres();
