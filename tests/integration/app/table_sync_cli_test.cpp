@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "courier_process.h"
+#include "red_courier_readme.h"
 #include "pg/connection.h"
 #include "redis/client.h"
 
@@ -219,6 +220,39 @@ TEST_F(TableSyncCliTest, HealthTurns503AfterFailedRunsInARowAndRecovers) {
   sql("CREATE TABLE arrives_later (id int PRIMARY KEY); INSERT INTO arrives_later VALUES (1)");
   ASSERT_TRUE(courier.wait_for_health(200)) << courier.log();
   EXPECT_EQ(exit_code_after(courier.process(), SIGTERM), 0) << courier.log();
+}
+
+TEST_F(TableSyncCliTest, RedCourierReadmeTasksRunUnchangedAndWriteWhatRedCourierWrote) {
+  sql("ALTER TABLE orders ADD COLUMN amount numeric(10,2), ADD COLUMN created_at timestamptz");
+  sql("INSERT INTO orders (id, status, amount, created_at, updated_at) VALUES"
+      " (1, 'paid', 19.90, '2024-05-01 10:00:00+00', '2024-05-01 10:00:00+00'),"
+      " (2, 'new', 5.00, '2024-05-01 10:00:01+00', '2024-05-01 10:00:01+00')");
+  // The README's tasks as they are; only the connection sections point at the test servers.
+  const std::string_view config = kReadmeConfig;
+  const std::string_view stream_task = kReadmeStreamTask;
+  std::string tasks(config.substr(config.find("tasks:\n")));
+  tasks += stream_task.substr(stream_task.find('\n') + 1);
+  for (const char* key : {"orders", "order:stream", "checkpoint:recent_orders",
+                          "checkpoint:order_stream"}) {
+    integer({"DEL", key});  // the README's keys have no prefix to keep tests apart
+  }
+  CommandOutput output = once(tasks);
+  ASSERT_EQ(output.exit_code, 0) << output.output;
+
+  auto hash = redis_client_->command({"HGETALL", "orders"});
+  ASSERT_TRUE(hash.ok());
+  std::vector<std::string> map;
+  for (const redis::Reply& element : hash->elements()) map.push_back(element.str());
+  EXPECT_EQ(map, (std::vector<std::string>{"1", "paid", "2", "new"}));
+
+  auto stream = redis_client_->command({"XRANGE", "order:stream", "-", "+"});
+  ASSERT_TRUE(stream.ok());
+  ASSERT_EQ(stream->elements().size(), 2u);
+  std::vector<std::string> first;
+  for (const redis::Reply& f : stream->elements()[0].elements().at(1).elements())
+    first.push_back(f.str());
+  EXPECT_EQ(first, (std::vector<std::string>{"id", "1", "status", "paid", "total_amount", "19.90",
+                                             "created_at", "2024-05-01T10:00:00+00:00"}));
 }
 
 }  // namespace
