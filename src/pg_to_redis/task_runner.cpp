@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <future>
 #include <utility>
 
 #include "pg_to_redis/task_lease.h"
@@ -111,18 +112,33 @@ Status TaskRunner::attempt(RunReport& report) {
     checkpoint = std::move(*decoded);
   }
 
+  // The next batch is read while the current one is written: Postgres and Redis work at
+  // the same time, and memory holds at most two batches. The Postgres session is used by
+  // the read in flight only; it is waited for before anything else touches the session.
   Result<Batch> batch = reader_->first_batch(checkpoint);
+  std::future<Result<Batch>> next;
+  auto read_ahead = [this](std::optional<TrackingCursor> after) {
+    return std::async(std::launch::async,
+                      [this, after = std::move(after)] { return reader_->next_batch(after); });
+  };
   for (;;) {
     if (!batch.ok()) return batch.status();
     if (batch->empty()) break;
-    if (Status written = write_batch(*batch, report); !written.ok()) return written;
+    const bool drained = batch->rows.row_count() < task_.batch_size;  // a short batch
+    const bool stopping = options_.stop.stop_requested();
+    if (!drained && !stopping) next = read_ahead(batch->after);
+    Status written = write_batch(*batch, report);
+    if (!written.ok()) {
+      if (next.valid()) next.wait();
+      return written;
+    }
     if (options_.on_batch) options_.on_batch(report);
-    if (batch->rows.row_count() < task_.batch_size) break;  // a short batch: drained
-    if (options_.stop.stop_requested()) {
+    if (drained) break;
+    if (stopping) {
       report.stopped = true;
       break;
     }
-    batch = reader_->next_batch(batch->after);
+    batch = next.get();
   }
   return (*lease)->release();
 }

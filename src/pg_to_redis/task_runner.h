@@ -16,7 +16,8 @@
 // Connections: the runner owns one Postgres session and one Redis client, opened at the
 // first run and kept between runs (re-established after a failure).
 //
-// Thread-safety: one thread at a time per runner (the scheduler gives each task one thread).
+// Thread-safety: one thread at a time per runner (the scheduler gives each task one thread);
+// during a run the next batch is read on a short-lived helper thread.
 #pragma once
 
 #include <chrono>
