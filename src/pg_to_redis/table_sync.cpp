@@ -71,7 +71,10 @@ class TableSync::TaskThread {
       const SystemTime finished = std::chrono::system_clock::now();
       metrics_.record(outcome, finished);
       if (outcome.status.ok()) {
-        spdlog::info("{}", describe_run(task_.name, outcome));
+        // Runs that found nothing new are routine; keep them out of the info log.
+        const bool idle = outcome.report.rows_fetched == 0 && !outcome.report.locked_elsewhere;
+        spdlog::log(idle ? spdlog::level::debug : spdlog::level::info, "{}",
+                    describe_run(task_.name, outcome));
       } else if (outcome.status.code() != StatusCode::kCancelled) {
         spdlog::error("{}", describe_run(task_.name, outcome));
       }
