@@ -20,6 +20,10 @@ namespace courier::app {
 namespace {
 
 using pg_to_redis::RunReport;
+
+// How long `once` waits for a task another courier process is running: long enough for the
+// session of a process that just died to end, short enough for a cron job.
+constexpr std::chrono::seconds kLeaseWait{30};
 using pg_to_redis::TaskConfig;
 
 // "\r  orders: 120000 rows written (35210 rows/s)" on stderr, at most four times a second.
@@ -74,6 +78,7 @@ int run_each(const config::CourierConfig& config, const std::vector<const TaskCo
         *task, postgres_options(config.postgres), redis_options(config.redis),
         {.cluster = config.redis.cluster(),
          .stop = stop.token(),
+         .lease_wait = kLeaseWait,
          .on_batch = [&progress](const RunReport& report) { progress.update(report); }});
     pg_to_redis::RunOutcome outcome = runner.run();
     if (outcome.status.ok()) {

@@ -1,6 +1,7 @@
 // `courier once`: runs the table-sync tasks of a file once each and exits — for cron jobs,
 // Kubernetes Jobs and first snapshots. Exit 0 when every task ran (or another courier
-// process was running it), 1 when any failed, 2 for an unknown task name.
+// process kept running it for 30 s while we waited for its lock), 1 when any failed, 2 for
+// an unknown task name.
 //
 //   courier once -c courier.yaml                 every task, one after the other
 //   courier once -c courier.yaml --task orders   just that one (repeatable)

@@ -213,8 +213,9 @@ class CommandBuilder {
 bool outcome_may_be_applied(const Status& status) {
   // A permanent error was a refusal; anything else (connection lost mid-EXEC, timeout)
   // may have reached the server. Reading the checkpoint back is cheap, so every
-  // non-permanent failure is checked rather than guessing from the detail.
-  return !status.permanent();
+  // non-permanent failure is checked rather than guessing from the detail. kAborted is
+  // the fence's refusal: certainly not applied, and not to be re-sent.
+  return !status.permanent() && status.code() != StatusCode::kAborted;
 }
 
 }  // namespace
@@ -258,17 +259,26 @@ StructureWriter::StructureWriter(redis::Client& client, const TaskConfig& task,
                                  StructureWriterOptions options)
     : client_(client), task_(task), checkpoint_key_(checkpoint_key_for(task, options.cluster)) {}
 
-Result<std::optional<std::string>> StructureWriter::read_checkpoint() {
+Result<std::optional<std::string>> StructureWriter::fetch_checkpoint() {
   Result<redis::Reply> reply = client_.command({"GET", checkpoint_key_});
   if (!reply.ok()) return reply.status();
   if (reply->is_nil()) return std::optional<std::string>();
   return std::optional<std::string>(reply->str());
 }
 
+Result<std::optional<std::string>> StructureWriter::read_checkpoint() {
+  Result<std::optional<std::string>> stored = fetch_checkpoint();
+  if (stored.ok()) stored_checkpoint_.emplace(*stored);  // emplace: an empty one is known too
+  return stored;
+}
+
 Result<bool> StructureWriter::checkpoint_holds(const std::string& checkpoint) {
-  Result<std::optional<std::string>> stored = read_checkpoint();
+  // Not remembered as the fence's expectation: that stays what the run started from.
+  Result<std::optional<std::string>> stored = fetch_checkpoint();
   if (!stored.ok()) return stored.status();
-  return *stored == checkpoint;
+  if (*stored != checkpoint) return false;
+  stored_checkpoint_.emplace(*stored);
+  return true;
 }
 
 bool appends_entries(Structure structure) {
@@ -317,51 +327,67 @@ Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
   return written;
 }
 
-Status StructureWriter::send_transaction(const std::vector<redis::Command>& commands,
-                                         bool with_checkpoint) {
-  Result<std::vector<redis::Reply>> replies = client_.transaction(commands);
-  if (!replies.ok()) return replies.status();
-  // replies: [GET checkpoint (the old value)], the data commands, [SET checkpoint].
-  const size_t data_begin = with_checkpoint ? 1 : 0;
-  const size_t data_end = replies->size() - (with_checkpoint ? 1 : 0);
-  for (size_t i = data_begin; i < data_end; ++i) {
-    const redis::Reply& reply = (*replies)[i];
-    if (!reply.is_error()) continue;
-    Status rejected = redis::status_from_error_reply(
-        reply.str(), redis::command_name(commands[i]) + " of task '" + task_.name + "'");
-    const StatusCode code = rejected.code() == StatusCode::kUnavailable
-                                ? StatusCode::kFailedPrecondition
-                                : rejected.code();
-    if (!with_checkpoint) return Status(code, rejected.message(), rejected.detail());
-    // Redis does not roll back: put the old checkpoint back so these rows are read again
-    // once the key is fixed, instead of being lost behind an advanced checkpoint.
-    const redis::Reply& old = replies->front();
-    redis::Command restore = old.is_nil() ? redis::Command{"DEL", checkpoint_key_}
-                                          : redis::Command{"SET", checkpoint_key_, old.str()};
-    Result<redis::Reply> restored = client_.command(restore);
-    if (!restored.ok()) {
-      return Status(StatusCode::kInternal,
-                    rejected.message() + "; restoring checkpoint '" + checkpoint_key_ +
-                        "' also failed (" + restored.status().message() +
-                        "): rows of this batch may be skipped",
-                    rejected.detail());
-    }
-    return Status(code, rejected.message() + "; checkpoint left as it was", rejected.detail());
-  }
-  return Status::Ok();
-}
-
 Result<WriteReport> StructureWriter::write_atomically(const BatchCommands& built,
                                                       const WriteBatch& batch) {
   const bool with_checkpoint = !batch.checkpoint.empty();
-  std::vector<redis::Command> commands;
-  commands.reserve(built.commands.size() + 2);
-  if (with_checkpoint) commands.push_back({"GET", checkpoint_key_});
-  commands.insert(commands.end(), built.commands.begin(), built.commands.end());
+  std::vector<redis::Command> commands = built.commands;
   if (with_checkpoint) commands.push_back({"SET", checkpoint_key_, batch.checkpoint});
   if (commands.empty()) return WriteReport{.skipped = built.skipped};
-  if (Status sent = send_transaction(commands, with_checkpoint); !sent.ok()) return sent;
+
+  // Compare-and-set: the batch lands only if the checkpoint is still the one this writer
+  // last saw. Otherwise another process took the task over and moved it on; writing this
+  // batch too would append its entries twice.
+  std::optional<redis::TransactionGuard> guard;
+  if (with_checkpoint) {
+    if (!stored_checkpoint_) {
+      Result<std::optional<std::string>> stored = read_checkpoint();
+      if (!stored.ok()) return stored.status();
+    }
+    guard = redis::TransactionGuard{checkpoint_key_, *stored_checkpoint_};
+  }
+  Result<std::vector<redis::Reply>> replies =
+      guard ? client_.guarded_transaction(*guard, commands) : client_.transaction(commands);
+  if (!replies.ok()) {
+    stored_checkpoint_.reset();  // unknown now: refused, moved by another writer, or applied
+    if (replies.status().code() != StatusCode::kAborted) return replies.status();
+    return Status(StatusCode::kAborted,
+                  "task '" + task_.name + "': checkpoint '" + checkpoint_key_ +
+                      "' was moved by another writer (the task was taken over); this batch "
+                      "was not written",
+                  replies.status().detail());
+  }
+  for (size_t i = 0; i < built.commands.size(); ++i) {
+    const redis::Reply& reply = (*replies)[i];
+    if (reply.is_error()) return refused_in_transaction(reply, built.commands[i], guard);
+  }
+  if (with_checkpoint) stored_checkpoint_ = batch.checkpoint;
   return WriteReport{.rows_written = built.rows_written, .skipped = built.skipped};
+}
+
+Status StructureWriter::refused_in_transaction(const redis::Reply& reply,
+                                               const redis::Command& command,
+                                               const std::optional<redis::TransactionGuard>& guard) {
+  Status rejected = redis::status_from_error_reply(
+      reply.str(), redis::command_name(command) + " of task '" + task_.name + "'");
+  const StatusCode code = rejected.code() == StatusCode::kUnavailable
+                              ? StatusCode::kFailedPrecondition
+                              : rejected.code();
+  if (!guard) return Status(code, rejected.message(), rejected.detail());
+  // Redis does not roll back: the checkpoint moved with the batch. Put it back, so these
+  // rows are read again once the key is fixed instead of being lost behind it.
+  stored_checkpoint_.reset();
+  redis::Command restore = guard->expected
+                               ? redis::Command{"SET", checkpoint_key_, *guard->expected}
+                               : redis::Command{"DEL", checkpoint_key_};
+  Result<redis::Reply> restored = client_.command(restore);
+  if (!restored.ok()) {
+    return Status(StatusCode::kInternal,
+                  rejected.message() + "; restoring checkpoint '" + checkpoint_key_ +
+                      "' also failed (" + restored.status().message() +
+                      "): rows of this batch may be skipped",
+                  rejected.detail());
+  }
+  return Status(code, rejected.message() + "; checkpoint left as it was", rejected.detail());
 }
 
 Result<WriteReport> StructureWriter::write_per_row(const BatchCommands& built,

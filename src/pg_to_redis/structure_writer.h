@@ -13,7 +13,10 @@
 // Guarantees (ARCHITECTURE.md, "Guarantees"):
 // - map, list, set, sorted_set, stream write to one key: the batch's commands and
 //   `SET <checkpoint key> <checkpoint>` go in one MULTI/EXEC, so data and checkpoint
-//   advance together. On a cluster the checkpoint key is moved into the data key's slot
+//   advance together — and only if the stored checkpoint is still the one this writer
+//   last read or wrote (WATCH, compare, then EXEC): a writer whose task was taken over by
+//   another process (which moved the checkpoint on) is refused with kAborted instead of
+//   appending a batch twice. On a cluster the checkpoint key is moved into the data key's slot
 //   (see checkpoint_key_for). For list and stream, when a write's outcome is unknown
 //   (connection lost during EXEC), the checkpoint is read back before anything is re-sent:
 //   if it already holds the batch's checkpoint the batch was applied and is not written
@@ -128,7 +131,8 @@ class StructureWriter {
   // checkpoint is put back as it was, so no row is lost while the operator fixes the key.
   Result<WriteReport> write(const WriteBatch& batch);
 
-  // The stored checkpoint; nullopt when none was written yet.
+  // The stored checkpoint; nullopt when none was written yet. Also what the next write
+  // expects to find stored (anything else means another writer took the task over).
   Result<std::optional<std::string>> read_checkpoint();
 
   const std::string& checkpoint_key() const { return checkpoint_key_; }
@@ -136,9 +140,13 @@ class StructureWriter {
  private:
   Result<WriteReport> write_atomically(const BatchCommands& built, const WriteBatch& batch);
   Result<WriteReport> write_per_row(const BatchCommands& built, const WriteBatch& batch);
-  Status send_transaction(const std::vector<redis::Command>& commands, bool with_checkpoint);
+  // A data command Redis refused inside the transaction (WRONGTYPE): the checkpoint is put
+  // back to the guard's value, and the refusal returned.
+  Status refused_in_transaction(const redis::Reply& reply, const redis::Command& command,
+                                const std::optional<redis::TransactionGuard>& guard);
   // True when the stored checkpoint equals `checkpoint`; an error when it cannot be read.
   Result<bool> checkpoint_holds(const std::string& checkpoint);
+  Result<std::optional<std::string>> fetch_checkpoint();
 
   redis::Client& client_;
   const TaskConfig& task_;
@@ -147,6 +155,9 @@ class StructureWriter {
   // before us may have died with its reply in flight) and after an unknown outcome.
   bool verify_before_write_ = true;
   std::optional<std::string> last_written_;  // the checkpoint this writer last stored
+  // The checkpoint as stored, as far as this writer knows (outer nullopt: unknown). A
+  // single-key write is refused by Redis when the stored one differs (another writer).
+  std::optional<std::optional<std::string>> stored_checkpoint_;
 };
 
 }  // namespace courier::pg_to_redis

@@ -6,6 +6,7 @@
 #include <future>
 #include <utility>
 
+#include "courier/clock.h"
 #include "pg_to_redis/task_lease.h"
 #include "pg_to_redis/tracking_cursor.h"
 #include "pg_to_redis/value_format.h"
@@ -92,9 +93,18 @@ void TaskRunner::reset_after_failure() {
   converter_.reset();
 }
 
+Result<std::optional<TaskLease>> TaskRunner::acquire_lease() {
+  const auto give_up = std::chrono::steady_clock::now() + options_.lease_wait;
+  for (;;) {
+    auto lease = TaskLease::try_acquire(*postgres_, task_.name);
+    if (!lease.ok() || *lease || std::chrono::steady_clock::now() >= give_up) return lease;
+    if (!system_clock()->wait_for(std::chrono::milliseconds(100), options_.stop)) return lease;
+  }
+}
+
 Status TaskRunner::attempt(RunReport& report) {
   if (Status connected = connect(); !connected.ok()) return connected;
-  auto lease = TaskLease::try_acquire(*postgres_, task_.name);
+  auto lease = acquire_lease();
   if (!lease.ok()) return lease.status();
   if (!*lease) {
     report.locked_elsewhere = true;

@@ -36,6 +36,7 @@
 #include "pg_to_redis/structure_writer.h"
 #include "pg_to_redis/table_reader.h"
 #include "pg_to_redis/task_config.h"
+#include "pg_to_redis/task_lease.h"
 #include "redis/client.h"
 #include "redis/options.h"
 
@@ -70,6 +71,10 @@ struct TaskRunnerOptions {
                     .initial_delay = std::chrono::milliseconds(250),
                     .max_delay = std::chrono::seconds(15)};
   std::stop_token stop;  // ends a run after the batch in flight, and any backoff wait
+  // How long a run waits for the task's lock when another session holds it; zero: skip at
+  // once (the scheduler tries again at the next tick). `courier once` waits, so that the
+  // lock of a process that just died (its session not yet ended) does not skip the task.
+  std::chrono::milliseconds lease_wait{0};
   std::function<void(const RunReport&)> on_batch;  // progress, after every batch written
 };
 
@@ -86,6 +91,8 @@ class TaskRunner {
   // One attempt: from the stored checkpoint until drained, stopped or failed.
   Status attempt(RunReport& report);
   Status connect();
+  // The task's lease, waiting up to options_.lease_wait; nullopt: held elsewhere.
+  Result<std::optional<TaskLease>> acquire_lease();
   Status write_batch(const Batch& batch, RunReport& report);
   // Drops what depends on the Postgres session after a failure, so the next attempt starts
   // from a fresh session (session settings, primary key, planned query).

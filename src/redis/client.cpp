@@ -54,4 +54,9 @@ Result<std::unique_ptr<Client>> make_client(const ClientOptions& options) {
   return as_client(StandaloneClient::create(options));
 }
 
+Result<std::vector<Reply>> Client::guarded_transaction(const TransactionGuard&,
+                                                       const std::vector<Command>&) {
+  return Status(StatusCode::kInternal, "this Redis client cannot run guarded transactions");
+}
+
 }  // namespace courier::redis

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "courier/status.h"
@@ -22,6 +24,13 @@
 #include "redis/reply.h"
 
 namespace courier::redis {
+
+// The condition of a guarded transaction: `key` must hold `expected` (nullopt: the key is
+// absent) when the transaction starts, and no other client may change it before EXEC.
+struct TransactionGuard {
+  std::string key;
+  std::optional<std::string> expected;
+};
 
 class Client {
  public:
@@ -40,6 +49,14 @@ class Client {
   // queueing aborts the whole transaction with its error. On a cluster every key must
   // hash to one slot (use a {hash tag}), else kInvalidArgument.
   virtual Result<std::vector<Reply>> transaction(const std::vector<Command>& commands) = 0;
+
+  // A compare-and-set transaction: WATCH and GET `guard.key`; when it holds the expected
+  // value, MULTI, commands..., EXEC — which Redis refuses if the key changed in between.
+  // kAborted, with nothing applied, when the key held something else or changed. Two round
+  // trips on one connection. On a cluster the guard key must share the commands' slot.
+  // This default answers kInternal (for clients that cannot watch).
+  virtual Result<std::vector<Reply>> guarded_transaction(const TransactionGuard& guard,
+                                                         const std::vector<Command>& commands);
 
   // PING the server (on a cluster: every master); ok when all answered.
   virtual Status ping() = 0;

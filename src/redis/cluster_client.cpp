@@ -325,13 +325,25 @@ Result<Reply> ClusterClient::command(const Command& command) {
 }
 
 Result<std::vector<Reply>> ClusterClient::transaction(const std::vector<Command>& commands) {
+  return run_guarded(nullptr, commands);
+}
+
+Result<std::vector<Reply>> ClusterClient::guarded_transaction(
+    const TransactionGuard& guard, const std::vector<Command>& commands) {
+  return run_guarded(&guard, commands);
+}
+
+Result<std::vector<Reply>> ClusterClient::run_guarded(const TransactionGuard* guard,
+                                                      const std::vector<Command>& commands) {
   for (const Command& command : commands)
     if (Status valid = check_command(command); !valid.ok()) return valid;
-  Result<std::optional<int>> slot = transaction_slot(commands);
+  std::vector<Command> keyed = commands;  // the guard's key must share the slot too
+  if (guard) keyed.push_back({"GET", guard->key});
+  Result<std::optional<int>> slot = transaction_slot(keyed);
   if (!slot.ok()) return slot.status();
   // The attempt carries the EXEC replies as one array reply through the redirect loop.
   auto attempt = [&](Connection& connection, bool asking) -> Attempt {
-    TransactionOutcome outcome = run_transaction(connection, commands, asking);
+    TransactionOutcome outcome = run_transaction(connection, commands, asking, guard);
     if (!outcome.result.ok()) return {outcome.result.status(), std::move(outcome.redirect)};
     return {Reply::from_array(std::move(*outcome.result)), std::nullopt};
   };

@@ -54,6 +54,8 @@ class ClusterClient final : public Client {
   Result<Reply> command(const Command& command) override;
   std::vector<Result<Reply>> pipeline(const std::vector<Command>& commands) override;
   Result<std::vector<Reply>> transaction(const std::vector<Command>& commands) override;
+  Result<std::vector<Reply>> guarded_transaction(const TransactionGuard& guard,
+                                                 const std::vector<Command>& commands) override;
   Status ping() override;
 
   // Sends `command` to every master at once; one result per master, in slot_map() order.
@@ -65,6 +67,9 @@ class ClusterClient final : public Client {
   const ClusterStats& stats() const { return stats_; }
 
  private:
+  // transaction() and guarded_transaction() (guard null for the first).
+  Result<std::vector<Reply>> run_guarded(const TransactionGuard* guard,
+                                         const std::vector<Command>& commands);
   struct Target {
     std::string address;
     bool replica = false;  // a read on a replica: the connection needs READONLY

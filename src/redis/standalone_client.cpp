@@ -77,11 +77,21 @@ std::vector<Result<Reply>> StandaloneClient::pipeline(const std::vector<Command>
 }
 
 Result<std::vector<Reply>> StandaloneClient::transaction(const std::vector<Command>& commands) {
+  return run_guarded(nullptr, commands);
+}
+
+Result<std::vector<Reply>> StandaloneClient::guarded_transaction(
+    const TransactionGuard& guard, const std::vector<Command>& commands) {
+  return run_guarded(&guard, commands);
+}
+
+Result<std::vector<Reply>> StandaloneClient::run_guarded(const TransactionGuard* guard,
+                                                         const std::vector<Command>& commands) {
   for (const Command& command : commands)
     if (Status valid = check_command(command); !valid.ok()) return valid;
   Result<Connection*> connection = this->connection();
   if (!connection.ok()) return connection.status();
-  TransactionOutcome outcome = run_transaction(**connection, commands, /*asking=*/false);
+  TransactionOutcome outcome = run_transaction(**connection, commands, /*asking=*/false, guard);
   if (!outcome.result.ok()) drop_if_broken(outcome.result.status());
   return std::move(outcome.result);
 }

@@ -33,11 +33,16 @@ class StandaloneClient final : public Client {
   Result<Reply> command(const Command& command) override;
   std::vector<Result<Reply>> pipeline(const std::vector<Command>& commands) override;
   Result<std::vector<Reply>> transaction(const std::vector<Command>& commands) override;
+  Result<std::vector<Reply>> guarded_transaction(const TransactionGuard& guard,
+                                                 const std::vector<Command>& commands) override;
   Status ping() override;
 
   const StandaloneStats& stats() const { return stats_; }
 
  private:
+  // transaction() and guarded_transaction() (guard null for the first).
+  Result<std::vector<Reply>> run_guarded(const TransactionGuard* guard,
+                                         const std::vector<Command>& commands);
   explicit StandaloneClient(ConnectionOptions options) : options_(std::move(options)) {}
   // The open connection, connecting first when there is none.
   Result<Connection*> connection();

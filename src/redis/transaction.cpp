@@ -10,10 +10,43 @@ Status queued_command_error(const Reply& reply, const Command& command, size_t i
                                                   command_name(command) + ") on " + address);
 }
 
+// WATCHes the guard's key and checks its value; nullopt when the transaction may go on.
+std::optional<TransactionOutcome> check_guard(Connection& connection,
+                                              const TransactionGuard& guard, bool asking) {
+  const std::string& address = connection.address();
+  if (asking) (void)connection.append({"ASKING"});
+  (void)connection.append({"WATCH", guard.key});
+  (void)connection.append({"GET", guard.key});
+  std::vector<Result<Reply>> replies = connection.read_replies(asking ? 3 : 2);
+  for (const Result<Reply>& reply : replies) {
+    if (!reply.ok()) return TransactionOutcome{reply.status(), std::nullopt};
+    if (reply->is_error()) {
+      return TransactionOutcome{status_from_error_reply(reply->str(), "WATCH on " + address),
+                                parse_redirect(reply->str())};
+    }
+  }
+  const Reply& value = *replies.back();
+  std::optional<std::string> held;
+  if (!value.is_nil()) held = value.str();
+  if (held == guard.expected) return std::nullopt;
+  (void)connection.run({"UNWATCH"});
+  return TransactionOutcome{
+      Status(StatusCode::kAborted, "transaction on " + address + " not run: '" + guard.key +
+                                       "' holds " + (held ? "'" + *held + "'" : "nothing") +
+                                       ", expected " +
+                                       (guard.expected ? "'" + *guard.expected + "'" : "nothing")),
+      std::nullopt};
+}
+
 }  // namespace
 
 TransactionOutcome run_transaction(Connection& connection, const std::vector<Command>& commands,
-                                   bool asking) {
+                                   bool asking, const TransactionGuard* guard) {
+  if (guard) {
+    if (std::optional<TransactionOutcome> refused = check_guard(connection, *guard, asking)) {
+      return std::move(*refused);
+    }
+  }
   const std::string& address = connection.address();
   size_t leading = asking ? 2 : 1;  // [ASKING,] MULTI
   if (asking) (void)connection.append({"ASKING"});

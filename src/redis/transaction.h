@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "courier/status.h"
+#include "redis/client.h"
 #include "redis/command.h"
 #include "redis/connection.h"
 #include "redis/errors.h"
@@ -24,9 +25,11 @@ struct TransactionOutcome {
   std::optional<Redirect> redirect;
 };
 
-// Sends [ASKING,] MULTI, commands..., EXEC and reads every reply. An I/O failure leaves the
+// Sends [ASKING,] MULTI, commands..., EXEC and reads every reply. With a guard, first
+// [ASKING,] WATCH key, GET key in a round trip of their own, and gives up (UNWATCH,
+// kAborted) when the key does not hold the expected value. An I/O failure leaves the
 // connection unhealthy and is the result.
 TransactionOutcome run_transaction(Connection& connection, const std::vector<Command>& commands,
-                                   bool asking);
+                                   bool asking, const TransactionGuard* guard = nullptr);
 
 }  // namespace courier::redis

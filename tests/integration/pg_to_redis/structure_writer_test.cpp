@@ -224,6 +224,23 @@ TEST_F(StructureWriterRedisTest, RejectedDataLeavesTheCheckpointAsItWas) {
   EXPECT_EQ(string_of(*client_, {"GET", "checkpoint:" + t.name}), "1");
 }
 
+TEST_F(StructureWriterRedisTest, AStaleWriterIsRefusedOnceAnotherMovedTheCheckpoint) {
+  TaskConfig t = task(Structure::kStream, "fence");
+  t.fields = {"id"};
+  StructureWriter stale(*client_, t);
+  expect_written(stale, {rows(1, 2), "2"}, 2);
+  StructureWriter successor(*client_, t);  // another process took the task over
+  ASSERT_TRUE(successor.read_checkpoint().ok());
+  expect_written(successor, {rows(3, 4), "4"}, 2);
+  Result<WriteReport> refused = stale.write({rows(3, 4), "4b"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kAborted) << refused.status().to_string();
+  Result<redis::Reply> length = client_->command({"XLEN", t.alias});
+  ASSERT_TRUE(length.ok());
+  EXPECT_EQ(length->integer(), 4);
+  EXPECT_EQ(string_of(*client_, {"GET", "checkpoint:" + t.name}), "4");
+}
+
 // Redis dies right after a batch was applied (AOF, fsync always); the process retries the
 // same batch after Redis is back: the checkpoint shows it was applied, nothing is re-pushed.
 TEST(StructureWriterCrash, KilledRedisThenRetriedBatchIsNotDuplicated) {

@@ -211,8 +211,9 @@ TEST(CheckpointKey, ClusterPerRowStructuresKeepLastValueKey) {
   EXPECT_EQ(checkpoint_key_for(t, true), "checkpoint:orders_task");
 }
 
-// Enough of Redis for the writer: strings for the checkpoint, a log of data commands, and
-// a switch that applies the next transaction but loses its reply.
+// Enough of Redis for the writer: strings for the checkpoint, a log of data commands,
+// transactions (guarded ones compare the key first, as WATCH + GET would), and a switch that
+// applies the next transaction but loses its reply.
 class FakeClient : public redis::Client {
  public:
   std::map<std::string, std::string> strings;
@@ -240,6 +241,15 @@ class FakeClient : public redis::Client {
       return Status(StatusCode::kUnavailable, "server closed the connection", "EOF");
     }
     return replies;
+  }
+  Result<std::vector<redis::Reply>> guarded_transaction(
+      const redis::TransactionGuard& guard, const std::vector<Command>& commands) override {
+    if (down) return Status(StatusCode::kUnavailable, "connection refused", "CONNECT");
+    auto held = strings.find(guard.key);
+    std::optional<std::string> value;
+    if (held != strings.end()) value = held->second;
+    if (value != guard.expected) return Status(StatusCode::kAborted, "guard key changed");
+    return transaction(commands);
   }
   Status ping() override { return Status::Ok(); }
 
@@ -334,6 +344,36 @@ TEST(StructureWriter, BadRowIsReportedAndTheRestWritten) {
   EXPECT_EQ(report->skipped[0].row, 1u);
   EXPECT_THAT(client.applied,
               ElementsAre(Command{"LPUSH", "orders", "1"}, Command{"LPUSH", "orders", "3"}));
+}
+
+TEST(StructureWriter, AWriterWhoseTaskWasTakenOverIsFencedOff) {
+  FakeClient client;
+  TaskConfig t = list_task();
+  StructureWriter stale(client, t);
+  ASSERT_TRUE(stale.read_checkpoint().ok());  // both start from "no checkpoint"
+  StructureWriter successor(client, t);
+  ASSERT_TRUE(successor.write(batch({row({{"id", value("1")}})}, "cp-1")).ok());
+  Result<WriteReport> refused = stale.write(batch({row({{"id", value("1")}})}, "cp-1b"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kAborted);
+  EXPECT_THAT(client.applied, ElementsAre(Command{"LPUSH", "orders", "1"}));
+  EXPECT_EQ(client.strings["checkpoint:orders_task"], "cp-1");
+}
+
+TEST(StructureWriter, IdempotentStructuresAreWrittenEvenWhenTheCheckpointAlreadyHolds) {
+  FakeClient client;
+  TaskConfig t = task(Structure::kSet);
+  t.value = "id";
+  StructureWriter writer(client, t);
+  ASSERT_TRUE(writer.write(batch({row({{"id", value("1")}})}, "cp-1")).ok());
+  // A lookback re-read ending where the last run ended: the late row 2 must still land.
+  Result<WriteReport> again =
+      writer.write(batch({row({{"id", value("2")}}), row({{"id", value("1")}})}, "cp-1"));
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_FALSE(again->already_applied);
+  EXPECT_THAT(client.applied, ElementsAre(Command{"SADD", "orders", "1"},
+                                          Command{"SADD", "orders", "2"},
+                                          Command{"SADD", "orders", "1"}));
 }
 
 }  // namespace
