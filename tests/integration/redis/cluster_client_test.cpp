@@ -148,6 +148,25 @@ TEST(ClusterClient, TransactionOnOneSlotRunsOnItsMaster) {
   EXPECT_EQ((*replies)[2], Reply::from_integer(2));
 }
 
+TEST(ClusterClient, GuardedTransactionChecksItsGuardOnTheSlotsMaster) {
+  auto client = cluster_client(cluster_options(healthy_cluster()));
+  std::string tag = "{" + unique_name("gtx") + "}";
+  Result<std::vector<Reply>> first = client->guarded_transaction(
+      {tag + ":checkpoint", std::nullopt}, {{"XADD", tag + ":s", "*", "f", "1"},
+                                            {"SET", tag + ":checkpoint", "1"}});
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  Result<std::vector<Reply>> stale = client->guarded_transaction(
+      {tag + ":checkpoint", std::nullopt}, {{"XADD", tag + ":s", "*", "f", "2"}});
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted);
+  EXPECT_EQ(client->command({"XLEN", tag + ":s"})->integer(), 1);
+  // The guard key must share the slot of the commands, like every key of a transaction.
+  std::string other = unique_name("other-slot");
+  ASSERT_NE(key_slot(other), key_slot(tag + ":x"));
+  Result<std::vector<Reply>> elsewhere =
+      client->guarded_transaction({other, std::nullopt}, {{"SET", tag + ":x", "1"}});
+  EXPECT_EQ(elsewhere.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ClusterClient, TransactionAcrossSlotsIsRejectedBeforeSending) {
   auto client = cluster_client(cluster_options(healthy_cluster()));
   std::string a = unique_name("txa");

@@ -113,6 +113,31 @@ TEST(StandaloneClient, ACommandRejectedWhileQueueingAbortsTheTransaction) {
   EXPECT_TRUE(client->ping().ok());
 }
 
+TEST(StandaloneClient, GuardedTransactionRunsOnlyWhileTheGuardKeyHoldsTheExpectedValue) {
+  auto client = standalone_client(shared_redis());
+  std::string guard_key = unique_name("guard");
+  std::string data = unique_name("guarded");
+  // Absent as expected: runs, and moves the guard on.
+  Result<std::vector<Reply>> first = client->guarded_transaction(
+      {guard_key, std::nullopt}, {{"RPUSH", data, "a"}, {"SET", guard_key, "1"}});
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  // A writer still expecting "absent" is refused and applies nothing.
+  Result<std::vector<Reply>> stale = client->guarded_transaction(
+      {guard_key, std::nullopt}, {{"RPUSH", data, "b"}, {"SET", guard_key, "2"}});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted);
+  EXPECT_NE(stale.status().message().find("holds '1', expected nothing"), std::string::npos)
+      << stale.status().message();
+  Result<std::vector<Reply>> current = client->guarded_transaction(
+      {guard_key, "1"}, {{"RPUSH", data, "c"}, {"SET", guard_key, "3"}});
+  ASSERT_TRUE(current.ok()) << current.status().to_string();
+  Result<Reply> list = client->command({"LRANGE", data, "0", "-1"});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->elements().size(), 2u);
+  EXPECT_EQ(list->elements()[1].str(), "c");
+  EXPECT_TRUE(client->ping().ok());  // the refused one left no WATCH behind
+}
+
 TEST(StandaloneClient, SelectsTheConfiguredDatabase) {
   ClientOptions options = options_for(shared_redis());
   options.connection.db = 5;
