@@ -1,0 +1,151 @@
+#include "redis_to_pg/batch_writer.h"
+
+#include "pg/identifier.h"
+#include "pg/transaction.h"
+
+namespace courier::redis_to_pg {
+namespace {
+
+// A list of quoted identifiers, "a", "b"; with `prefix` before each ("EXCLUDED.").
+Result<std::string> quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) {
+    auto quoted = pg::quote_identifier(name);
+    if (!quoted.ok()) return quoted.status();
+    out += (out.empty() ? "" : ", ") + *quoted;
+  }
+  return out;
+}
+
+std::string conflict_clause(const TableMapping& mapping, const std::string& key) {
+  std::string updates;
+  for (const ColumnMapping& column : mapping.columns) {
+    bool is_key =
+        std::find(mapping.key.begin(), mapping.key.end(), column.column) != mapping.key.end();
+    if (is_key) continue;
+    std::string name = *pg::quote_identifier(column.column);
+    updates += (updates.empty() ? "" : ", ") + name + " = EXCLUDED." + name;
+  }
+  if (mapping.on_conflict == ConflictAction::kNothing || updates.empty())
+    return " ON CONFLICT (" + key + ") DO NOTHING";
+  return " ON CONFLICT (" + key + ") DO UPDATE SET " + updates;
+}
+
+}  // namespace
+
+bool is_row_error(const Status& status) {
+  const std::string& sqlstate = status.detail();
+  return sqlstate.size() == 5 &&
+         (sqlstate.starts_with("22") || sqlstate.starts_with("23") || sqlstate.starts_with("54"));
+}
+
+StreamBatchWriter::StreamBatchWriter(pg::Connection& connection,
+                                     const std::vector<TableMapping>& mappings)
+    : connection_(connection) {
+  for (size_t i = 0; i < mappings.size(); ++i) {
+    const TableMapping& mapping = mappings[i];
+    std::vector<std::string> names;
+    for (const ColumnMapping& column : mapping.columns) names.push_back(column.column);
+    auto table = pg::quote_qualified_name(mapping.table);
+    auto columns = quoted_list(names);
+    auto key = quoted_list(mapping.key);
+    for (const Status& status : {table.status(), columns.status(), key.status()}) {
+      if (!status.ok() && setup_error_.ok())
+        setup_error_ =
+            Status(StatusCode::kInvalidArgument, mapping.location + ": " + status.message());
+    }
+    if (!setup_error_.ok()) continue;
+    std::string staging = "pg_temp.courier_stage_" + std::to_string(i);
+    // The last of several rows with one key wins (DO UPDATE may touch a row only once).
+    std::string source = mapping.on_conflict == ConflictAction::kUpdate
+                             ? "SELECT DISTINCT ON (" + *key + ") " + *columns + " FROM " +
+                                   staging + " ORDER BY " + *key + ", courier_seq DESC"
+                             : "SELECT " + *columns + " FROM " + staging;
+    sql_.push_back(TableSql{
+        .create_staging = "CREATE TEMP TABLE IF NOT EXISTS courier_stage_" + std::to_string(i) +
+                          " ON COMMIT DELETE ROWS AS SELECT " + *columns +
+                          ", 0::bigint AS courier_seq FROM " + *table + " WITH NO DATA",
+        .copy = "COPY " + staging + " (" + *columns + ", courier_seq) FROM STDIN",
+        .insert = "INSERT INTO " + *table + " (" + *columns + ") " + source +
+                  conflict_clause(mapping, *key),
+        .clear = "DELETE FROM " + staging,
+    });
+  }
+}
+
+Status StreamBatchWriter::stage_and_insert(std::span<const DecodedRow> rows,
+                                           const std::vector<size_t>& indices, bool clear_staging) {
+  std::vector<std::vector<size_t>> by_mapping(sql_.size());
+  for (size_t index : indices) by_mapping[rows[index].mapping].push_back(index);
+  for (size_t mapping = 0; mapping < sql_.size(); ++mapping) {
+    if (by_mapping[mapping].empty()) continue;
+    auto writer = connection_.begin_copy_in(sql_[mapping].copy);
+    if (!writer.ok()) return writer.status();
+    std::vector<pg::CopyField> fields;
+    for (size_t index : by_mapping[mapping]) {
+      fields.clear();
+      for (const auto& value : rows[index].values)
+        fields.push_back(value ? pg::CopyField(*value) : std::nullopt);
+      std::string seq = std::to_string(index);
+      fields.push_back(seq);
+      if (Status written = writer->write_row(fields); !written.ok()) return written;
+    }
+    if (auto copied = writer->finish(); !copied.ok()) return copied.status();
+    if (auto inserted = connection_.execute(sql_[mapping].insert); !inserted.ok())
+      return inserted.status();
+    if (!clear_staging) continue;
+    if (auto cleared = connection_.execute(sql_[mapping].clear); !cleared.ok())
+      return cleared.status();
+  }
+  return Status::Ok();
+}
+
+Status StreamBatchWriter::write_isolating(std::span<const DecodedRow> rows,
+                                          std::vector<size_t> indices,
+                                          std::vector<RowRefusal>& refused) {
+  if (auto saved = connection_.execute("SAVEPOINT courier_rows"); !saved.ok())
+    return saved.status();
+  Status written = stage_and_insert(rows, indices, indices.size() != rows.size());
+  if (written.ok()) {
+    auto released = connection_.execute("RELEASE SAVEPOINT courier_rows");
+    return released.status();
+  }
+  if (!is_row_error(written)) return written;
+  if (auto undone = connection_.execute("ROLLBACK TO SAVEPOINT courier_rows"); !undone.ok())
+    return undone.status();
+  (void)connection_.execute("RELEASE SAVEPOINT courier_rows");
+  if (indices.size() == 1) {
+    refused.push_back({indices[0], written});
+    return Status::Ok();
+  }
+  ++bisections_;
+  size_t half = indices.size() / 2;
+  std::vector<size_t> first(indices.begin(), indices.begin() + half);
+  std::vector<size_t> second(indices.begin() + half, indices.end());
+  if (Status left = write_isolating(rows, std::move(first), refused); !left.ok()) return left;
+  return write_isolating(rows, std::move(second), refused);
+}
+
+Result<std::vector<RowRefusal>> StreamBatchWriter::write(std::span<const DecodedRow> rows) {
+  if (!setup_error_.ok()) return setup_error_;
+  std::vector<RowRefusal> refused;
+  if (rows.empty()) return refused;
+  auto tx = pg::Transaction::begin(connection_);
+  if (!tx.ok()) return tx.status();
+  std::vector<bool> used(sql_.size(), false);
+  for (const DecodedRow& row : rows) used[row.mapping] = true;
+  for (size_t mapping = 0; mapping < sql_.size(); ++mapping) {
+    if (!used[mapping]) continue;
+    if (auto created = connection_.execute(sql_[mapping].create_staging); !created.ok())
+      return created.status();
+  }
+  std::vector<size_t> indices(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) indices[i] = i;
+  if (Status written = write_isolating(rows, std::move(indices), refused); !written.ok())
+    return written;
+  if (Status committed = tx->commit(); !committed.ok()) return committed;
+  ++commits_;
+  return refused;
+}
+
+}  // namespace courier::redis_to_pg
