@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "core/dead_letter/redis_stream_store.h"
 #include "courier/retry.h"
@@ -50,6 +51,7 @@ std::vector<StreamEntry> IngestWorker::collect() {
   std::vector<StreamEntry> batch;
   const size_t size = static_cast<size_t>(shared_.config.batch_size);
   std::optional<TimePoint> deadline;  // batch_timeout after the first entry
+  std::unordered_set<std::string> seen;
   while (batch.size() < size && !shared_.stop.stop_requested()) {
     auto block = kLongestBlock;
     if (deadline) {
@@ -67,7 +69,10 @@ std::vector<StreamEntry> IngestWorker::collect() {
     redis_failures_ = 0;
     if (shared_.metrics) shared_.metrics->set_redis_healthy(true);
     if (!read->empty() && !deadline) deadline = shared_.clock->now() + shared_.config.batch_timeout;
-    for (StreamEntry& entry : *read) batch.push_back(std::move(entry));
+    for (StreamEntry& entry : *read) {
+      // A claimed entry is also in this consumer's pending list: keep it once.
+      if (seen.insert(entry.stream + '\n' + entry.id).second) batch.push_back(std::move(entry));
+    }
   }
   return batch;
 }

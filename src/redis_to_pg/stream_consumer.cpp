@@ -81,10 +81,14 @@ Status StreamConsumer::ensure_groups() {
   return Status::Ok();
 }
 
-Status StreamConsumer::recover(const Status& error) {
-  if (!is_nogroup(error)) return error;
+void StreamConsumer::resume_pending() {
   reading_pending_ = true;
   std::fill(pending_cursor_.begin(), pending_cursor_.end(), "0");
+}
+
+Status StreamConsumer::recover(const Status& error) {
+  if (!is_nogroup(error)) return error;
+  resume_pending();
   std::fill(claim_cursor_.begin(), claim_cursor_.end(), "0-0");
   if (Status created = ensure_groups(); !created.ok()) return created;
   return Status(StatusCode::kUnavailable, "consumer group recreated after: " + error.message());

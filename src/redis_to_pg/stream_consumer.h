@@ -41,14 +41,17 @@ class StreamConsumer {
 
   // Up to `count` entries: this consumer's pending ones until none are left, then new
   // ones, waiting at most `block` for the first. Entries idle elsewhere are claimed when
-  // claim_idle has passed since the last claim. Recreates the group after NOGROUP.
+  // claim_idle has passed since the last claim. Recreates the group after NOGROUP. A
+  // claimed entry joins this consumer's pending list, so a caller collecting several
+  // reads into one batch must drop repeated ids.
   Result<std::vector<StreamEntry>> read(size_t count, std::chrono::milliseconds block);
 
   // XACK of every entry, one XACK per stream, all in one pipeline.
   Status ack(std::span<const StreamEntry> entries);
 
-  // Read this consumer's pending entries again before new ones (after a failed batch).
-  void resume_pending() { reading_pending_ = true; }
+  // Read this consumer's pending entries again, from the start, before new ones (after a
+  // batch that was not acked).
+  void resume_pending();
 
   const std::string& name() const { return name_; }
   // Entries taken over from other consumers so far.
