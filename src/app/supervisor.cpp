@@ -18,6 +18,14 @@ Status Supervisor::start() {
       http::ServerOptions{.host = config_.http.listen.host, .port = config_.http.listen.port});
   register_build_info();
   register_dependency_checks();
+  if (config_.reserved_section("streams")) {  // stream ingest; the CLI checked the section
+    redis_to_pg::StreamsConfig streams;
+    (void)redis_to_pg::read_streams(config_, config::process_environment(), streams);
+    stream_ingest_ = std::make_unique<redis_to_pg::StreamIngest>(redis_to_pg::StreamIngestOptions{
+        streams, postgres_options(config_.postgres), redis_options(config_.redis)});
+    stream_ingest_->register_http(*http_);  // before the server starts
+    if (Status started = stream_ingest_->start(); !started.ok()) return started;
+  }
   if (Status started = http_->start(); !started.ok()) return started;
   spdlog::info("http: serving /health and /metrics on {}:{}", config_.http.listen.host,
                http_->port());
@@ -25,6 +33,7 @@ Status Supervisor::start() {
 }
 
 void Supervisor::stop() {
+  stream_ingest_.reset();  // first: finishes its batches in hand
   if (!http_) return;
   http_->stop();
   http_.reset();

@@ -14,6 +14,7 @@
 #include "config/courier_config.h"
 #include "courier/status.h"
 #include "http/server.h"
+#include "redis_to_pg/stream_ingest.h"
 
 namespace courier::app {
 
@@ -38,6 +39,7 @@ class Supervisor {
   std::unique_ptr<http::HttpServer> http_;
   std::shared_ptr<PostgresCheck> postgres_check_;
   std::shared_ptr<RedisCheck> redis_check_;
+  std::unique_ptr<redis_to_pg::StreamIngest> stream_ingest_;  // when `streams:` is present
 };
 
 }  // namespace courier::app

@@ -134,6 +134,37 @@ Status IngestWorker::write_with_retries(const std::vector<DecodedRow>& rows,
   return outcome;
 }
 
+bool IngestWorker::write_until_committed(const std::vector<DecodedRow>& rows,
+                                         std::vector<RowRefusal>& refused,
+                                         std::vector<StreamEntry>& entries) {
+  // The batch stays in hand while Postgres is down: reading it again from Redis would
+  // count deliveries that never reached Postgres, and max_deliveries is for poison entries.
+  for (unsigned failures = 0;; ++failures) {
+    Status written = write_with_retries(rows, refused);
+    if (written.ok()) return true;
+    if (failures == 0)
+      spdlog::warn("stream ingest worker {}: batch of {} entries not written, holding it: {}",
+                   index_, entries.size(), written.to_string());
+    if (shared_.stop.stop_requested()) {
+      consumer_->resume_pending();  // not acked: read again after the restart
+      return false;
+    }
+    keep_claimed(entries);
+    // Not at once: the breaker may be turning batches away while another probes.
+    if (!shared_.clock->wait_for(kBreakerPoll, shared_.stop.token()) || !wait_for_breaker()) {
+      consumer_->resume_pending();
+      return false;
+    }
+  }
+}
+
+void IngestWorker::keep_claimed(std::vector<StreamEntry>& entries) {
+  auto now = shared_.clock->now();
+  if (now < next_keep_claimed_) return;
+  next_keep_claimed_ = now + shared_.config.claim_idle / 3;
+  consumer_->refresh_claim(entries);
+}
+
 Status IngestWorker::send_letters(const std::vector<Letter>& letters) {
   if (letters.empty()) return Status::Ok();
   RedisStreamDeadLetterStore store(*redis_, shared_.config.dead_letter_stream);
@@ -195,17 +226,7 @@ void IngestWorker::process(std::vector<StreamEntry>& entries) {
     }
   }
   std::vector<RowRefusal> refused;
-  if (!rows.empty()) {
-    Status written = write_with_retries(rows, refused);
-    if (!written.ok()) {
-      spdlog::warn("stream ingest worker {}: batch of {} entries not written, will retry: {}",
-                   index_, entries.size(), written.to_string());
-      consumer_->resume_pending();
-      // Not at once: the breaker may be turning batches away while another probes.
-      (void)shared_.clock->wait_for(kBreakerPoll, shared_.stop.token());
-      return;
-    }
-  }
+  if (!rows.empty() && !write_until_committed(rows, refused, entries)) return;
   for (const RowRefusal& refusal : refused) {
     const DecodedRow& row = rows[refusal.row];
     const TableMapping& mapping = shared_.decoder->mappings()[row.mapping];

@@ -53,6 +53,12 @@ class IngestWorker {
   void process(std::vector<StreamEntry>& entries);
   // Writes with retries; ok when committed (refusals in `refused`).
   Status write_with_retries(const std::vector<DecodedRow>& rows, std::vector<RowRefusal>& refused);
+  // Writes until committed, holding the batch across a Postgres outage; false when the
+  // stop came first (the batch stays pending for the restart).
+  bool write_until_committed(const std::vector<DecodedRow>& rows, std::vector<RowRefusal>& refused,
+                             std::vector<StreamEntry>& entries);
+  // While a batch is held, keeps other consumers from claiming it as idle.
+  void keep_claimed(std::vector<StreamEntry>& entries);
   Status write_once(const std::vector<DecodedRow>& rows, std::vector<RowRefusal>& refused);
   Status send_letters(const std::vector<Letter>& letters);
   // Waits while the breaker is open; false when stopped meanwhile.
@@ -66,6 +72,7 @@ class IngestWorker {
   std::unique_ptr<pg::Connection> postgres_;
   std::unique_ptr<StreamBatchWriter> writer_;
   unsigned redis_failures_ = 0;
+  TimePoint next_keep_claimed_{};
 };
 
 }  // namespace courier::redis_to_pg

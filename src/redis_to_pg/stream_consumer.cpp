@@ -196,6 +196,21 @@ Status StreamConsumer::load_delivery_counts(std::vector<StreamEntry>& entries) {
   return Status::Ok();
 }
 
+void StreamConsumer::refresh_claim(std::span<const StreamEntry> entries) {
+  std::map<std::string, redis::Command> by_stream;
+  for (const StreamEntry& entry : entries) {
+    redis::Command& command = by_stream[entry.stream];
+    if (command.empty()) command = {"XCLAIM", entry.stream, config_.group, name_, "0"};
+    command.push_back(entry.id);
+  }
+  std::vector<redis::Command> commands;
+  for (auto& [stream, command] : by_stream) {
+    command.push_back("JUSTID");
+    commands.push_back(std::move(command));
+  }
+  (void)client_.pipeline(commands);
+}
+
 Status StreamConsumer::ack(std::span<const StreamEntry> entries) {
   std::map<std::string, redis::Command> by_stream;
   for (const StreamEntry& entry : entries) {

@@ -46,6 +46,10 @@ class StreamConsumer {
   // reads into one batch must drop repeated ids.
   Result<std::vector<StreamEntry>> read(size_t count, std::chrono::milliseconds block);
 
+  // XCLAIM … JUSTID of the entries to this consumer: resets their idle time without
+  // counting a delivery, so a batch held through an outage is not taken over. Best effort.
+  void refresh_claim(std::span<const StreamEntry> entries);
+
   // XACK of every entry, one XACK per stream, all in one pipeline.
   Status ack(std::span<const StreamEntry> entries);
 

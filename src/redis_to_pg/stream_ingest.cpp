@@ -26,6 +26,26 @@ std::optional<int64_t> group_field(const redis::Reply& groups, const std::string
 
 }  // namespace
 
+Result<IngestSchema> ingest_schema(const StreamsConfig& config) {
+  if (config.builtin_rindexer_schema)
+    return IngestSchema{{{1, "rindexer_events", std::string(rindexer_migration_sql())}},
+                        "rindexer"};
+  if (config.migrations.empty()) return IngestSchema{{}, "stream_ingest"};
+  auto loaded = pg::load_migrations_from_directory(config.migrations);
+  if (!loaded.ok()) return loaded.status();
+  return IngestSchema{std::move(*loaded), "stream_ingest"};
+}
+
+Result<std::vector<int64_t>> apply_ingest_schema(pg::Connection& connection,
+                                                 const StreamsConfig& config) {
+  auto schema = ingest_schema(config);
+  if (!schema.ok()) return schema.status();
+  if (schema->migrations.empty()) return std::vector<int64_t>{};
+  auto report = pg::apply_migrations(connection, schema->migrations, {.scope = schema->scope});
+  if (!report.ok()) return report.status();
+  return report->applied;
+}
+
 StreamIngest::StreamIngest(StreamIngestOptions options) {
   shared_.config = std::move(options.streams);
   shared_.postgres = std::move(options.postgres);
@@ -66,24 +86,11 @@ void StreamIngest::register_http(http::HttpServer& server) {
 }
 
 Status StreamIngest::apply_migrations() {
-  std::vector<pg::Migration> migrations;
-  std::string scope = "stream_ingest";
-  if (shared_.config.builtin_rindexer_schema) {
-    migrations.push_back({1, "rindexer_events", std::string(rindexer_migration_sql())});
-    scope = "rindexer";
-  } else if (!shared_.config.migrations.empty()) {
-    auto loaded = pg::load_migrations_from_directory(shared_.config.migrations);
-    if (!loaded.ok()) return loaded.status();
-    migrations = std::move(*loaded);
-  }
-  if (migrations.empty()) return Status::Ok();
   auto connection = pg::Connection::open(shared_.postgres);
   if (!connection.ok()) return connection.status();
-  auto report = pg::apply_migrations(**connection, migrations, {.scope = scope});
-  if (!report.ok()) return report.status();
-  if (!report->applied.empty())
-    spdlog::info("stream ingest: applied {} migration(s) of scope '{}'", report->applied.size(),
-                 scope);
+  auto applied = apply_ingest_schema(**connection, shared_.config);
+  if (!applied.ok()) return applied.status();
+  if (!applied->empty()) spdlog::info("stream ingest: applied {} migration(s)", applied->size());
   return Status::Ok();
 }
 

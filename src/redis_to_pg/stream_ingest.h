@@ -18,13 +18,28 @@
 
 #include "courier/status.h"
 #include "http/server.h"
+#include "pg/connection.h"
 #include "pg/connection_options.h"
+#include "pg/migrations.h"
 #include "redis/options.h"
 #include "redis_to_pg/ingest_metrics.h"
 #include "redis_to_pg/ingest_worker.h"
 #include "redis_to_pg/stream_config.h"
 
 namespace courier::redis_to_pg {
+
+// The schema stream ingest needs: the built-in rindexer migration (scope "rindexer") when
+// the mapping is the built-in one, else the `migrations` directory (scope
+// "stream_ingest"); no migrations when neither applies.
+struct IngestSchema {
+  std::vector<pg::Migration> migrations;
+  std::string scope;
+};
+Result<IngestSchema> ingest_schema(const StreamsConfig& config);
+
+// Applies ingest_schema(config) on `connection`; returns the versions applied now.
+Result<std::vector<int64_t>> apply_ingest_schema(pg::Connection& connection,
+                                                 const StreamsConfig& config);
 
 struct StreamIngestOptions {
   StreamsConfig streams;

@@ -52,10 +52,16 @@ class IngestFixture {
         redis_(redis),
         database_(pg.create_database("ingest")),
         stream_(courier::testing::unique_name("events")) {
+    reconnect_redis();
+  }
+
+  // A fresh client (after the test restarted Redis).
+  void reconnect_redis() {
     auto client = redis::make_client(redis_options());
     EXPECT_TRUE(client.ok()) << client.status().to_string();
     if (client.ok()) client_ = std::move(*client);
   }
+  const std::string& database() const { return database_; }
 
   redis::ClientOptions redis_options() const {
     redis::ClientOptions options;
