@@ -173,3 +173,38 @@ TEST(StreamsConfig, RindexerExampleFileLoadsWithoutErrors) {
 
 }  // namespace
 }  // namespace courier::redis_to_pg
+
+namespace courier::redis_to_pg {
+namespace {
+
+// The ```yaml blocks of a page under docs/ that have a `streams:` section.
+std::vector<std::string> streams_examples(const std::string& page) {
+  std::ifstream file(std::string(COURIER_SOURCE_DIR) + "/docs/" + page);
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string markdown = text.str();
+  std::vector<std::string> blocks;
+  const std::string open = "```yaml\n";
+  for (size_t start = markdown.find(open); start != std::string::npos;
+       start = markdown.find(open, start)) {
+    start += open.size();
+    std::string block = markdown.substr(start, markdown.find("```", start) - start);
+    if (block.find("streams:") != std::string::npos) blocks.push_back(block);
+  }
+  return blocks;
+}
+
+TEST(StreamsConfig, EveryStreamsExampleInTheDocsReadsWithoutErrors) {
+  size_t examples = 0;
+  for (const char* page : {"configuration.md", "stream-ingest.md"}) {
+    for (const std::string& block : streams_examples(page)) {
+      ++examples;
+      ReadStreams read_back = read(block);
+      EXPECT_EQ(read_back.errors, "") << page << ":\n" << block;
+    }
+  }
+  EXPECT_GE(examples, 2u);
+}
+
+}  // namespace
+}  // namespace courier::redis_to_pg
