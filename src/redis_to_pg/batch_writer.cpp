@@ -126,10 +126,8 @@ Status StreamBatchWriter::write_isolating(std::span<const DecodedRow> rows,
   return write_isolating(rows, std::move(second), refused);
 }
 
-Result<std::vector<RowRefusal>> StreamBatchWriter::write(std::span<const DecodedRow> rows) {
-  if (!setup_error_.ok()) return setup_error_;
-  std::vector<RowRefusal> refused;
-  if (rows.empty()) return refused;
+Status StreamBatchWriter::write_transaction(std::span<const DecodedRow> rows, bool isolate,
+                                            std::vector<RowRefusal>& refused) {
   auto tx = pg::Transaction::begin(connection_);
   if (!tx.ok()) return tx.status();
   std::vector<bool> used(sql_.size(), false);
@@ -141,10 +139,24 @@ Result<std::vector<RowRefusal>> StreamBatchWriter::write(std::span<const Decoded
   }
   std::vector<size_t> indices(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) indices[i] = i;
-  if (Status written = write_isolating(rows, std::move(indices), refused); !written.ok())
-    return written;
+  Status written = isolate ? write_isolating(rows, std::move(indices), refused)
+                           : stage_and_insert(rows, indices, false);
+  if (!written.ok()) return written;  // the guard rolls back
   if (Status committed = tx->commit(); !committed.ok()) return committed;
   ++commits_;
+  return Status::Ok();
+}
+
+Result<std::vector<RowRefusal>> StreamBatchWriter::write(std::span<const DecodedRow> rows) {
+  if (!setup_error_.ok()) return setup_error_;
+  std::vector<RowRefusal> refused;
+  if (rows.empty()) return refused;
+  // Optimistic first: the whole batch without savepoints (two round trips fewer); only a
+  // batch holding a refused row is written again, isolating it.
+  Status whole = write_transaction(rows, false, refused);
+  if (whole.ok()) return refused;
+  if (!is_row_error(whole)) return whole;
+  if (Status isolated = write_transaction(rows, true, refused); !isolated.ok()) return isolated;
   return refused;
 }
 

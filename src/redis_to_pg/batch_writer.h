@@ -55,6 +55,9 @@ class StreamBatchWriter {
     std::string clear;           // DELETE FROM staging
   };
 
+  // One transaction over all `rows`: as one piece, or isolating refused rows.
+  Status write_transaction(std::span<const DecodedRow> rows, bool isolate,
+                           std::vector<RowRefusal>& refused);
   // Stages and inserts `indices` under a savepoint; on a row error splits them in two and
   // tries each half, recording single refused rows. Other errors are returned as is.
   Status write_isolating(std::span<const DecodedRow> rows, std::vector<size_t> indices,
