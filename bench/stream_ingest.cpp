@@ -3,8 +3,8 @@
 // table measured in the same run (shared BENCHMARKS.md), then end-to-end latency at a
 // steady 5 000 events/s.
 //
-//   build-release/bench/stream_ingest [--quick|--full] [workers]   (--quick: 100 000 events,
-//   5 s steady; default 4 workers)
+//   build-release/bench/stream_ingest [--quick|--full] [workers] [batch_size]   (--quick: 100 000
+//   events, 5 s steady; default 4 workers)
 //
 // Prints one key=value line per scenario. Latency is producer send → row insert
 // (clock_timestamp() as the row's created_at), p50/p99 computed by Postgres.
@@ -178,7 +178,8 @@ int main(int argc, char** argv) {
   const int64_t events = quick ? 100'000 : 1'000'000;
   const int steady_seconds = quick ? 5 : 20;
   const int workers = argc > 2 ? std::atoi(argv[2]) : 4;
-  const int batch_size = 1000, batch_timeout_ms = 10;
+  const int batch_size = argc > 3 ? std::atoi(argv[3]) : 1000;
+  const int batch_timeout_ms = 10;
 
   auto redis = testing::RedisServer::start();  // no persistence
   auto postgres = testing::PostgresServer::start();

@@ -66,11 +66,42 @@ StreamBatchWriter::StreamBatchWriter(pg::Connection& connection,
                           " ON COMMIT DELETE ROWS AS SELECT " + *columns +
                           ", 0::bigint AS courier_seq FROM " + *table + " WITH NO DATA",
         .copy = "COPY " + staging + " (" + *columns + ", courier_seq) FROM STDIN",
+        .copy_direct = "COPY " + *table + " (" + *columns + ") FROM STDIN",
         .insert = "INSERT INTO " + *table + " (" + *columns + ") " + source +
                   conflict_clause(mapping, *key),
         .clear = "DELETE FROM " + staging,
     });
   }
+}
+
+Status StreamBatchWriter::copy_rows(std::span<const DecodedRow> rows,
+                                    const std::vector<size_t>& indices, const std::string& copy_sql,
+                                    bool with_seq) {
+  auto writer = connection_.begin_copy_in(copy_sql);
+  if (!writer.ok()) return writer.status();
+  std::vector<pg::CopyField> fields;
+  for (size_t index : indices) {
+    fields.clear();
+    for (const auto& value : rows[index].values)
+      fields.push_back(value ? pg::CopyField(*value) : std::nullopt);
+    std::string seq = std::to_string(index);
+    if (with_seq) fields.push_back(seq);
+    if (Status written = writer->write_row(fields); !written.ok()) return written;
+  }
+  return writer->finish().status();
+}
+
+Status StreamBatchWriter::copy_direct(std::span<const DecodedRow> rows) {
+  std::vector<std::vector<size_t>> by_mapping(sql_.size());
+  for (size_t index = 0; index < rows.size(); ++index)
+    by_mapping[rows[index].mapping].push_back(index);
+  for (size_t mapping = 0; mapping < sql_.size(); ++mapping) {
+    if (by_mapping[mapping].empty()) continue;
+    if (Status copied = copy_rows(rows, by_mapping[mapping], sql_[mapping].copy_direct, false);
+        !copied.ok())
+      return copied;
+  }
+  return Status::Ok();
 }
 
 Status StreamBatchWriter::stage_and_insert(std::span<const DecodedRow> rows,
@@ -79,18 +110,9 @@ Status StreamBatchWriter::stage_and_insert(std::span<const DecodedRow> rows,
   for (size_t index : indices) by_mapping[rows[index].mapping].push_back(index);
   for (size_t mapping = 0; mapping < sql_.size(); ++mapping) {
     if (by_mapping[mapping].empty()) continue;
-    auto writer = connection_.begin_copy_in(sql_[mapping].copy);
-    if (!writer.ok()) return writer.status();
-    std::vector<pg::CopyField> fields;
-    for (size_t index : by_mapping[mapping]) {
-      fields.clear();
-      for (const auto& value : rows[index].values)
-        fields.push_back(value ? pg::CopyField(*value) : std::nullopt);
-      std::string seq = std::to_string(index);
-      fields.push_back(seq);
-      if (Status written = writer->write_row(fields); !written.ok()) return written;
-    }
-    if (auto copied = writer->finish(); !copied.ok()) return copied.status();
+    if (Status copied = copy_rows(rows, by_mapping[mapping], sql_[mapping].copy, true);
+        !copied.ok())
+      return copied;
     if (auto inserted = connection_.execute(sql_[mapping].insert); !inserted.ok())
       return inserted.status();
     if (!clear_staging) continue;
@@ -126,10 +148,16 @@ Status StreamBatchWriter::write_isolating(std::span<const DecodedRow> rows,
   return write_isolating(rows, std::move(second), refused);
 }
 
-Status StreamBatchWriter::write_transaction(std::span<const DecodedRow> rows, bool isolate,
+Status StreamBatchWriter::write_transaction(std::span<const DecodedRow> rows, Mode mode,
                                             std::vector<RowRefusal>& refused) {
   auto tx = pg::Transaction::begin(connection_);
   if (!tx.ok()) return tx.status();
+  if (mode == Mode::kDirect) {
+    if (Status copied = copy_direct(rows); !copied.ok()) return copied;
+    if (Status committed = tx->commit(); !committed.ok()) return committed;
+    ++commits_;
+    return Status::Ok();
+  }
   std::vector<bool> used(sql_.size(), false);
   for (const DecodedRow& row : rows) used[row.mapping] = true;
   for (size_t mapping = 0; mapping < sql_.size(); ++mapping) {
@@ -139,8 +167,8 @@ Status StreamBatchWriter::write_transaction(std::span<const DecodedRow> rows, bo
   }
   std::vector<size_t> indices(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) indices[i] = i;
-  Status written = isolate ? write_isolating(rows, std::move(indices), refused)
-                           : stage_and_insert(rows, indices, false);
+  Status written = mode == Mode::kIsolating ? write_isolating(rows, std::move(indices), refused)
+                                            : stage_and_insert(rows, indices, false);
   if (!written.ok()) return written;  // the guard rolls back
   if (Status committed = tx->commit(); !committed.ok()) return committed;
   ++commits_;
@@ -151,12 +179,19 @@ Result<std::vector<RowRefusal>> StreamBatchWriter::write(std::span<const Decoded
   if (!setup_error_.ok()) return setup_error_;
   std::vector<RowRefusal> refused;
   if (rows.empty()) return refused;
-  // Optimistic first: the whole batch without savepoints (two round trips fewer); only a
-  // batch holding a refused row is written again, isolating it.
-  Status whole = write_transaction(rows, false, refused);
+  // Fastest first: rows never seen before (the usual case) COPY straight into their
+  // tables. A key already there (a redelivery) or any refused row falls back to staging +
+  // ON CONFLICT for the whole batch, and only a batch holding a refused row is written a
+  // third time, isolating it under savepoints.
+  Status direct = write_transaction(rows, Mode::kDirect, refused);
+  if (direct.ok()) return refused;
+  if (!is_row_error(direct)) return direct;
+  ++fallbacks_;
+  Status whole = write_transaction(rows, Mode::kStaged, refused);
   if (whole.ok()) return refused;
   if (!is_row_error(whole)) return whole;
-  if (Status isolated = write_transaction(rows, true, refused); !isolated.ok()) return isolated;
+  if (Status isolated = write_transaction(rows, Mode::kIsolating, refused); !isolated.ok())
+    return isolated;
   return refused;
 }
 

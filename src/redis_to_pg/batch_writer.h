@@ -1,10 +1,11 @@
 // StreamBatchWriter: writes the rows of one batch of stream entries to Postgres in one
-// transaction: per target table, COPY into a temporary staging table, then
-// `INSERT … SELECT … ON CONFLICT (key) DO NOTHING` (or DO UPDATE), then COMMIT. Writing
-// again is harmless (the key makes it idempotent), so a batch whose commit outcome is
-// unknown is simply written again. A row Postgres refuses (a data exception or a
-// constraint violation) is isolated by bisection under savepoints: it is reported with
-// its reason and its neighbours are committed.
+// transaction. Rows with new keys (the usual case) are COPYed straight into their tables;
+// when a key is already there (a redelivery), the batch is written instead per table by
+// COPY into a temporary staging table, then `INSERT … SELECT … ON CONFLICT (key) DO
+// NOTHING` (or DO UPDATE), then COMMIT. Writing again is harmless (the key makes it
+// idempotent), so a batch whose commit outcome is unknown is simply written again. A row Postgres
+// refuses (a data exception or a constraint violation) is isolated by bisection under savepoints:
+// it is reported with its reason and its neighbours are committed.
 //
 //   StreamBatchWriter writer(connection, decoder.mappings());
 //   auto refused = writer.write(rows);     // Result<std::vector<RowRefusal>>
@@ -46,18 +47,29 @@ class StreamBatchWriter {
   // Transactions committed and bisection steps taken, for tests and metrics.
   uint64_t commits() const { return commits_; }
   uint64_t bisections() const { return bisections_; }
+  // Batches that could not be copied straight into their tables (a key already present).
+  uint64_t fallbacks() const { return fallbacks_; }
 
  private:
   struct TableSql {
     std::string create_staging;  // CREATE TEMP TABLE IF NOT EXISTS … ON COMMIT DELETE ROWS
     std::string copy;            // COPY staging (columns, courier_seq) FROM STDIN
+    std::string copy_direct;     // COPY target (columns) FROM STDIN
     std::string insert;          // INSERT INTO target … SELECT … FROM staging ON CONFLICT …
     std::string clear;           // DELETE FROM staging
   };
 
-  // One transaction over all `rows`: as one piece, or isolating refused rows.
-  Status write_transaction(std::span<const DecodedRow> rows, bool isolate,
+  enum class Mode {
+    kDirect,     // COPY into the tables: only new keys succeed
+    kStaged,     // COPY into staging, INSERT … ON CONFLICT, in one piece
+    kIsolating,  // staged, bisecting under savepoints to find refused rows
+  };
+  // One transaction over all `rows`.
+  Status write_transaction(std::span<const DecodedRow> rows, Mode mode,
                            std::vector<RowRefusal>& refused);
+  Status copy_direct(std::span<const DecodedRow> rows);
+  Status copy_rows(std::span<const DecodedRow> rows, const std::vector<size_t>& indices,
+                   const std::string& copy_sql, bool with_seq);
   // Stages and inserts `indices` under a savepoint; on a row error splits them in two and
   // tries each half, recording single refused rows. Other errors are returned as is.
   Status write_isolating(std::span<const DecodedRow> rows, std::vector<size_t> indices,
@@ -72,6 +84,7 @@ class StreamBatchWriter {
   Status setup_error_;         // a mapping whose names cannot be quoted
   uint64_t commits_ = 0;
   uint64_t bisections_ = 0;
+  uint64_t fallbacks_ = 0;
 };
 
 }  // namespace courier::redis_to_pg

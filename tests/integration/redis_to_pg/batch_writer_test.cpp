@@ -40,7 +40,9 @@ TEST_F(BatchWriterTest, CommitsEveryRowAndWritingAgainAddsNoDuplicates) {
   auto refused = writer.write(rows);
   PG_ASSERT_OK(refused);
   EXPECT_TRUE(refused->empty());
+  EXPECT_EQ(writer.fallbacks(), 0u);  // new keys: copied straight into the table
   PG_ASSERT_OK(writer.write(rows));
+  EXPECT_EQ(writer.fallbacks(), 1u);  // the keys are there: staging + ON CONFLICT
   EXPECT_EQ(pg::scalar(conn(), "SELECT count(*) || ':' || count(amount) FROM items"), "3:2");
   EXPECT_EQ(writer.commits(), 2u);
   EXPECT_EQ(writer.bisections(), 0u);
