@@ -20,6 +20,21 @@ std::vector<DeadLetter> dead_letters(IngestFixture& f) {
   return letters.ok() ? *letters : std::vector<DeadLetter>{};
 }
 
+// Creates the group, adds `entries` Deposited events and has `consumer` read them all
+// without acking, as a consumer that then died; returns the group's name.
+std::string entries_left_pending(IngestFixture& f, int entries, const std::string& consumer) {
+  const std::string group = f.stream() + "-group";
+  EXPECT_EQ(f.client().command({"XGROUP", "CREATE", f.stream(), group, "0", "MKSTREAM"})->str(),
+            "OK");
+  for (int i = 0; i < entries; ++i) f.xadd(envelope("Deposited", deposited(i)));
+  EXPECT_TRUE(f.client()
+                  .command({"XREADGROUP", "GROUP", group, consumer, "COUNT", "100000", "STREAMS",
+                            f.stream(), ">"})
+                  .ok());
+  EXPECT_EQ(f.pending_count(group), entries);
+  return group;
+}
+
 TEST(StreamIngest, RindexerEventsLandInTheirTablesAndThePendingListEmpties) {
   IngestFixture f;
   StreamIngest ingest(f.options(f.streams_config()));
@@ -113,15 +128,7 @@ TEST(StreamIngest, PendingEntriesOfADeadConsumerAreTakenOver) {
   IngestFixture f;
   StreamsConfig config = f.streams_config();
   config.claim_idle = 300ms;
-  const std::string group = f.stream() + "-group";
-  ASSERT_EQ(f.client().command({"XGROUP", "CREATE", f.stream(), group, "0", "MKSTREAM"})->str(),
-            "OK");
-  for (int i = 0; i < 50; ++i) f.xadd(envelope("Deposited", deposited(i)));
-  // A consumer that read everything and died before acking.
-  auto read = f.client().command(
-      {"XREADGROUP", "GROUP", group, "dead-host-0", "COUNT", "1000", "STREAMS", f.stream(), ">"});
-  ASSERT_TRUE(read.ok());
-  ASSERT_EQ(f.pending_count(group), 50);
+  const std::string group = entries_left_pending(f, 50, "dead-host-0");
   StreamIngest ingest(f.options(config));
   ASSERT_TRUE(ingest.start().ok());
   ASSERT_TRUE(f.eventually_count("deposited_events", 50));
@@ -134,14 +141,7 @@ TEST(StreamIngest, RestartWithTheSameConsumerNameResumesItsOwnPendingEntries) {
   config.consumer = "stable";
   config.workers = 1;
   config.claim_idle = std::chrono::hours(1);  // no takeover: only its own name finds them
-  const std::string group = f.stream() + "-group";
-  ASSERT_EQ(f.client().command({"XGROUP", "CREATE", f.stream(), group, "0", "MKSTREAM"})->str(),
-            "OK");
-  for (int i = 0; i < 20; ++i) f.xadd(envelope("Deposited", deposited(i)));
-  ASSERT_TRUE(f.client()
-                  .command({"XREADGROUP", "GROUP", group, consumer_name_for("stable", 0), "COUNT",
-                            "1000", "STREAMS", f.stream(), ">"})
-                  .ok());
+  const std::string group = entries_left_pending(f, 20, consumer_name_for("stable", 0));
   StreamIngest ingest(f.options(config));
   ASSERT_TRUE(ingest.start().ok());
   ASSERT_TRUE(f.eventually_count("deposited_events", 20));
@@ -153,14 +153,8 @@ TEST(StreamIngest, EntriesDeliveredTooOftenAreDeadLettered) {
   StreamsConfig config = f.streams_config();
   config.claim_idle = 100ms;
   config.max_deliveries = 2;
-  const std::string group = f.stream() + "-group";
-  ASSERT_EQ(f.client().command({"XGROUP", "CREATE", f.stream(), group, "0", "MKSTREAM"})->str(),
-            "OK");
-  f.xadd(envelope("Deposited", deposited(1)));
   // Delivered once and claimed once more by a crashed consumer; the takeover is the third.
-  ASSERT_TRUE(f.client()
-                  .command({"XREADGROUP", "GROUP", group, "crashed", "STREAMS", f.stream(), ">"})
-                  .ok());
+  const std::string group = entries_left_pending(f, 1, "crashed");
   auto id = (*f.client().command({"XRANGE", f.stream(), "-", "+"}))[0][0].str();
   ASSERT_TRUE(f.client().command({"XCLAIM", f.stream(), group, "crashed", "0", id}).ok());
   StreamIngest ingest(f.options(config));
@@ -180,6 +174,43 @@ TEST(StreamIngest, DeletedAndRecreatedStreamIsReadAgain) {
   ASSERT_EQ(f.redis_integer({"DEL", f.stream()}), 1);
   f.xadd(envelope("Deposited", deposited(2)));  // a new stream, without the group
   ASSERT_TRUE(f.eventually_count("deposited_events", 2));
+}
+
+}  // namespace
+}  // namespace courier::redis_to_pg
+
+namespace courier::redis_to_pg {
+namespace {
+
+TEST(StreamIngest, AFullBatchDoesNotWaitForTheBatchTimeout) {
+  IngestFixture f;
+  StreamsConfig config = f.streams_config();
+  config.workers = 1;
+  config.batch_size = 10;
+  config.batch_timeout = std::chrono::minutes(5);  // only bounds a partial batch
+  StreamIngest ingest(f.options(config));
+  ASSERT_TRUE(ingest.start().ok());
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 30; ++i) payloads.push_back(envelope("Deposited", deposited(i)));
+  f.xadd_many(payloads);
+  ASSERT_TRUE(f.eventually_count("deposited_events", 30, std::chrono::seconds(60)));
+  EXPECT_EQ(ingest.metrics().batches(), 3u);
+}
+
+TEST(StreamIngest, StopCommitsAndAcksTheBatchesInHand) {
+  IngestFixture f;
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 20000; ++i)
+    payloads.push_back(envelope("Deposited", deposited(i % 1000, "1", i / 1000)));
+  f.xadd_many(payloads);
+  StreamIngest ingest(f.options(f.streams_config()));
+  ASSERT_TRUE(ingest.start().ok());
+  ASSERT_TRUE(pg::eventually([&] { return ingest.metrics().processed() > 0; }));
+  ingest.stop();
+  // Whatever was read was committed and acked: nothing is left pending.
+  EXPECT_EQ(f.pending_count(f.stream() + "-group"), 0);
+  EXPECT_EQ(f.sql("SELECT count(*) FROM deposited_events"),
+            std::to_string(ingest.metrics().processed()));
 }
 
 }  // namespace
