@@ -1,5 +1,8 @@
 #include "redis_to_pg/batch_writer.h"
 
+#include <algorithm>
+#include <set>
+
 #include "pg/identifier.h"
 #include "pg/transaction.h"
 
@@ -31,7 +34,54 @@ std::string conflict_clause(const TableMapping& mapping, const std::string& key)
   return " ON CONFLICT (" + key + ") DO UPDATE SET " + updates;
 }
 
+std::string joined(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+Status check_mapping(pg::Connection& connection, const TableMapping& mapping) {
+  auto fail = [&](std::string what) {
+    return Status(StatusCode::kFailedPrecondition,
+                  mapping.location + " (table " + mapping.table + "): " + what);
+  };
+  auto table = pg::quote_qualified_name(mapping.table);
+  if (!table.ok()) return fail(table.status().message());
+  auto columns = connection.execute(
+      "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
+      "AND NOT attisdropped",
+      {*table});
+  if (!columns.ok()) return columns.status();
+  if (columns->row_count() == 0) return fail("the table does not exist (or has no columns)");
+  std::set<std::string> present;
+  for (const pg::Row& row : *columns) present.emplace(row.get(0).value_or(""));
+  for (const ColumnMapping& column : mapping.columns) {
+    if (!present.contains(column.column))
+      return fail("the table has no column '" + column.column + "'");
+  }
+  auto unique_keys = connection.execute(
+      "SELECT string_agg(a.attname, ', ' ORDER BY a.attname) FROM pg_index i "
+      "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+      "WHERE i.indrelid = to_regclass($1) AND i.indisunique GROUP BY i.indexrelid",
+      {*table});
+  if (!unique_keys.ok()) return unique_keys.status();
+  std::string key = joined(mapping.key);
+  for (const pg::Row& row : *unique_keys) {
+    if (row.get(0) == key) return Status::Ok();
+  }
+  return fail("no primary key or unique index on (" + key +
+              "), which 'key' names as the ON CONFLICT target");
+}
+
 }  // namespace
+
+Status check_mappings(pg::Connection& connection, const std::vector<TableMapping>& mappings) {
+  for (const TableMapping& mapping : mappings) {
+    if (Status checked = check_mapping(connection, mapping); !checked.ok()) return checked;
+  }
+  return Status::Ok();
+}
 
 bool is_row_error(const Status& status) {
   const std::string& sqlstate = status.detail();

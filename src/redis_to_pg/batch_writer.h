@@ -35,6 +35,11 @@ struct RowRefusal {
 // index row (54xxx).
 bool is_row_error(const Status& status);
 
+// Checks every mapping against the database before anything is read: the table exists,
+// has every mapped column, and its `key` is the column set of a unique index (the ON
+// CONFLICT target). kFailedPrecondition naming the mapping and what is missing.
+Status check_mappings(pg::Connection& connection, const std::vector<TableMapping>& mappings);
+
 class StreamBatchWriter {
  public:
   // `mappings` are the decoder's; rows refer to them by index. Builds the SQL once.

@@ -91,7 +91,7 @@ Status StreamIngest::apply_migrations() {
   auto applied = apply_ingest_schema(**connection, shared_.config);
   if (!applied.ok()) return applied.status();
   if (!applied->empty()) spdlog::info("stream ingest: applied {} migration(s)", applied->size());
-  return Status::Ok();
+  return check_mappings(**connection, shared_.config.mappings);
 }
 
 Status StreamIngest::start() {
@@ -102,7 +102,7 @@ Status StreamIngest::start() {
     shared_.metrics = metrics_.get();
   }
   if (Status migrated = apply_migrations(); !migrated.ok())
-    return Status(migrated.code(), "stream ingest migrations: " + migrated.message(),
+    return Status(migrated.code(), "stream ingest schema: " + migrated.message(),
                   migrated.detail());
   started_ = true;
   for (int i = 0; i < shared_.config.workers; ++i) {

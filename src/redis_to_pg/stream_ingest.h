@@ -59,7 +59,8 @@ class StreamIngest {
   // check on its /health. Call before start() and before the server starts.
   void register_http(http::HttpServer& server);
 
-  // Applies the migrations (an error stops start-up), then starts the workers.
+  // Applies the migrations and checks every mapping against its table (an error stops
+  // start-up, naming the mapping), then starts the workers.
   Status start();
   // Stops reading; batches in hand are written and acked; joins every thread. Idempotent.
   void stop();

@@ -113,3 +113,45 @@ TEST_F(BatchWriterTest, RindexerRowsLandInTheirTables) {
 
 }  // namespace
 }  // namespace courier::redis_to_pg
+
+namespace courier::redis_to_pg {
+namespace {
+
+class CheckMappingsTest : public pg::PgDatabaseTest {
+ protected:
+  void SetUp() override {
+    pg::PgDatabaseTest::SetUp();
+    PG_ASSERT_OK(conn().execute_script(
+        "CREATE TABLE events (tx text, idx bigint, body jsonb, PRIMARY KEY (tx, idx))"));
+  }
+  TableMapping mapping() const {
+    return TableMapping{.table = "events",
+                        .key = {"idx", "tx"},
+                        .columns = {{.column = "tx"}, {.column = "idx"}, {.column = "body"}},
+                        .location = "streams.mappings[0]"};
+  }
+};
+
+TEST_F(CheckMappingsTest, AMappingMatchingItsTablePasses) {
+  PG_EXPECT_OK(check_mappings(conn(), {mapping()}));
+}
+
+TEST_F(CheckMappingsTest, MissingTableColumnOrKeyIndexIsNamed) {
+  TableMapping no_table = mapping();
+  no_table.table = "evnets";
+  TableMapping no_column = mapping();
+  no_column.columns.push_back({.column = "extra"});
+  TableMapping no_index = mapping();
+  no_index.key = {"tx"};
+  for (const auto& [bad, expected] : std::vector<std::pair<TableMapping, std::string>>{
+           {no_table, "streams.mappings[0] (table evnets): the table does not exist"},
+           {no_column, "the table has no column 'extra'"},
+           {no_index, "no primary key or unique index on (tx)"}}) {
+    Status checked = check_mappings(conn(), {bad});
+    EXPECT_EQ(checked.code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(checked.message().find(expected), std::string::npos) << checked.message();
+  }
+}
+
+}  // namespace
+}  // namespace courier::redis_to_pg
