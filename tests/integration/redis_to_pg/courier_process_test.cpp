@@ -103,6 +103,13 @@ TEST(CourierStreamIngest, EnvironmentOnlyRunIngestsAndSpeaksTheReferencesHealthA
   EXPECT_NE(metrics.find("redis_postgres_sync_batches_processed_total"), std::string::npos);
   EXPECT_NE(metrics.find("courier_stream_ingest_end_to_end_latency_seconds_count 300"),
             std::string::npos);
+  // The monitor publishes the group's pending entries and lag once a second.
+  EXPECT_TRUE(pg::eventually([&] {
+    std::string text = courier.get("/metrics");
+    std::string label = "{stream=\"" + f.stream() + "\"} 0";
+    return text.find("courier_stream_ingest_pending_entries" + label) != std::string::npos &&
+           text.find("courier_stream_ingest_consumer_lag_entries" + label) != std::string::npos;
+  }));
   EXPECT_TRUE(stops_with_exit_zero(courier.process())) << courier.log();
   EXPECT_EQ(courier.log().find("password"), std::string::npos);
 }
