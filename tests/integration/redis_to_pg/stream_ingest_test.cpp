@@ -215,3 +215,34 @@ TEST(StreamIngest, StopCommitsAndAcksTheBatchesInHand) {
 
 }  // namespace
 }  // namespace courier::redis_to_pg
+
+namespace courier::redis_to_pg {
+namespace {
+
+TEST(StreamIngest, WorksOnARedisCluster) {
+  courier::testing::RedisCluster& cluster = courier::testing::shared_cluster();
+  IngestFixture f;
+  StreamsConfig config = f.streams_config();
+  StreamIngestOptions options = f.options(config);
+  options.redis.nodes = {};
+  for (size_t i = 0; i < cluster.size(); ++i)
+    options.redis.nodes.push_back(cluster.node(i).address());
+  options.redis.topology = redis::Topology::kCluster;
+  auto client = redis::make_client(options.redis);
+  ASSERT_TRUE(client.ok()) << client.status().to_string();
+  StreamIngest ingest(std::move(options));
+  ASSERT_TRUE(ingest.start().ok());
+  for (int i = 0; i < 200; ++i) {
+    auto added = (*client)->command(
+        {"XADD", f.stream(), "*", "event_data", envelope("Deposited", deposited(i))});
+    ASSERT_TRUE(added.ok()) << added.status().to_string();
+  }
+  ASSERT_TRUE(f.eventually_count("deposited_events", 200));
+  EXPECT_TRUE(pg::eventually([&] {
+    auto pending = (*client)->command({"XPENDING", f.stream(), config.group});
+    return pending.ok() && pending->size() > 0 && (*pending)[0].integer() == 0;
+  }));
+}
+
+}  // namespace
+}  // namespace courier::redis_to_pg
