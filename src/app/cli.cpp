@@ -7,15 +7,18 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include "app/dlq_command.h"
 #include "app/logging.h"
+#include "app/migrate_command.h"
 #include "app/once_command.h"
 #include "app/shutdown_signal.h"
 #include "app/supervisor.h"
 #include "app/version.h"
 #include "config/courier_config.h"
 #include "pg_to_redis/task_config.h"
+#include "redis_to_pg/stream_config.h"
 
 namespace courier::app {
 namespace {
@@ -25,16 +28,33 @@ struct LoadedConfig {
   std::vector<pg_to_redis::TaskConfig> tasks;
 };
 
-// Loads the file and the sections read by modules (tasks); on errors prints every one of
-// them to stderr, sorted by line, and returns nullopt.
+constexpr const char* kDefaultConfigPath = "courier.yaml";
+
+// Stream ingest's reference service runs from environment variables alone: without a
+// file at the default path but with DATABASE_URL set, that is what `courier` does too.
+config::LoadResult load_file_or_environment(const std::string& path) {
+  config::EnvLookup env = config::process_environment();
+  std::error_code error;
+  if (path == kDefaultConfigPath && !std::filesystem::exists(path, error) && env("DATABASE_URL"))
+    return config::load_config_string(redis_to_pg::kEnvironmentOnlyConfig,
+                                      "environment (DATABASE_URL, REDIS_URL, HTTP_PORT)", env);
+  return config::load_config_file(path, env);
+}
+
+// Loads the file and the sections read by modules (tasks, streams); on errors prints every
+// one of them to stderr, sorted by line, and returns nullopt.
 std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
-  config::LoadResult loaded = config::load_config_file(path, config::process_environment());
+  config::LoadResult loaded = load_file_or_environment(path);
   LoadedConfig result{std::move(loaded.config), {}};
   config::ConfigErrors errors;
   for (config::ConfigError& error : loaded.errors) errors.add(std::move(error));
   for (config::ConfigError& error : pg_to_redis::read_tasks(result.config, result.tasks)) {
     errors.add(std::move(error));
   }
+  redis_to_pg::StreamsConfig streams;
+  for (config::ConfigError& error :
+       redis_to_pg::read_streams(result.config, config::process_environment(), streams))
+    errors.add(std::move(error));
   if (errors.empty()) return result;
   fmt::print(stderr, "{}", config::format_errors(errors.sorted(), loaded.source_name));
   fmt::print(stderr, "{}: {} error{} — nothing was started\n", path, errors.size(),
@@ -98,7 +118,7 @@ int once(const std::string& path, const std::vector<std::string>& only,
 int run_cli(std::vector<std::string> args) {
   CLI::App app{"courier: keeps PostgreSQL and Redis in step", "courier"};
   app.require_subcommand(1);
-  std::string config_path = "courier.yaml";
+  std::string config_path = kDefaultConfigPath;
   std::string log_level;
 
   auto* version_command = app.add_subcommand("version", "print the version");
@@ -118,6 +138,7 @@ int run_cli(std::vector<std::string> args) {
   once_command->add_option("--task", only_tasks, "run only this task (repeatable)");
   once_command->add_option("--log-level", log_level, "override log.level");
   DlqCommand dlq(app);
+  MigrateCommand migrate(app);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
   args.pop_back();                         // the program name
@@ -135,6 +156,7 @@ int run_cli(std::vector<std::string> args) {
   if (run_command->parsed()) return run(config_path, log_level);
   if (once_command->parsed()) return once(config_path, only_tasks, log_level);
   if (dlq.parsed()) return dlq.run(load_or_report);
+  if (migrate.parsed()) return migrate.run(load_or_report);
   return kExitInvalid;
 }
 

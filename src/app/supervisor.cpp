@@ -29,6 +29,14 @@ Status Supervisor::start() {
       return started;
     }
   }
+  if (config_.reserved_section("streams")) {  // stream ingest; the CLI checked the section
+    redis_to_pg::StreamsConfig streams;
+    (void)redis_to_pg::read_streams(config_, config::process_environment(), streams);
+    stream_ingest_ = std::make_unique<redis_to_pg::StreamIngest>(redis_to_pg::StreamIngestOptions{
+        streams, postgres_options(config_.postgres), redis_options(config_.redis)});
+    stream_ingest_->register_http(*http_);  // before the server starts
+    if (Status started = stream_ingest_->start(); !started.ok()) return started;
+  }
   if (Status started = http_->start(); !started.ok()) return started;
   spdlog::info("http: serving /health and /metrics on {}:{}", config_.http.listen.host,
                http_->port());
@@ -37,11 +45,14 @@ Status Supervisor::start() {
 
 void Supervisor::stop() {
   if (!http_) return;
-  // Pipelines first (they finish their batch in flight); their health checks stay valid
-  // until the server is down, so they are destroyed last.
+  // Pipelines stop first: each finishes (commits, acknowledges) the batch in hand. Their
+  // health checks and metrics stay valid until the server is down, so they are destroyed
+  // after it.
+  if (stream_ingest_) stream_ingest_->stop();
   if (table_sync_) table_sync_->stop();
   http_->stop();
   http_.reset();
+  stream_ingest_.reset();
   table_sync_.reset();
   spdlog::info("stopped");
 }

@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "pg_to_redis/table_sync.h"
 #include "pg_to_redis/task_config.h"
+#include "redis_to_pg/stream_ingest.h"
 
 namespace courier::app {
 
@@ -42,6 +43,7 @@ class Supervisor {
   std::unique_ptr<pg_to_redis::TableSync> table_sync_;
   std::shared_ptr<PostgresCheck> postgres_check_;
   std::shared_ptr<RedisCheck> redis_check_;
+  std::unique_ptr<redis_to_pg::StreamIngest> stream_ingest_;  // when `streams:` is present
 };
 
 }  // namespace courier::app

@@ -16,11 +16,18 @@ void HealthRegistry::add(const std::string& name, HealthCheck check) {
   }
 }
 
+void HealthRegistry::add_fields(std::function<nlohmann::json()> fields) {
+  std::lock_guard lock(mutex_);
+  fields_.push_back(std::move(fields));
+}
+
 nlohmann::json HealthRegistry::report() const {
   std::vector<NamedCheck> checks;
+  std::vector<std::function<nlohmann::json()>> extra_fields;
   {
     std::lock_guard lock(mutex_);
     checks = checks_;  // run without the lock: a slow check must not block add()
+    extra_fields = fields_;
   }
   bool all_healthy = true;
   nlohmann::json details = nlohmann::json::object();
@@ -34,8 +41,15 @@ nlohmann::json HealthRegistry::report() const {
     all_healthy = all_healthy && result.healthy;
     details[name] = {{"healthy", result.healthy}, {"detail", result.detail}};
   }
-  return {{"healthy", all_healthy}, {"status", all_healthy ? "ok" : "unhealthy"},
-          {"checks", details}};
+  nlohmann::json body = nlohmann::json::object();
+  for (const auto& fields : extra_fields) {
+    nlohmann::json extra = fields();
+    if (extra.is_object()) body.update(extra);
+  }
+  body["healthy"] = all_healthy;
+  body["status"] = all_healthy ? "ok" : "unhealthy";
+  body["checks"] = details;
+  return body;
 }
 
 }  // namespace courier::http

@@ -31,6 +31,10 @@ class HealthRegistry {
   void add(const std::string& name, HealthCheck check);
   // Runs every check. A check that throws counts as unhealthy, with the exception text.
   nlohmann::json report() const;
+  // Adds top-level members to every report (a module's summary in a format its users
+  // expect, e.g. stream ingest's `redis_consumer_healthy`); `fields` returns an object.
+  // "healthy", "status" and "checks" are never replaced.
+  void add_fields(std::function<nlohmann::json()> fields);
 
  private:
   struct NamedCheck {
@@ -39,6 +43,7 @@ class HealthRegistry {
   };
   mutable std::mutex mutex_;
   std::vector<NamedCheck> checks_;
+  std::vector<std::function<nlohmann::json()>> fields_;
 };
 
 }  // namespace courier::http

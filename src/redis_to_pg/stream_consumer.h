@@ -1,0 +1,83 @@
+// StreamConsumer: one consumer of a Redis consumer group over the configured streams.
+// Creates the groups when missing (MKSTREAM, from the stream's start) and again after a
+// stream or group vanished (NOGROUP); reads its own pending entries first (a restart with
+// the same consumer name resumes them), then new ones; takes over entries idle longer
+// than claim_idle from any consumer (XAUTOCLAIM), with their delivery counts; acks a
+// batch in one pipelined round trip.
+//
+//   StreamConsumer consumer(*client, config, "host-0");
+//   auto entries = consumer.read(100, std::chrono::milliseconds(500));
+//   /* write them */  (void)consumer.ack(*entries);
+//
+// Thread-safety: none; one consumer per thread, with its own redis::Client.
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "courier/status.h"
+#include "redis/client.h"
+#include "redis_to_pg/entry_decoder.h"
+#include "redis_to_pg/stream_config.h"
+
+namespace courier::redis_to_pg {
+
+// "<host name>-<index>": stable across restarts, so a restarted worker finds its own
+// pending entries. `configured` (CONSUMER_NAME) replaces the host name when set.
+std::string consumer_name_for(const std::string& configured, int worker_index);
+
+// The entries of an XREADGROUP / XRANGE-shaped reply ([[stream, [[id, [f, v…]]…]]…]).
+// Entries whose data was deleted come back with no fields.
+Result<std::vector<StreamEntry>> parse_read_reply(const redis::Reply& reply);
+
+class StreamConsumer {
+ public:
+  StreamConsumer(redis::Client& client, const StreamsConfig& config, std::string name);
+
+  // XGROUP CREATE … 0 MKSTREAM for every stream; an existing group is fine.
+  Status ensure_groups();
+
+  // Up to `count` entries: this consumer's pending ones until none are left, then new
+  // ones, waiting at most `block` for the first. Entries idle elsewhere are claimed when
+  // claim_idle has passed since the last claim. Recreates the group after NOGROUP. A
+  // claimed entry joins this consumer's pending list, so a caller collecting several
+  // reads into one batch must drop repeated ids.
+  Result<std::vector<StreamEntry>> read(size_t count, std::chrono::milliseconds block);
+
+  // XCLAIM … JUSTID of the entries to this consumer: resets their idle time without
+  // counting a delivery, so a batch held through an outage is not taken over. Best effort.
+  void refresh_claim(std::span<const StreamEntry> entries);
+
+  // XACK of every entry, one XACK per stream, all in one pipeline.
+  Status ack(std::span<const StreamEntry> entries);
+
+  // Read this consumer's pending entries again, from the start, before new ones (after a
+  // batch that was not acked).
+  void resume_pending();
+
+  const std::string& name() const { return name_; }
+  // Entries taken over from other consumers so far.
+  uint64_t claimed() const { return claimed_; }
+
+ private:
+  Result<std::vector<StreamEntry>> read_pending(size_t count);
+  Result<std::vector<StreamEntry>> read_new(size_t count, std::chrono::milliseconds block);
+  Result<std::vector<StreamEntry>> claim_idle(size_t count);
+  // Sets each entry's delivery count from XPENDING.
+  Status load_delivery_counts(std::vector<StreamEntry>& entries);
+  // On NOGROUP: create the groups again and read pending from the start.
+  Status recover(const Status& error);
+
+  redis::Client& client_;
+  const StreamsConfig& config_;
+  std::string name_;
+  bool reading_pending_ = true;
+  std::vector<std::string> pending_cursor_;  // per stream: last pending id read
+  std::chrono::steady_clock::time_point next_claim_{};
+  std::vector<std::string> claim_cursor_;  // per stream: XAUTOCLAIM start
+  uint64_t claimed_ = 0;
+};
+
+}  // namespace courier::redis_to_pg
