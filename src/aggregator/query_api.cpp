@@ -1,0 +1,112 @@
+#include "aggregator/query_api.h"
+
+#include <chrono>
+#include <functional>
+
+namespace courier::aggregator {
+namespace {
+
+using http::Method;
+using http::Request;
+using http::Response;
+
+constexpr const char* kId = "([^/]+)";  // anything, so that "abc" is a 400, not a 404
+
+Response answer(const Result<std::string>& body, int success_status) {
+  if (!body.ok()) return Response::error(http_status_for(body.status()), body.status().message());
+  return Response{success_status, *body, "application/json"};
+}
+
+bool authorized(const Request& request, const std::string& token) {
+  return token.empty() || request.header("Authorization") == "Bearer " + token;
+}
+
+}  // namespace
+
+int http_status_for(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kUnavailable:
+    case StatusCode::kAborted:
+    case StatusCode::kCancelled:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+void QueryApi::register_routes() {
+  // Every route: timed, counted, schema ensured, writes authorised.
+  auto route = [this](Method method, const std::string& pattern, std::string name,
+                      std::function<Response(const Request&)> handle) {
+    bool write = method != Method::kGet;
+    server_.add_route(method, pattern, [this, name, write, handle](const Request& request) {
+      auto started = std::chrono::steady_clock::now();
+      Response response;
+      if (write && !authorized(request, service_.config().auth_token)) {
+        response = Response::error(401, "writes need 'Authorization: Bearer <api.auth_token>'");
+      } else if (Status schema = service_.ensure_schema(); !schema.ok()) {
+        response =
+            Response::error(http_status_for(schema), "database not ready: " + schema.message());
+      } else {
+        response = handle(request);
+      }
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      service_.metrics().request(name, response.status, took.count());
+      return response;
+    });
+  };
+  auto page_route = [this](bool feed) {
+    return [this, feed](const Request& request) {
+      Result<std::int64_t> user = parse_id(request.captures[0], "user id");
+      if (!user.ok()) return answer(user.status(), 200);
+      Result<PageRequest> page = parse_page_request(request.query);
+      if (!page.ok()) return answer(page.status(), 200);
+      return answer(feed ? service_.feed(*user, *page) : service_.user_posts(*user, *page), 200);
+    };
+  };
+
+  route(Method::kPost, "/api/v1/users", "create_user", [this](const Request& request) {
+    Result<NewUser> user = parse_new_user(request.body);
+    if (!user.ok()) return answer(user.status(), 201);
+    return answer(service_.create_user(*user), 201);
+  });
+  route(Method::kGet, std::string("/api/v1/users/") + kId, "get_user",
+        [this](const Request& request) {
+          Result<std::int64_t> user = parse_id(request.captures[0], "user id");
+          if (!user.ok()) return answer(user.status(), 200);
+          return answer(service_.get_user(*user), 200);
+        });
+  route(Method::kPost, "/api/v1/posts", "create_post", [this](const Request& request) {
+    Result<NewPost> post = parse_new_post(request.body);
+    if (!post.ok()) return answer(post.status(), 201);
+    return answer(service_.create_post(*post), 201);
+  });
+  route(Method::kGet, std::string("/api/v1/posts/") + kId, "get_post",
+        [this](const Request& request) {
+          Result<std::int64_t> post = parse_id(request.captures[0], "post id");
+          if (!post.ok()) return answer(post.status(), 200);
+          return answer(service_.get_post(*post), 200);
+        });
+  route(Method::kGet, std::string("/api/v1/users/") + kId + "/posts", "user_posts",
+        page_route(false));
+  route(Method::kGet, std::string("/api/v1/users/") + kId + "/feed", "feed", page_route(true));
+  route(Method::kPost, std::string("/api/v1/users/") + kId + "/follow", "follow",
+        [this](const Request& request) {
+          Result<std::int64_t> follower = parse_id(request.captures[0], "user id");
+          if (!follower.ok()) return answer(follower.status(), 200);
+          Result<NewFollow> follow = parse_new_follow(request.body);
+          if (!follow.ok()) return answer(follow.status(), 200);
+          return answer(service_.follow(*follower, *follow), 200);
+        });
+  server_.add_route(Method::kGet, "/ping", [](const Request&) {
+    return Response::json(200, {{"message", "pong"}});
+  });
+}
+
+}  // namespace courier::aggregator
