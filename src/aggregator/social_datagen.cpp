@@ -92,7 +92,8 @@ Result<DatagenReport> generate_social_data(pg::Connection& connection,
                     .count();
   std::int64_t window_us =
       std::chrono::duration_cast<std::chrono::microseconds>(options.window).count();
-  std::int64_t mean_gap =
+  // Gaps of at most window / posts: the newest post is never in the future.
+  std::int64_t max_gap =
       std::max<std::int64_t>(1, window_us / std::max<std::int64_t>(1, options.posts));
   std::int64_t created = now_us - window_us;
   Status posts =
@@ -100,7 +101,7 @@ Result<DatagenReport> generate_social_data(pg::Connection& connection,
                 [&](pg::CopyWriter& writer) {
                   for (std::int64_t i = 0; i < options.posts; ++i) {
                     bool tie = options.tie_every > 0 && i > 0 && i % options.tie_every == 0;
-                    if (!tie) created += 1 + static_cast<std::int64_t>(random() % (2 * mean_gap));
+                    if (!tie) created += 1 + static_cast<std::int64_t>(random() % max_gap);
                     std::string id = std::to_string(*last_post + 1 + i);
                     std::string author = std::to_string(zipf_user());
                     std::string content = "post " + id + " by user " + author + ": " +

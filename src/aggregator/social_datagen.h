@@ -6,7 +6,7 @@
 //   Result<DatagenReport> made = generate_social_data(connection, options);
 //   log("users {}..{}", made->first_user_id, made->last_user_id);
 //
-// Timestamps: posts are spread over `window` ending now, at random microsecond gaps, so
+// Timestamps: posts lie within `window` before now (never later), at random microsecond gaps, so
 // ordering by created_at is meaningful; `tie_every` > 0 repeats a timestamp every so many
 // posts, to exercise the (created_at, id) tie-break.
 // Thread-safety: uses the given connection from the calling thread only.
