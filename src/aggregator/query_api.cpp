@@ -1,7 +1,11 @@
 #include "aggregator/query_api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <functional>
+
+#include "aggregator/api_config.h"
 
 namespace courier::aggregator {
 namespace {
@@ -40,6 +44,31 @@ int http_status_for(const Status& status) {
   }
 }
 
+Result<std::unique_ptr<QueryApi>> QueryApi::from_config(const config::CourierConfig& config,
+                                                        const pg::ConnectionOptions& postgres,
+                                                        const redis::ClientOptions& redis,
+                                                        http::HttpServer& server) {
+  std::optional<ApiConfig> api;
+  std::vector<config::ConfigError> errors = read_api_config(config, api);
+  if (!errors.empty()) {
+    const config::ReservedSection* section = config.reserved_section("api");
+    return Status(StatusCode::kInvalidArgument,
+                  config::format_errors(errors, section ? section->source_name : "api"));
+  }
+  if (!api || !api->enabled) return std::unique_ptr<QueryApi>();
+  auto service = std::make_unique<SocialService>(
+      ServiceOptions{.api = *api, .postgres = postgres, .redis = redis}, server.metrics());
+  if (Status schema = service->ensure_schema(); !schema.ok())
+    spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
+                 schema.message());
+  std::unique_ptr<QueryApi> query_api(new QueryApi(std::move(service), server));
+  query_api->register_routes();
+  spdlog::info("api: /api/v1 registered (cache {}, near cache {}, coalescing {}, replica reads {})",
+               api->cache.enabled ? "on" : "off", api->near_cache.enabled ? "on" : "off",
+               api->coalescing ? "on" : "off", api->read_from_replicas ? "on" : "off");
+  return query_api;
+}
+
 void QueryApi::register_routes() {
   // Every route: timed, counted, schema ensured, writes authorised.
   auto route = [this](Method method, const std::string& pattern, std::string name,
@@ -48,7 +77,9 @@ void QueryApi::register_routes() {
     server_.add_route(method, pattern, [this, name, write, handle](const Request& request) {
       auto started = std::chrono::steady_clock::now();
       Response response;
-      if (write && !authorized(request, service_.config().auth_token)) {
+      if (stopping_) {
+        response = Response::error(503, "shutting down");
+      } else if (write && !authorized(request, service_.config().auth_token)) {
         response = Response::error(401, "writes need 'Authorization: Bearer <api.auth_token>'");
       } else if (Status schema = service_.ensure_schema(); !schema.ok()) {
         response =

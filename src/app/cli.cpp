@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include "aggregator/api_config.h"
+#include "app/datagen_command.h"
 #include "app/dlq_command.h"
 #include "app/logging.h"
 #include "app/shutdown_signal.h"
@@ -34,6 +36,9 @@ std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
   for (config::ConfigError& error : pg_to_redis::read_tasks(result.config, result.tasks)) {
     errors.add(std::move(error));
   }
+  std::optional<aggregator::ApiConfig> api;
+  for (config::ConfigError& error : aggregator::read_api_config(result.config, api))
+    errors.add(std::move(error));
   if (errors.empty()) return result;
   fmt::print(stderr, "{}", config::format_errors(errors.sorted(), loaded.source_name));
   fmt::print(stderr, "{}: {} error{} — nothing was started\n", path, errors.size(),
@@ -98,6 +103,7 @@ int run_cli(std::vector<std::string> args) {
       ->capture_default_str();
   run_command->add_option("--log-level", log_level, "override log.level");
   DlqCommand dlq(app);
+  DatagenCommand datagen(app);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
   args.pop_back();                         // the program name
@@ -114,6 +120,7 @@ int run_cli(std::vector<std::string> args) {
   if (validate_command->parsed()) return validate(config_path);
   if (run_command->parsed()) return run(config_path, log_level);
   if (dlq.parsed()) return dlq.run(load_or_report);
+  if (datagen.parsed()) return datagen.run(load_or_report);
   return kExitInvalid;
 }
 

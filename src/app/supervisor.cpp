@@ -3,6 +3,7 @@
 #include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
+#include "aggregator/query_api.h"
 #include "app/connection_settings.h"
 #include "app/dependency_checks.h"
 #include "app/version.h"
@@ -18,6 +19,10 @@ Status Supervisor::start() {
       http::ServerOptions{.host = config_.http.listen.host, .port = config_.http.listen.port});
   register_build_info();
   register_dependency_checks();
+  auto api = aggregator::QueryApi::from_config(config_, postgres_options(config_.postgres),
+                                               redis_options(config_.redis), *http_);
+  if (!api.ok()) return api.status();
+  api_ = std::move(*api);
   if (Status started = http_->start(); !started.ok()) return started;
   spdlog::info("http: serving /health and /metrics on {}:{}", config_.http.listen.host,
                http_->port());
@@ -26,7 +31,9 @@ Status Supervisor::start() {
 
 void Supervisor::stop() {
   if (!http_) return;
+  if (api_) api_->stop();
   http_->stop();
+  api_.reset();
   http_.reset();
   spdlog::info("stopped");
 }

@@ -15,6 +15,10 @@
 #include "courier/status.h"
 #include "http/server.h"
 
+namespace courier::aggregator {
+class QueryApi;
+}
+
 namespace courier::app {
 
 class PostgresCheck;
@@ -36,6 +40,7 @@ class Supervisor {
 
   config::CourierConfig config_;
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<aggregator::QueryApi> api_;  // the query API, when configured
   std::shared_ptr<PostgresCheck> postgres_check_;
   std::shared_ptr<RedisCheck> redis_check_;
 };
