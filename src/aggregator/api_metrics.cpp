@@ -82,13 +82,14 @@ void ApiMetrics::fanout(size_t width) {
   fanout_.Observe(static_cast<double>(width));
 }
 
-void ApiMetrics::key_read(const std::string& node, std::string_view key) {
-  counter(node_reads_, {{"node", node}}).Increment();
-  {
+void ApiMetrics::key_reads(const std::unordered_map<std::string, std::uint64_t>& reads_of_node,
+                           const std::vector<std::string>& keys) {
+  for (const auto& [node, reads] : reads_of_node) {
+    counter(node_reads_, {{"node", node}}).Increment(static_cast<double>(reads));
     std::lock_guard lock(mutex_);
-    ++reads_of_node_[node];
+    reads_of_node_[node] += reads;
   }
-  hot_keys_.record(key);
+  hot_keys_.record_all(keys);
 }
 
 void ApiMetrics::degraded(std::string_view reason) {

@@ -47,8 +47,9 @@ class ApiMetrics {
   void cache_lookup(std::string_view kind, bool hit, std::uint64_t count = 1);
   void postgres_query(std::string_view query);
   void fanout(size_t width);
-  // One read of `key` served by `node` ("host:port" of the shard's master).
-  void key_read(const std::string& node, std::string_view key);
+  // Reads of `keys`, counted per node ("host:port" of the shard's master) and per key.
+  void key_reads(const std::unordered_map<std::string, std::uint64_t>& reads_of_node,
+                 const std::vector<std::string>& keys);
   void degraded(std::string_view reason);
 
   // The tracked hot keys (top k shown in /metrics; refreshed at most once a second).

@@ -11,6 +11,15 @@ HotKeyCounter::HotKeyCounter(size_t capacity) : capacity_(capacity) {
 
 void HotKeyCounter::record(std::string_view key, std::uint64_t times) {
   std::lock_guard lock(mutex_);
+  record_locked(key, times);
+}
+
+void HotKeyCounter::record_all(const std::vector<std::string>& keys) {
+  std::lock_guard lock(mutex_);
+  for (const std::string& key : keys) record_locked(key, 1);
+}
+
+void HotKeyCounter::record_locked(std::string_view key, std::uint64_t times) {
   total_ += times;
   std::string name(key);
   auto found = entries_.find(name);

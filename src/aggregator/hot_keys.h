@@ -34,6 +34,8 @@ class HotKeyCounter {
   explicit HotKeyCounter(size_t capacity);
 
   void record(std::string_view key, std::uint64_t times = 1);
+  // One read of each key, under one lock.
+  void record_all(const std::vector<std::string>& keys);
   // The k most counted keys, most first (ties by key).
   std::vector<HotKey> top(size_t k) const;
   // Every read ever recorded, tracked or not.
@@ -41,6 +43,8 @@ class HotKeyCounter {
   size_t capacity() const { return capacity_; }
 
  private:
+  void record_locked(std::string_view key, std::uint64_t times);  // needs mutex_
+
   struct Entry {
     std::uint64_t count = 0;
     std::uint64_t error = 0;

@@ -64,15 +64,26 @@ SocialService::SocialService(ServiceOptions options, prometheus::Registry& regis
       near_cache_({.ttl = options_.api.near_cache.ttl,
                    .max_entries = static_cast<size_t>(options_.api.near_cache.max_entries)},
                   options_.clock),
+      // Posts are never edited: a body kept in process is never stale; only memory bounds it.
+      body_cache_({.ttl = options_.api.cache.post_ttl,
+                   .max_entries = static_cast<size_t>(options_.api.near_cache.max_entries) * 4},
+                  options_.clock),
       breaker_(breaker_options(options_)),
       postgres_pool_(
           static_cast<size_t>(options_.api.postgres_connections),
           [this] { return pg::Connection::open(options_.postgres); }, "postgres connections") {
   if (options_.redis && options_.api.cache.enabled) {
-    options_.redis->read_from_replicas |= options_.api.read_from_replicas;
+    bool replicas = options_.redis->read_from_replicas || options_.api.read_from_replicas;
+    // Every other client reads from replicas: a hot shard's reads split over its master
+    // and its replica, rather than all moving to the replica.
     redis_pool_ = std::make_unique<ResourcePool<redis::Client>>(
         static_cast<size_t>(options_.api.postgres_connections),
-        [this] { return redis::make_client(*options_.redis); }, "redis clients");
+        [this, replicas] {
+          redis::ClientOptions client = *options_.redis;
+          client.read_from_replicas = replicas && clients_made_++ % 2 == 1;
+          return redis::make_client(client);
+        },
+        "redis clients");
   }
 }
 
@@ -135,10 +146,12 @@ std::optional<SocialService::CacheSession> SocialService::open_cache_session() {
 void SocialService::count_node_reads(redis::Client& client, const std::vector<std::string>& keys) {
   std::shared_ptr<const redis::SlotMap> map;
   if (auto* cluster = dynamic_cast<redis::ClusterClient*>(&client)) map = cluster->slot_map();
+  std::unordered_map<std::string, std::uint64_t> reads_of_node;
   for (const std::string& key : keys) {
     const redis::Shard* shard = map ? map->shard_for_slot(redis::key_slot(key)) : nullptr;
-    metrics_.key_read(shard ? shard->master : std::string("server"), key);
+    ++reads_of_node[shard ? shard->master : std::string("server")];
   }
+  metrics_.key_reads(reads_of_node, keys);
 }
 
 Result<std::string> SocialService::read_through_near_cache(
@@ -291,6 +304,22 @@ Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
     return ids;
   };
   std::vector<std::int64_t> missing = still_missing();
+  bool near = options_.api.near_cache.enabled;
+  if (near && !missing.empty()) {
+    size_t hits = 0;
+    for (std::int64_t id : missing) {
+      std::optional<std::string> body = body_cache_.get(post_body_key(id));
+      if (!body) continue;
+      Result<Post> post = post_from_json(*body);
+      if (!post.ok()) continue;
+      ++hits;
+      found[id] = std::move(*post);
+    }
+    metrics_.cache_lookup("near_post", true, hits);
+    metrics_.cache_lookup("near_post", false, missing.size() - hits);
+    missing = still_missing();
+  }
+  std::vector<Post> from_redis;
   if (session && !missing.empty()) {
     std::vector<std::optional<Post>> cached = cache_.read_posts(*session->client, missing);
     std::vector<std::string> body_keys;
@@ -300,6 +329,7 @@ Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
     for (std::optional<Post>& post : cached) {
       if (!post) continue;
       ++hits;
+      from_redis.push_back(*post);
       found[post->id] = std::move(*post);
     }
     metrics_.cache_lookup("post", true, hits);
@@ -317,6 +347,11 @@ Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
     }
   }
   if (session && !to_cache.empty()) session->note(cache_.fill_posts(*session->client, to_cache));
+  if (near) {
+    for (const std::vector<Post>* source : {&to_cache, &from_redis})
+      for (const Post& post : *source)
+        body_cache_.put(post_body_key(post.id), post_json(post).dump(), {});
+  }
   std::vector<Post> posts;
   posts.reserve(keys.size());
   for (const PostKey& key : keys) {

@@ -14,6 +14,7 @@
 // Thread-safety: every method may be called from many threads at once (pooled resources).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -97,10 +98,12 @@ class SocialService {
   ApiMetrics metrics_;
   TimelineCache cache_;
   NearCache near_cache_;
+  NearCache body_cache_;  // immutable post bodies, with the near cache
   RequestCoalescer<PageBody> coalescer_;
   CircuitBreaker breaker_;
   ResourcePool<pg::Connection> postgres_pool_;
   std::unique_ptr<ResourcePool<redis::Client>> redis_pool_;
+  std::atomic<std::uint64_t> clients_made_ = 0;
   std::mutex schema_mutex_;
   bool schema_ready_ = false;
   std::mutex log_mutex_;
