@@ -52,6 +52,14 @@ class RequestCoalescer {
     return result;
   }
 
+  // Callers waiting for a computation another caller runs, under any key.
+  size_t followers() const {
+    std::lock_guard lock(mutex_);
+    size_t waiting = 0;
+    for (const auto& [key, in_flight] : in_flight_) waiting += in_flight.followers;
+    return waiting;
+  }
+
   // Callers waiting for the computation running under `key` (0 when none runs).
   size_t followers(const std::string& key) const {
     std::lock_guard lock(mutex_);

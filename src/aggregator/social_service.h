@@ -67,6 +67,8 @@ class SocialService {
   // while Postgres was unreachable).
   Status ensure_schema();
   ApiMetrics& metrics() { return metrics_; }
+  // Requests waiting right now for an identical one to finish (coalescing).
+  size_t coalesced_waiting() const { return coalescer_.followers(); }
   const ApiConfig& config() const { return options_.api; }
   // "closed", "open", "half_open": whether Redis is in the read path.
   std::string_view redis_circuit() { return circuit_state_name(breaker_.state()); }

@@ -102,6 +102,7 @@ class ApiEnvironment {
 
   SocialService& service() { return *service_; }
   pg::Connection& sql() { return *connection_; }
+  const pg::ConnectionOptions& postgres_options() const { return postgres_; }
   redis::ClusterClient& admin() { return *admin_; }
   prometheus::Registry& registry() { return registry_; }
   std::string metrics() { return scrape(registry_); }
