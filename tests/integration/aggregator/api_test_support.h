@@ -24,6 +24,7 @@
 #include "aggregator/social_datagen.h"
 #include "aggregator/social_schema.h"
 #include "aggregator/social_service.h"
+#include "aggregator/timeline_cache.h"
 #include "pg/connection.h"
 #include "redis/cluster_client.h"
 #include "servers.h"
@@ -81,13 +82,14 @@ class ApiEnvironment {
  public:
   // A new database with the schema; the cluster (when given) flushed; the service built
   // from `api` (defaults with the cache on).
-  ApiEnvironment(courier::testing::RedisCluster* cluster, ApiConfig api) {
+  ApiEnvironment(courier::testing::RedisCluster* cluster, ApiConfig api,
+                 ClockPtr clock = system_clock()) {
     courier::testing::PostgresServer& server = courier::testing::shared_postgres();
     postgres_ = *pg::ConnectionOptions::from_url(server.url(server.create_database("api")));
     connection_ = open_postgres(postgres_);
     Status schema = apply_social_schema(*connection_);
     EXPECT_TRUE(schema.ok()) << schema.to_string();
-    ServiceOptions options{.api = api, .postgres = postgres_};
+    ServiceOptions options{.api = api, .postgres = postgres_, .clock = std::move(clock)};
     if (cluster) {
       redis_ = cluster_options(*cluster);
       Result<std::unique_ptr<redis::ClusterClient>> client = redis::ClusterClient::create(redis_);
