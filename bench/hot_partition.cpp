@@ -149,15 +149,9 @@ aggregator::ApiConfig api_for(const Scenario& scenario) {
   return api;
 }
 
-redis::ClientOptions cluster_options(const testing::RedisCluster& cluster) {
+redis::ClientOptions cluster_options(testing::RedisCluster& cluster) {
   redis::ClientOptions options;
-  std::string seeds = cluster.seed_list();
-  for (size_t start = 0; start < seeds.size();) {
-    size_t comma = seeds.find(',', start);
-    if (comma == std::string::npos) comma = seeds.size();
-    options.nodes.push_back(seeds.substr(start, comma - start));
-    start = comma + 1;
-  }
+  for (size_t i = 0; i < cluster.size(); ++i) options.nodes.push_back(cluster.node(i).address());
   options.topology = redis::Topology::kCluster;
   return options;
 }

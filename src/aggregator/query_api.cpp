@@ -92,49 +92,52 @@ void QueryApi::register_routes() {
       return response;
     });
   };
-  auto page_route = [this](bool feed) {
-    return [this, feed](const Request& request) {
-      Result<std::int64_t> user = parse_id(request.captures[0], "user id");
-      if (!user.ok()) return answer(user.status(), 200);
-      Result<PageRequest> page = parse_page_request(request.query);
-      if (!page.ok()) return answer(page.status(), 200);
-      return answer(feed ? service_.feed(*user, *page) : service_.user_posts(*user, *page), 200);
+  // A route whose path names a user or post: the id checked, then `call(id, request)`.
+  auto by_id = [this](std::string what, auto call) {
+    return [this, what, call](const Request& request) {
+      Result<std::int64_t> id = parse_id(request.captures[0], what);
+      if (!id.ok()) return answer(id.status(), 200);
+      return answer(call(*id, request), 200);
     };
   };
+  // A route creating something from a JSON body: parsed, then created (201).
+  auto creating = [](auto parse, auto create) {
+    return [parse, create](const Request& request) {
+      auto parsed = parse(request.body);
+      if (!parsed.ok()) return answer(parsed.status(), 201);
+      return answer(create(*parsed), 201);
+    };
+  };
+  auto page = [this](bool feed) {
+    return [this, feed](std::int64_t user, const Request& request) -> Result<std::string> {
+      Result<PageRequest> page = parse_page_request(request.query);
+      if (!page.ok()) return page.status();
+      return feed ? service_.feed(user, *page) : service_.user_posts(user, *page);
+    };
+  };
+  const std::string user_path = std::string("/api/v1/users/") + kId;
 
-  route(Method::kPost, "/api/v1/users", "create_user", [this](const Request& request) {
-    Result<NewUser> user = parse_new_user(request.body);
-    if (!user.ok()) return answer(user.status(), 201);
-    return answer(service_.create_user(*user), 201);
-  });
-  route(Method::kGet, std::string("/api/v1/users/") + kId, "get_user",
-        [this](const Request& request) {
-          Result<std::int64_t> user = parse_id(request.captures[0], "user id");
-          if (!user.ok()) return answer(user.status(), 200);
-          return answer(service_.get_user(*user), 200);
-        });
-  route(Method::kPost, "/api/v1/posts", "create_post", [this](const Request& request) {
-    Result<NewPost> post = parse_new_post(request.body);
-    if (!post.ok()) return answer(post.status(), 201);
-    return answer(service_.create_post(*post), 201);
-  });
-  route(Method::kGet, std::string("/api/v1/posts/") + kId, "get_post",
-        [this](const Request& request) {
-          Result<std::int64_t> post = parse_id(request.captures[0], "post id");
-          if (!post.ok()) return answer(post.status(), 200);
-          return answer(service_.get_post(*post), 200);
-        });
-  route(Method::kGet, std::string("/api/v1/users/") + kId + "/posts", "user_posts",
-        page_route(false));
-  route(Method::kGet, std::string("/api/v1/users/") + kId + "/feed", "feed", page_route(true));
-  route(Method::kPost, std::string("/api/v1/users/") + kId + "/follow", "follow",
-        [this](const Request& request) {
-          Result<std::int64_t> follower = parse_id(request.captures[0], "user id");
-          if (!follower.ok()) return answer(follower.status(), 200);
-          Result<NewFollow> follow = parse_new_follow(request.body);
-          if (!follow.ok()) return answer(follow.status(), 200);
-          return answer(service_.follow(*follower, *follow), 200);
-        });
+  route(
+      Method::kPost, "/api/v1/users", "create_user",
+      creating(parse_new_user, [this](const NewUser& user) { return service_.create_user(user); }));
+  route(
+      Method::kPost, "/api/v1/posts", "create_post",
+      creating(parse_new_post, [this](const NewPost& post) { return service_.create_post(post); }));
+  route(
+      Method::kGet, user_path, "get_user",
+      by_id("user id", [this](std::int64_t id, const Request&) { return service_.get_user(id); }));
+  route(
+      Method::kGet, std::string("/api/v1/posts/") + kId, "get_post",
+      by_id("post id", [this](std::int64_t id, const Request&) { return service_.get_post(id); }));
+  route(Method::kGet, user_path + "/posts", "user_posts", by_id("user id", page(false)));
+  route(Method::kGet, user_path + "/feed", "feed", by_id("user id", page(true)));
+  route(Method::kPost, user_path + "/follow", "follow",
+        by_id("user id",
+              [this](std::int64_t follower, const Request& request) -> Result<std::string> {
+                Result<NewFollow> follow = parse_new_follow(request.body);
+                if (!follow.ok()) return follow.status();
+                return service_.follow(follower, *follow);
+              }));
   server_.add_route(Method::kGet, "/ping", [](const Request&) {
     return Response::json(200, {{"message", "pong"}});
   });

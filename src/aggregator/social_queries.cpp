@@ -56,9 +56,18 @@ std::optional<std::vector<Post>> posts_of_existing_user(const pg::QueryResult& r
   return posts;
 }
 
+// A page of a user's posts (or feed): `inner` selects them for user u.id, with {0} the
+// cursor condition on p and {1} the order; $2 is the count and $3 the offset.
 Result<std::optional<std::vector<Post>>> run_page_query(pg::Connection& connection,
-                                                        const std::string& sql,
-                                                        const pg::Params& params) {
+                                                        std::int64_t user_id,
+                                                        const PageWindow& window,
+                                                        std::string_view inner) {
+  pg::Params params = {std::to_string(user_id), std::to_string(window.count),
+                       std::to_string(window.offset)};
+  std::string after = after_condition(window, params);
+  std::string sql = fmt::format(
+      "SELECT {0} FROM users u LEFT JOIN LATERAL ({1}) p ON true WHERE u.id = $1 ORDER BY {2}",
+      kPostColumns, fmt::format(fmt::runtime(inner), after, kNewestFirst), kNewestFirst);
   Result<pg::QueryResult> result = connection.execute(sql, params);
   if (!result.ok()) return result.status();
   return posts_of_existing_user(*result);
@@ -121,16 +130,9 @@ Result<std::vector<Post>> select_posts(pg::Connection& connection,
 Result<std::optional<std::vector<Post>>> select_user_posts(pg::Connection& connection,
                                                            std::int64_t user_id,
                                                            const PageWindow& window) {
-  pg::Params params = {std::to_string(user_id), std::to_string(window.count),
-                       std::to_string(window.offset)};
-  std::string after = after_condition(window, params);
-  std::string sql = fmt::format(
-      "SELECT {0} FROM users u LEFT JOIN LATERAL ("
-      "  SELECT p.* FROM posts p WHERE p.user_id = u.id{1}"
-      "  ORDER BY {2} LIMIT $2 OFFSET $3) p ON true "
-      "WHERE u.id = $1 ORDER BY {2}",
-      kPostColumns, after, kNewestFirst);
-  return run_page_query(connection, sql, params);
+  return run_page_query(connection, user_id, window,
+                        "SELECT p.* FROM posts p WHERE p.user_id = u.id{0} "
+                        "ORDER BY {1} LIMIT $2 OFFSET $3");
 }
 
 Result<std::optional<std::vector<Post>>> select_feed(pg::Connection& connection,
@@ -138,18 +140,11 @@ Result<std::optional<std::vector<Post>>> select_feed(pg::Connection& connection,
                                                      const PageWindow& window) {
   // Each followee contributes at most offset + count posts (an index range scan each);
   // the page is the newest of those.
-  pg::Params params = {std::to_string(user_id), std::to_string(window.count),
-                       std::to_string(window.offset)};
-  std::string after = after_condition(window, params);
-  std::string sql = fmt::format(
-      "SELECT {0} FROM users u LEFT JOIN LATERAL ("
-      "  SELECT p.* FROM follows f CROSS JOIN LATERAL ("
-      "    SELECT p.* FROM posts p WHERE p.user_id = f.followee_id{1}"
-      "    ORDER BY {2} LIMIT $2::bigint + $3::bigint) p"
-      "  WHERE f.follower_id = u.id ORDER BY {2} LIMIT $2 OFFSET $3) p ON true "
-      "WHERE u.id = $1 ORDER BY {2}",
-      kPostColumns, after, kNewestFirst);
-  return run_page_query(connection, sql, params);
+  return run_page_query(connection, user_id, window,
+                        "SELECT p.* FROM follows f CROSS JOIN LATERAL ("
+                        "  SELECT p.* FROM posts p WHERE p.user_id = f.followee_id{0}"
+                        "  ORDER BY {1} LIMIT $2::bigint + $3::bigint) p "
+                        "WHERE f.follower_id = u.id ORDER BY {1} LIMIT $2 OFFSET $3");
 }
 
 Result<std::optional<std::vector<std::int64_t>>> select_followees(pg::Connection& connection,

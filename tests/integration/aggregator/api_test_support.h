@@ -42,15 +42,9 @@ inline bool poll_until(std::chrono::milliseconds deadline, const std::function<b
   return true;
 }
 
-inline redis::ClientOptions cluster_options(const courier::testing::RedisCluster& cluster) {
+inline redis::ClientOptions cluster_options(courier::testing::RedisCluster& cluster) {
   redis::ClientOptions options;
-  std::string seeds = cluster.seed_list();
-  for (size_t start = 0; start < seeds.size();) {
-    size_t comma = seeds.find(',', start);
-    if (comma == std::string::npos) comma = seeds.size();
-    options.nodes.push_back(seeds.substr(start, comma - start));
-    start = comma + 1;
-  }
+  for (size_t i = 0; i < cluster.size(); ++i) options.nodes.push_back(cluster.node(i).address());
   options.topology = redis::Topology::kCluster;
   options.connection.connect_timeout = 300ms;
   options.connection.socket_timeout = 1s;
