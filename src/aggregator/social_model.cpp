@@ -47,6 +47,10 @@ Result<Post> post_from_json(std::string_view text) {
               parsed["content"].get<std::string>(), parsed["created_us"].get<std::int64_t>()};
 }
 
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json page_json(const std::vector<Post>& posts, bool has_more) {
   nlohmann::json list = nlohmann::json::array();
   for (const Post& post : posts) list.push_back(post_json(post));

@@ -43,6 +43,10 @@ nlohmann::json post_json(const Post& post);
 // kInternal when the text is not a post body this module wrote.
 Result<Post> post_from_json(std::string_view text);
 
+// JSON text; bytes that are not UTF-8 (a database in SQL_ASCII) become U+FFFD rather than
+// failing the request.
+std::string json_text(const nlohmann::json& value);
+
 // {"posts": [...], "has_more": bool, "next_cursor": "..." (only with has_more)}
 nlohmann::json page_json(const std::vector<Post>& posts, bool has_more);
 

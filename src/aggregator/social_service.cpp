@@ -92,13 +92,14 @@ SocialService::~SocialService() = default;
 // ---------- plumbing ----------
 
 Status SocialService::ensure_schema() {
+  if (schema_ready_.load(std::memory_order_acquire)) return Status::Ok();  // every request
   std::lock_guard lock(schema_mutex_);
   if (schema_ready_) return Status::Ok();
   Result<bool> applied = with_postgres<bool>("migrations", true, [](pg::Connection& connection) {
     Status status = apply_social_schema(connection);
     return status.ok() ? Result<bool>(true) : Result<bool>(status);
   });
-  schema_ready_ = applied.ok();
+  schema_ready_.store(applied.ok(), std::memory_order_release);
   return applied.status();
 }
 
@@ -185,7 +186,7 @@ Result<SocialService::PageBody> SocialService::page_from_postgres(std::int64_t u
   std::vector<Post>& posts = **rows;
   bool has_more = posts.size() > page.limit;
   posts.resize(std::min(posts.size(), page.limit));
-  PageBody body{page_json(posts, has_more).dump(), {user_id}};
+  PageBody body{json_text(page_json(posts, has_more)), {user_id}};
   for (const Post& post : posts) body.users.push_back(post.user_id);
   return body;
 }
@@ -281,7 +282,7 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
   Result<std::vector<Post>> bodies = post_bodies(&session, shown, loaded_posts);
   if (!bodies.ok()) return bodies.status();
   users.push_back(user_id);
-  return PageBody{page_json(*bodies, merged.has_more).dump(), std::move(users)};
+  return PageBody{json_text(page_json(*bodies, merged.has_more)), std::move(users)};
 }
 
 Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
@@ -350,7 +351,7 @@ Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
   if (near) {
     for (const std::vector<Post>* source : {&to_cache, &from_redis})
       for (const Post& post : *source)
-        body_cache_.put(post_body_key(post.id), post_json(post).dump(), {});
+        body_cache_.put(post_body_key(post.id), json_text(post_json(post)), {});
   }
   std::vector<Post> posts;
   posts.reserve(keys.size());
@@ -403,7 +404,7 @@ Result<std::string> SocialService::get_post(std::int64_t post_id) {
       return posts.status();
     }
     const Post& post = posts->front();
-    return PageBody{post_json(post).dump(), {post.user_id}};
+    return PageBody{json_text(post_json(post)), {post.user_id}};
   });
 }
 
@@ -413,7 +414,7 @@ Result<std::string> SocialService::get_user(std::int64_t user_id) {
         "user", true, [&](pg::Connection& connection) { return select_user(connection, user_id); });
     if (!user.ok()) return user.status();
     if (!*user) return not_found_user(user_id);
-    return PageBody{user_json(**user).dump(), {user_id}};
+    return PageBody{json_text(user_json(**user)), {user_id}};
   });
 }
 
@@ -422,7 +423,7 @@ Result<std::string> SocialService::create_user(const NewUser& user) {
     return insert_user(connection, user.username);
   });
   if (!created.ok()) return created.status();
-  return user_json(*created).dump();
+  return json_text(user_json(*created));
 }
 
 Result<std::string> SocialService::create_post(const NewPost& post) {
@@ -436,7 +437,7 @@ Result<std::string> SocialService::create_post(const NewPost& post) {
     if (!updated.ok()) metrics_.degraded("cache_update_failed");
   }
   near_cache_.invalidate_user(created->user_id);
-  return post_json(*created).dump();
+  return json_text(post_json(*created));
 }
 
 Result<std::string> SocialService::follow(std::int64_t follower_id, const NewFollow& follow) {

@@ -107,7 +107,7 @@ class SocialService {
   std::unique_ptr<ResourcePool<redis::Client>> redis_pool_;
   std::atomic<std::uint64_t> clients_made_ = 0;
   std::mutex schema_mutex_;
-  bool schema_ready_ = false;
+  std::atomic<bool> schema_ready_ = false;
   std::mutex log_mutex_;
   redis::ThrottledLog log_;
 };

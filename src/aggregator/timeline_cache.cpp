@@ -191,7 +191,7 @@ Status TimelineCache::add_post(redis::Client& client, const Post& post) const {
   std::vector<Result<redis::Reply>> replies = client.pipeline({
       {"ZADD", key, std::to_string(post.created_us), member_of(post.id)},
       {"PEXPIRE", key, millis(options_.timeline_ttl + options_.grace)},
-      {"SET", post_body_key(post.id), post_json(post).dump(), "PX", millis(options_.post_ttl)},
+      {"SET", post_body_key(post.id), json_text(post_json(post)), "PX", millis(options_.post_ttl)},
   });
   Status failed = first_failure(replies);
   // A timeline that missed this post must not be vouched for any longer.
@@ -249,8 +249,8 @@ std::vector<std::optional<Post>> TimelineCache::read_posts(
 Status TimelineCache::fill_posts(redis::Client& client, const std::vector<Post>& posts) const {
   std::vector<redis::Command> commands;
   for (const Post& post : posts)
-    commands.push_back(
-        {"SET", post_body_key(post.id), post_json(post).dump(), "PX", millis(options_.post_ttl)});
+    commands.push_back({"SET", post_body_key(post.id), json_text(post_json(post)), "PX",
+                        millis(options_.post_ttl)});
   if (commands.empty()) return Status::Ok();
   return first_failure(client.pipeline(commands));
 }
