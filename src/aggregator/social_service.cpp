@@ -20,6 +20,30 @@ std::string page_key(std::string_view kind, std::int64_t user_id, const PageRequ
   return std::string(kind) + ":" + std::to_string(user_id) + "?" + page.canonical();
 }
 
+// Near-cache key of the first `count` posts of a user's timeline.
+std::string timeline_head_key(std::int64_t user_id, size_t count) {
+  return "head:" + std::to_string(user_id) + ":" + std::to_string(count);
+}
+
+// "c.i,c.i,...": post keys as near-cache text.
+std::string encode_cursors(const std::vector<PostKey>& keys) {
+  std::string text;
+  for (const PostKey& key : keys) text += (text.empty() ? "" : ",") + encode_cursor(key);
+  return text;
+}
+
+std::optional<std::vector<PostKey>> decode_cursors(std::string_view text) {
+  std::vector<PostKey> keys;
+  while (!text.empty()) {
+    size_t comma = std::min(text.find(','), text.size());
+    Result<PostKey> key = decode_cursor(text.substr(0, comma));
+    if (!key.ok()) return std::nullopt;
+    keys.push_back(*key);
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+  return keys;
+}
+
 std::vector<PostKey> keys_of(const std::vector<Post>& posts) {
   std::vector<PostKey> keys;
   keys.reserve(posts.size());
@@ -220,11 +244,32 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
     metrics_.fanout(users.size());
   }
   PageWindow window{page.after, page.offset, page.limit + 1};
-  std::vector<TimelineRead> reads;
-  if (!users.empty()) {
-    reads = cache_.read_timelines(*session.client, users, window);
+  // The heads of hot timelines are in most feeds: kept in process, they are read from the
+  // cluster once per near-cache TTL, not once per feed.
+  bool near_heads = options_.api.near_cache.enabled && !page.after && page.offset == 0;
+  std::uint64_t generation = near_cache_.generation();
+  std::vector<TimelineRead> reads(users.size());
+  std::vector<bool> from_near(users.size(), false);
+  std::vector<std::int64_t> to_read;
+  for (size_t i = 0; i < users.size(); ++i) {
+    std::optional<std::string> head =
+        near_heads ? near_cache_.get(timeline_head_key(users[i], window.count)) : std::nullopt;
+    std::optional<std::vector<PostKey>> keys = head ? decode_cursors(*head) : std::nullopt;
+    if (keys) {
+      reads[i] = TimelineRead{TimelineRead::kServed, std::move(*keys)};
+      from_near[i] = true;
+    } else {
+      to_read.push_back(users[i]);
+    }
+  }
+  if (near_heads) metrics_.cache_lookup("near_timeline", true, users.size() - to_read.size());
+  if (near_heads) metrics_.cache_lookup("near_timeline", false, to_read.size());
+  if (!to_read.empty()) {
+    std::vector<TimelineRead> fetched = cache_.read_timelines(*session.client, to_read, window);
+    for (size_t i = 0, next = 0; i < users.size(); ++i)
+      if (!from_near[i]) reads[i] = std::move(fetched[next++]);
     std::vector<std::string> keys;
-    for (std::int64_t user : users) keys.push_back(timeline_key(user));
+    for (std::int64_t user : to_read) keys.push_back(timeline_key(user));
     count_node_reads(*session.client, keys);
   }
 
@@ -273,6 +318,10 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
     }
   }
 
+  for (size_t i = 0; near_heads && i < reads.size(); ++i)
+    if (!from_near[i])
+      near_cache_.put(timeline_head_key(users[i], window.count), encode_cursors(reads[i].posts),
+                      {users[i]}, generation);
   std::vector<std::vector<PostKey>> timelines;
   timelines.reserve(reads.size());
   for (TimelineRead& read : reads) timelines.push_back(std::move(read.posts));

@@ -42,5 +42,28 @@ TEST(NearCache, OwnWritesShowAtOnceOthersAfterTheTtl) {
   EXPECT_NE(before, theirs);
 }
 
+TEST(NearCache, AHotTimelineIsReadFromTheClusterOncePerTtlForEveryFeedItIsIn) {
+  auto clock = std::make_shared<ManualClock>();
+  ApiConfig api;
+  api.near_cache.ttl = 5s;
+  ApiEnvironment env(&shared_cluster(), api, clock);
+  DatagenReport data = env.generate({.users = 4, .posts = 40, .follows = 0, .seed = 6});
+  std::int64_t hot = data.first_user_id;
+  for (std::int64_t reader = hot + 1; reader <= data.last_user_id; ++reader)
+    ASSERT_TRUE(env.service().follow(reader, {hot}).ok());
+  const std::string near_heads = R"(courier_api_cache_total{kind="near_timeline",result="hit"})";
+  (void)env.page(hot + 1, true, {.limit = 5});
+  EXPECT_EQ(metric_value(env.metrics(), near_heads), 0);
+  nlohmann::json second = env.page(hot + 2, true, {.limit = 5});
+  nlohmann::json third = env.page(hot + 3, true, {.limit = 5});
+  EXPECT_EQ(metric_value(env.metrics(), near_heads), 2) << "the hot head came from memory";
+  EXPECT_EQ(second["posts"], third["posts"]);
+  // A post by the hot user through this instance drops the head at once.
+  Result<std::string> fresh = env.service().create_post({hot, "news"});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(first_id(env.page(hot + 2, true, {.limit = 5})),
+            nlohmann::json::parse(*fresh)["id"].get<std::int64_t>());
+}
+
 }  // namespace
 }  // namespace courier::aggregator::test

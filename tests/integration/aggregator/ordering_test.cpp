@@ -64,5 +64,18 @@ TEST(QueryOrdering, DeepPagesBeyondTheCachedPrefixStillEqualSql) {
   expect_pages_equal_sql(env, data, "small cache, warm");
 }
 
+TEST(QueryOrdering, WithEveryDefenceOnPagesStillEqualSql) {
+  ApiConfig api;  // near cache, coalescing, and replica reads on
+  api.read_from_replicas = true;
+  api.cache.timeline_size = 8;
+  ApiEnvironment env(&shared_cluster(), api);
+  DatagenReport data = env.generate(kData);
+  expect_pages_equal_sql(env, data, "every defence, cold");
+  expect_pages_equal_sql(env, data, "every defence, warm");
+  EXPECT_GT(
+      metric_value(env.metrics(), R"(courier_api_cache_total{kind="near_timeline",result="hit"})"),
+      0);
+}
+
 }  // namespace
 }  // namespace courier::aggregator::test
