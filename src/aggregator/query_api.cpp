@@ -62,6 +62,10 @@ Result<std::unique_ptr<QueryApi>> QueryApi::from_config(const config::CourierCon
     spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
                  schema.message());
   std::unique_ptr<QueryApi> query_api(new QueryApi(std::move(service), server));
+  // Answering from Postgres only is degraded, not down: /health says so and stays 200.
+  server.health().add("api_cache", [api = query_api.get()] {
+    return http::HealthReport{true, "redis circuit " + std::string(api->service().redis_circuit())};
+  });
   query_api->register_routes();
   spdlog::info("api: /api/v1 registered (cache {}, near cache {}, coalescing {}, replica reads {})",
                api->cache.enabled ? "on" : "off", api->near_cache.enabled ? "on" : "off",

@@ -190,7 +190,7 @@ Result<std::string> SocialService::read_through_near_cache(
   std::uint64_t generation = near_cache_.generation();
   Result<PageBody> page = options_.api.coalescing ? coalescer_.run(key, compute) : compute();
   if (!page.ok()) return page.status();
-  if (near) near_cache_.put(key, page->body, page->users, generation);
+  if (near && page->near_cacheable) near_cache_.put(key, page->body, page->users, generation);
   return std::move(page->body);
 }
 
@@ -212,6 +212,8 @@ Result<SocialService::PageBody> SocialService::page_from_postgres(std::int64_t u
   posts.resize(std::min(posts.size(), page.limit));
   PageBody body{json_text(page_json(posts, has_more)), {user_id}};
   for (const Post& post : posts) body.users.push_back(post.user_id);
+  // A feed's followees are not known here: a post by one not on this page could not drop it.
+  body.near_cacheable = !feed;
   return body;
 }
 

@@ -78,6 +78,7 @@ class SocialService {
   struct PageBody {
     std::string body;
     std::vector<std::int64_t> users;  // whose writes change it (near-cache tags)
+    bool near_cacheable = true;       // false when `users` may miss someone
   };
 
   Result<std::string> read_through_near_cache(const std::string& key,
