@@ -13,11 +13,20 @@ std::int64_t first_id(const nlohmann::json& page) {
   return page["posts"][0]["id"].get<std::int64_t>();
 }
 
-TEST(NearCache, OwnWritesShowAtOnceOthersAfterTheTtl) {
-  auto clock = std::make_shared<ManualClock>();
-  ApiConfig api;
-  api.near_cache.ttl = 5s;
-  ApiEnvironment env(&shared_cluster(), api, clock);
+// Every defence on, the near cache's TTL 5 s of a clock that moves only when told.
+class NearCache : public ::testing::Test {
+ protected:
+  static ApiConfig with_ttl() {
+    ApiConfig api;
+    api.near_cache.ttl = 5s;
+    return api;
+  }
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  ApiEnvironment env{&shared_cluster(), with_ttl(), clock_};
+};
+
+TEST_F(NearCache, OwnWritesShowAtOnceOthersAfterTheTtl) {
+  ManualClock* clock = clock_.get();
   DatagenReport data = env.generate({.users = 4, .posts = 40, .follows = 6, .seed = 6});
   std::int64_t author = data.first_user_id;
   std::int64_t before = first_id(env.page(author, false, {.limit = 3}));
@@ -42,11 +51,7 @@ TEST(NearCache, OwnWritesShowAtOnceOthersAfterTheTtl) {
   EXPECT_NE(before, theirs);
 }
 
-TEST(NearCache, AHotTimelineIsReadFromTheClusterOncePerTtlForEveryFeedItIsIn) {
-  auto clock = std::make_shared<ManualClock>();
-  ApiConfig api;
-  api.near_cache.ttl = 5s;
-  ApiEnvironment env(&shared_cluster(), api, clock);
+TEST_F(NearCache, AHotTimelineIsReadFromTheClusterOncePerTtlForEveryFeedItIsIn) {
   DatagenReport data = env.generate({.users = 4, .posts = 40, .follows = 0, .seed = 6});
   std::int64_t hot = data.first_user_id;
   for (std::int64_t reader = hot + 1; reader <= data.last_user_id; ++reader)
