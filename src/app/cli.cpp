@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "aggregator/api_config.h"
+#include "app/datagen_command.h"
 #include "app/dlq_command.h"
 #include "app/logging.h"
 #include "app/migrate_command.h"
@@ -41,7 +43,7 @@ config::LoadResult load_file_or_environment(const std::string& path) {
   return config::load_config_file(path, env);
 }
 
-// Loads the file and the sections read by modules (tasks, streams); on errors prints every
+// Loads the file and the sections read by modules (tasks, streams, api); on errors prints every
 // one of them to stderr, sorted by line, and returns nullopt.
 std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
   config::LoadResult loaded = load_file_or_environment(path);
@@ -54,6 +56,9 @@ std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
   redis_to_pg::StreamsConfig streams;
   for (config::ConfigError& error :
        redis_to_pg::read_streams(result.config, config::process_environment(), streams))
+    errors.add(std::move(error));
+  std::optional<aggregator::ApiConfig> api;
+  for (config::ConfigError& error : aggregator::read_api_config(result.config, api))
     errors.add(std::move(error));
   if (errors.empty()) return result;
   fmt::print(stderr, "{}", config::format_errors(errors.sorted(), loaded.source_name));
@@ -139,6 +144,7 @@ int run_cli(std::vector<std::string> args) {
   once_command->add_option("--log-level", log_level, "override log.level");
   DlqCommand dlq(app);
   MigrateCommand migrate(app);
+  DatagenCommand datagen(app);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
   args.pop_back();                         // the program name
@@ -157,6 +163,7 @@ int run_cli(std::vector<std::string> args) {
   if (once_command->parsed()) return once(config_path, only_tasks, log_level);
   if (dlq.parsed()) return dlq.run(load_or_report);
   if (migrate.parsed()) return migrate.run(load_or_report);
+  if (datagen.parsed()) return datagen.run(load_or_report);
   return kExitInvalid;
 }
 

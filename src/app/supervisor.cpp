@@ -3,6 +3,7 @@
 #include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
+#include "aggregator/query_api.h"
 #include "app/connection_settings.h"
 #include "app/dependency_checks.h"
 #include "app/version.h"
@@ -37,6 +38,10 @@ Status Supervisor::start() {
     stream_ingest_->register_http(*http_);  // before the server starts
     if (Status started = stream_ingest_->start(); !started.ok()) return started;
   }
+  auto api = aggregator::QueryApi::from_config(config_, postgres_options(config_.postgres),
+                                               redis_options(config_.redis), *http_);
+  if (!api.ok()) return api.status();
+  api_ = std::move(*api);
   if (Status started = http_->start(); !started.ok()) return started;
   spdlog::info("http: serving /health and /metrics on {}:{}", config_.http.listen.host,
                http_->port());
@@ -46,11 +51,13 @@ Status Supervisor::start() {
 void Supervisor::stop() {
   if (!http_) return;
   // Pipelines stop first: each finishes (commits, acknowledges) the batch in hand. Their
-  // health checks and metrics stay valid until the server is down, so they are destroyed
-  // after it.
+  // health checks, routes and metrics stay valid until the server is down, so they are
+  // destroyed after it.
+  if (api_) api_->stop();
   if (stream_ingest_) stream_ingest_->stop();
   if (table_sync_) table_sync_->stop();
   http_->stop();
+  api_.reset();
   http_.reset();
   stream_ingest_.reset();
   table_sync_.reset();

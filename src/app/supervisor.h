@@ -18,6 +18,10 @@
 #include "pg_to_redis/task_config.h"
 #include "redis_to_pg/stream_ingest.h"
 
+namespace courier::aggregator {
+class QueryApi;
+}
+
 namespace courier::app {
 
 class PostgresCheck;
@@ -41,6 +45,7 @@ class Supervisor {
   std::vector<pg_to_redis::TaskConfig> tasks_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<pg_to_redis::TableSync> table_sync_;
+  std::unique_ptr<aggregator::QueryApi> api_;  // the query API, when configured
   std::shared_ptr<PostgresCheck> postgres_check_;
   std::shared_ptr<RedisCheck> redis_check_;
   std::unique_ptr<redis_to_pg::StreamIngest> stream_ingest_;  // when `streams:` is present

@@ -1,0 +1,247 @@
+// bench/hot_partition: what each hot-partition defence of the query API buys. Datagen
+// data (Zipf authorship and followees), a closed loop of feed and user-posts requests
+// whose users are Zipf-skewed too (hot users are read most), run in-process against the
+// service for each configuration: Postgres only (the baseline, same run), the cache
+// without defences, each defence alone, all defences. Then all defences paced at
+// 1000 requests/s for the latency goal. Each line: requests/s, p50/p99 (from the sorted
+// latencies of every request), the hottest node's share of the cluster's reads (counted
+// by the servers themselves: INFO commandstats), and the ratio to Postgres only.
+//
+//   build-release/bench/hot_partition [--quick]
+#include <fmt/format.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aggregator/social_datagen.h"
+#include "aggregator/social_service.h"
+#include "aggregator/zipf_sampler.h"
+#include "pg/connection.h"
+#include "raw_limits.h"
+#include "servers.h"
+
+namespace {
+
+using namespace courier;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+struct Scenario {
+  std::string name;
+  bool cache = true;
+  bool near_cache = false;
+  bool coalescing = false;
+  bool replicas = false;
+};
+
+struct Outcome {
+  double per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double hottest_node_share = 0;
+  std::string hottest_node;
+  std::uint64_t errors = 0;
+};
+
+double percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t index = std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()));
+  return sorted[index];
+}
+
+// Reads each node served since the last reset (replicas included), by "host:port".
+std::map<std::string, std::uint64_t> node_reads(testing::RedisCluster& cluster) {
+  std::map<std::string, std::uint64_t> reads;
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    std::string stats = cluster.node(i).command({"INFO", "commandstats"});
+    std::uint64_t total = 0;
+    for (const char* command : {"get", "zrevrange", "zrevrangebyscore", "smembers"}) {
+      std::string field = fmt::format("cmdstat_{}:calls=", command);
+      size_t at = stats.find(field);
+      if (at != std::string::npos) total += std::stoull(stats.substr(at + field.size()));
+    }
+    reads[cluster.node(i).address()] = total;
+  }
+  return reads;
+}
+
+void reset_stats(testing::RedisCluster& cluster) {
+  for (size_t i = 0; i < cluster.size(); ++i)
+    (void)cluster.node(i).command({"CONFIG", "RESETSTAT"});
+}
+
+class Load {
+ public:
+  Load(aggregator::SocialService& service, const aggregator::DatagenReport& data, int threads)
+      : service_(service),
+        data_(data),
+        threads_(threads),
+        zipf_(static_cast<size_t>(data.last_user_id - data.first_user_id + 1), 1.1) {}
+
+  // Closed loop for `duration` (or paced at `rate` requests/s in total when rate > 0).
+  Outcome run(std::chrono::milliseconds duration, double rate = 0) {
+    std::vector<std::vector<double>> latencies(threads_);
+    std::atomic<std::uint64_t> errors = 0;
+    auto start = Clock::now();
+    auto stop = start + duration;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads_; ++t) {
+      workers.emplace_back([&, t] {
+        std::mt19937_64 random(1000 + t);
+        auto interval = rate > 0 ? std::chrono::duration<double>(threads_ / rate) : 0s;
+        auto due = start;
+        while (true) {
+          if (rate > 0) {
+            due += std::chrono::duration_cast<Clock::duration>(interval);
+            if (due >= stop) break;
+            std::this_thread::sleep_until(due);  // pacing, not waiting for a result
+          } else if (Clock::now() >= stop) {
+            break;
+          }
+          auto began = rate > 0 ? due : Clock::now();  // paced: count queueing delay too
+          if (!one_request(random)) ++errors;
+          latencies[t].push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - began).count());
+        }
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::vector<double> all;
+    for (auto& part : latencies) all.insert(all.end(), part.begin(), part.end());
+    std::sort(all.begin(), all.end());
+    return Outcome{
+        all.size() / seconds, percentile(all, 0.5), percentile(all, 0.99), 0, "", errors};
+  }
+
+ private:
+  bool one_request(std::mt19937_64& random) {
+    std::int64_t user = data_.first_user_id + static_cast<std::int64_t>(zipf_.sample(random)) - 1;
+    aggregator::PageRequest page{.limit = 20};
+    Result<std::string> body =
+        random() % 2 ? service_.feed(user, page) : service_.user_posts(user, page);
+    return body.ok();
+  }
+
+  aggregator::SocialService& service_;
+  aggregator::DatagenReport data_;
+  int threads_;
+  aggregator::ZipfSampler zipf_;
+};
+
+aggregator::ApiConfig api_for(const Scenario& scenario) {
+  aggregator::ApiConfig api;
+  api.postgres_connections = 8;
+  api.cache.enabled = scenario.cache;
+  api.near_cache.enabled = scenario.near_cache;
+  api.near_cache.ttl = 250ms;
+  api.coalescing = scenario.coalescing;
+  api.read_from_replicas = scenario.replicas;
+  return api;
+}
+
+redis::ClientOptions cluster_options(testing::RedisCluster& cluster) {
+  redis::ClientOptions options;
+  for (size_t i = 0; i < cluster.size(); ++i) options.nodes.push_back(cluster.node(i).address());
+  options.topology = redis::Topology::kCluster;
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  aggregator::DatagenOptions data_options{.users = quick ? 2'000 : 10'000,
+                                          .posts = quick ? 50'000 : 300'000,
+                                          .follows = quick ? 40'000 : 200'000,
+                                          .zipf_exponent = 1.1,
+                                          .seed = 42};
+  auto duration = quick ? 1500ms : 5s;
+  const int threads =
+      std::getenv("HOT_PARTITION_THREADS") ? std::atoi(std::getenv("HOT_PARTITION_THREADS")) : 8;
+
+  auto postgres = testing::PostgresServer::start();
+  auto cluster = testing::RedisCluster::start();
+  std::string db = postgres->create_database("hot_partition");
+  pg::ConnectionOptions pg_options = *pg::ConnectionOptions::from_url(postgres->url(db));
+  aggregator::DatagenReport data;
+  {
+    auto connection = pg::Connection::open(pg_options);
+    if (!connection.ok()) {
+      fmt::print(stderr, "hot_partition: {}\n", connection.status().to_string());
+      return 1;
+    }
+    Result<aggregator::DatagenReport> made =
+        aggregator::generate_social_data(**connection, data_options);
+    if (!made.ok()) {
+      fmt::print(stderr, "hot_partition: datagen: {}\n", made.status().to_string());
+      return 1;
+    }
+    data = *made;
+  }
+  fmt::print(
+      "hot_partition data users={} posts={} follows={} zipf=1.1 threads={} seconds={} "
+      "redis=3+3 cluster persistence=none postgres fsync=off\n",
+      data_options.users, data_options.posts, data.follows, threads,
+      std::chrono::duration<double>(duration).count());
+
+  const std::vector<Scenario> scenarios = {
+      {"postgres_only", false},
+      {"no_defences", true},
+      {"near_cache", true, true},
+      {"coalescing", true, false, true},
+      {"replica_reads", true, false, false, true},
+      {"all_defences", true, true, true, true},
+  };
+  double postgres_rate = 0;
+  double undefended_share = 0;
+  for (const Scenario& scenario : scenarios) {
+    prometheus::Registry registry;
+    aggregator::ServiceOptions options{.api = api_for(scenario), .postgres = pg_options};
+    if (scenario.cache) options.redis = cluster_options(*cluster);
+    aggregator::SocialService service(options, registry);
+    Load load(service, data, threads);
+    (void)load.run(duration / 2);  // warm-up: fills the cache, opens connections
+    reset_stats(*cluster);
+    Outcome outcome = load.run(duration);
+    std::map<std::string, std::uint64_t> reads = node_reads(*cluster);
+    std::uint64_t total = 0;
+    for (const auto& [node, count] : reads) {
+      total += count;
+      if (count > outcome.hottest_node_share) {
+        outcome.hottest_node_share = static_cast<double>(count);
+        outcome.hottest_node = node;
+      }
+    }
+    outcome.hottest_node_share = total ? outcome.hottest_node_share / total : 0;
+    if (scenario.name == "postgres_only") postgres_rate = outcome.per_second;
+    if (scenario.name == "no_defences") undefended_share = outcome.hottest_node_share;
+    fmt::print(
+        "hot_partition config={} requests_per_s={:.0f} p50_ms={:.3f} p99_ms={:.3f} "
+        "hottest_node_share={:.3f} hottest_node={} redis_reads={} postgres_only_per_s={:.0f} "
+        "ratio={:.2f} errors={}\n",
+        scenario.name, outcome.per_second, outcome.p50_ms, outcome.p99_ms,
+        outcome.hottest_node_share, outcome.hottest_node.empty() ? "-" : outcome.hottest_node,
+        total, postgres_rate, postgres_rate > 0 ? outcome.per_second / postgres_rate : 0,
+        outcome.errors);
+    if (scenario.name == "all_defences") {
+      Outcome paced = load.run(duration, 1000);
+      fmt::print(
+          "hot_partition config=all_defences_paced target_per_s=1000 requests_per_s={:.0f} "
+          "p50_ms={:.3f} p99_ms={:.3f} hottest_share_cut={:.2f}x errors={} peak_rss={:.0f}MB\n",
+          paced.per_second, paced.p50_ms, paced.p99_ms,
+          outcome.hottest_node_share > 0 ? undefended_share / outcome.hottest_node_share : 0,
+          paced.errors, bench::peak_rss_mb_self());
+    }
+  }
+  return 0;
+}

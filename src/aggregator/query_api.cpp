@@ -1,0 +1,150 @@
+#include "aggregator/query_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <functional>
+
+#include "aggregator/api_config.h"
+
+namespace courier::aggregator {
+namespace {
+
+using http::Method;
+using http::Request;
+using http::Response;
+
+constexpr const char* kId = "([^/]+)";  // anything, so that "abc" is a 400, not a 404
+
+Response answer(const Result<std::string>& body, int success_status) {
+  if (!body.ok()) return Response::error(http_status_for(body.status()), body.status().message());
+  return Response{success_status, *body, "application/json"};
+}
+
+bool authorized(const Request& request, const std::string& token) {
+  return token.empty() || request.header("Authorization") == "Bearer " + token;
+}
+
+}  // namespace
+
+int http_status_for(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kUnavailable:
+    case StatusCode::kAborted:
+    case StatusCode::kCancelled:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+Result<std::unique_ptr<QueryApi>> QueryApi::from_config(const config::CourierConfig& config,
+                                                        const pg::ConnectionOptions& postgres,
+                                                        const redis::ClientOptions& redis,
+                                                        http::HttpServer& server) {
+  std::optional<ApiConfig> api;
+  std::vector<config::ConfigError> errors = read_api_config(config, api);
+  if (!errors.empty()) {
+    const config::ReservedSection* section = config.reserved_section("api");
+    return Status(StatusCode::kInvalidArgument,
+                  config::format_errors(errors, section ? section->source_name : "api"));
+  }
+  if (!api || !api->enabled) return std::unique_ptr<QueryApi>();
+  auto service = std::make_unique<SocialService>(
+      ServiceOptions{.api = *api, .postgres = postgres, .redis = redis}, server.metrics());
+  if (Status schema = service->ensure_schema(); !schema.ok())
+    spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
+                 schema.message());
+  std::unique_ptr<QueryApi> query_api(new QueryApi(std::move(service), server));
+  // Answering from Postgres only is degraded, not down: /health says so and stays 200.
+  server.health().add("api_cache", [api = query_api.get()] {
+    return http::HealthReport{true, "redis circuit " + std::string(api->service().redis_circuit())};
+  });
+  query_api->register_routes();
+  spdlog::info("api: /api/v1 registered (cache {}, near cache {}, coalescing {}, replica reads {})",
+               api->cache.enabled ? "on" : "off", api->near_cache.enabled ? "on" : "off",
+               api->coalescing ? "on" : "off", api->read_from_replicas ? "on" : "off");
+  return query_api;
+}
+
+void QueryApi::register_routes() {
+  // Every route: timed, counted, schema ensured, writes authorised.
+  auto route = [this](Method method, const std::string& pattern, std::string name,
+                      std::function<Response(const Request&)> handle) {
+    bool write = method != Method::kGet;
+    server_.add_route(method, pattern, [this, name, write, handle](const Request& request) {
+      auto started = std::chrono::steady_clock::now();
+      Response response;
+      if (stopping_) {
+        response = Response::error(503, "shutting down");
+      } else if (write && !authorized(request, service_.config().auth_token)) {
+        response = Response::error(401, "writes need 'Authorization: Bearer <api.auth_token>'");
+      } else if (Status schema = service_.ensure_schema(); !schema.ok()) {
+        response =
+            Response::error(http_status_for(schema), "database not ready: " + schema.message());
+      } else {
+        response = handle(request);
+      }
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      service_.metrics().request(name, response.status, took.count());
+      return response;
+    });
+  };
+  // A route whose path names a user or post: the id checked, then `call(id, request)`.
+  auto by_id = [this](std::string what, auto call) {
+    return [this, what, call](const Request& request) {
+      Result<std::int64_t> id = parse_id(request.captures[0], what);
+      if (!id.ok()) return answer(id.status(), 200);
+      return answer(call(*id, request), 200);
+    };
+  };
+  // A route creating something from a JSON body: parsed, then created (201).
+  auto creating = [](auto parse, auto create) {
+    return [parse, create](const Request& request) {
+      auto parsed = parse(request.body);
+      if (!parsed.ok()) return answer(parsed.status(), 201);
+      return answer(create(*parsed), 201);
+    };
+  };
+  auto page = [this](bool feed) {
+    return [this, feed](std::int64_t user, const Request& request) -> Result<std::string> {
+      Result<PageRequest> page = parse_page_request(request.query);
+      if (!page.ok()) return page.status();
+      return feed ? service_.feed(user, *page) : service_.user_posts(user, *page);
+    };
+  };
+  const std::string user_path = std::string("/api/v1/users/") + kId;
+
+  route(
+      Method::kPost, "/api/v1/users", "create_user",
+      creating(parse_new_user, [this](const NewUser& user) { return service_.create_user(user); }));
+  route(
+      Method::kPost, "/api/v1/posts", "create_post",
+      creating(parse_new_post, [this](const NewPost& post) { return service_.create_post(post); }));
+  route(
+      Method::kGet, user_path, "get_user",
+      by_id("user id", [this](std::int64_t id, const Request&) { return service_.get_user(id); }));
+  route(
+      Method::kGet, std::string("/api/v1/posts/") + kId, "get_post",
+      by_id("post id", [this](std::int64_t id, const Request&) { return service_.get_post(id); }));
+  route(Method::kGet, user_path + "/posts", "user_posts", by_id("user id", page(false)));
+  route(Method::kGet, user_path + "/feed", "feed", by_id("user id", page(true)));
+  route(Method::kPost, user_path + "/follow", "follow",
+        by_id("user id",
+              [this](std::int64_t follower, const Request& request) -> Result<std::string> {
+                Result<NewFollow> follow = parse_new_follow(request.body);
+                if (!follow.ok()) return follow.status();
+                return service_.follow(follower, *follow);
+              }));
+  server_.add_route(Method::kGet, "/ping", [](const Request&) {
+    return Response::json(200, {{"message", "pong"}});
+  });
+}
+
+}  // namespace courier::aggregator

@@ -1,0 +1,513 @@
+#include "aggregator/social_service.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "aggregator/social_queries.h"
+#include "aggregator/social_schema.h"
+#include "aggregator/timeline_merge.h"
+#include "redis/cluster_client.h"
+#include "redis/slot.h"
+
+namespace courier::aggregator {
+namespace {
+
+Status not_found_user(std::int64_t user_id) {
+  return Status(StatusCode::kNotFound, "user " + std::to_string(user_id) + " does not exist");
+}
+
+std::string page_key(std::string_view kind, std::int64_t user_id, const PageRequest& page) {
+  return std::string(kind) + ":" + std::to_string(user_id) + "?" + page.canonical();
+}
+
+// Near-cache key of the first `count` posts of a user's timeline.
+std::string timeline_head_key(std::int64_t user_id, size_t count) {
+  return "head:" + std::to_string(user_id) + ":" + std::to_string(count);
+}
+
+// "c.i,c.i,...": post keys as near-cache text.
+std::string encode_cursors(const std::vector<PostKey>& keys) {
+  std::string text;
+  for (const PostKey& key : keys) text += (text.empty() ? "" : ",") + encode_cursor(key);
+  return text;
+}
+
+std::optional<std::vector<PostKey>> decode_cursors(std::string_view text) {
+  std::vector<PostKey> keys;
+  while (!text.empty()) {
+    size_t comma = std::min(text.find(','), text.size());
+    Result<PostKey> key = decode_cursor(text.substr(0, comma));
+    if (!key.ok()) return std::nullopt;
+    keys.push_back(*key);
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+  return keys;
+}
+
+std::vector<PostKey> keys_of(const std::vector<Post>& posts) {
+  std::vector<PostKey> keys;
+  keys.reserve(posts.size());
+  for (const Post& post : posts) keys.push_back(post.key());
+  return keys;
+}
+
+CircuitBreakerOptions breaker_options(const ServiceOptions& options) {
+  return CircuitBreakerOptions{
+      .name = "redis cache",
+      .failure_threshold = static_cast<unsigned>(options.api.fallback.failure_threshold),
+      .open_timeout = options.api.fallback.retry_after,
+      .clock = options.clock};
+}
+
+}  // namespace
+
+// The cache for one request: a pooled client and the breaker's permit, told at the end
+// whether Redis answered.
+struct SocialService::CacheSession {
+  ResourcePool<redis::Client>::Lease client;
+  std::optional<CircuitBreaker::Permit> permit;
+  bool failed = false;
+
+  CacheSession(ResourcePool<redis::Client>::Lease lease, CircuitBreaker::Permit admitted)
+      : client(std::move(lease)), permit(std::move(admitted)) {}
+  CacheSession(CacheSession&&) = default;
+  ~CacheSession() {
+    if (permit) permit->record(failed ? CallOutcome::kFailure : CallOutcome::kSuccess);
+  }
+  void note(const Status& status) { failed |= status.retryable(); }
+};
+
+SocialService::SocialService(ServiceOptions options, prometheus::Registry& registry)
+    : options_(std::move(options)),
+      metrics_(registry,
+               {.hot_keys_tracked = static_cast<size_t>(options_.api.hot_keys.tracked),
+                .hot_keys_exported = static_cast<size_t>(options_.api.hot_keys.exported)}),
+      cache_({.timeline_ttl = options_.api.cache.timeline_ttl,
+              .post_ttl = options_.api.cache.post_ttl,
+              .timeline_size = static_cast<size_t>(options_.api.cache.timeline_size)}),
+      near_cache_({.ttl = options_.api.near_cache.ttl,
+                   .max_entries = static_cast<size_t>(options_.api.near_cache.max_entries)},
+                  options_.clock),
+      // Posts are never edited: a body kept in process is never stale; only memory bounds it.
+      body_cache_({.ttl = options_.api.cache.post_ttl,
+                   .max_entries = static_cast<size_t>(options_.api.near_cache.max_entries) * 4},
+                  options_.clock),
+      breaker_(breaker_options(options_)),
+      postgres_pool_(
+          static_cast<size_t>(options_.api.postgres_connections),
+          [this] { return pg::Connection::open(options_.postgres); }, "postgres connections") {
+  if (options_.redis && options_.api.cache.enabled) {
+    bool replicas = options_.redis->read_from_replicas || options_.api.read_from_replicas;
+    // Every other client reads from replicas: a hot shard's reads split over its master
+    // and its replica, rather than all moving to the replica.
+    redis_pool_ = std::make_unique<ResourcePool<redis::Client>>(
+        static_cast<size_t>(options_.api.postgres_connections),
+        [this, replicas] {
+          redis::ClientOptions client = *options_.redis;
+          client.read_from_replicas = replicas && clients_made_++ % 2 == 1;
+          return redis::make_client(client);
+        },
+        "redis clients");
+  }
+}
+
+SocialService::~SocialService() = default;
+
+// ---------- plumbing ----------
+
+Status SocialService::ensure_schema() {
+  if (schema_ready_.load(std::memory_order_acquire)) return Status::Ok();  // every request
+  std::lock_guard lock(schema_mutex_);
+  if (schema_ready_) return Status::Ok();
+  Result<bool> applied = with_postgres<bool>("migrations", true, [](pg::Connection& connection) {
+    Status status = apply_social_schema(connection);
+    return status.ok() ? Result<bool>(true) : Result<bool>(status);
+  });
+  schema_ready_.store(applied.ok(), std::memory_order_release);
+  return applied.status();
+}
+
+template <typename T>
+Result<T> SocialService::with_postgres(std::string_view query, bool idempotent,
+                                       const std::function<Result<T>(pg::Connection&)>& run) {
+  Status last_failure;
+  for (int attempt = 0; attempt < (idempotent ? 2 : 1); ++attempt) {
+    Result<ResourcePool<pg::Connection>::Lease> lease =
+        postgres_pool_.acquire(options_.api.pool_wait);
+    if (!lease.ok()) return lease.status();
+    metrics_.postgres_query(query);
+    Result<T> result = run(**lease);
+    if (result.ok() || result.status().code() != StatusCode::kUnavailable) return result;
+    // The session is gone (server restarted?): a fresh connection may succeed at once.
+    lease->discard();
+    last_failure = result.status();
+  }
+  return last_failure;
+}
+
+std::optional<SocialService::CacheSession> SocialService::open_cache_session() {
+  if (!redis_pool_) return std::nullopt;
+  std::optional<CircuitBreaker::Permit> permit = breaker_.try_acquire();
+  if (!permit) {
+    metrics_.degraded("redis_circuit_open");
+    std::lock_guard lock(log_mutex_);
+    log_.warn("circuit",
+              "query api: Redis failed repeatedly; answering from Postgres only "
+              "until a probe succeeds");
+    return std::nullopt;
+  }
+  Result<ResourcePool<redis::Client>::Lease> lease = redis_pool_->acquire(options_.api.pool_wait);
+  if (!lease.ok()) {
+    metrics_.degraded("redis_client_unavailable");
+    permit->record(lease.status().retryable() ? CallOutcome::kFailure : CallOutcome::kNeutral);
+    std::lock_guard lock(log_mutex_);
+    log_.warn("client", "query api: no Redis client (" + lease.status().message() +
+                            "); answering from Postgres");
+    return std::nullopt;
+  }
+  return CacheSession(std::move(*lease), std::move(*permit));
+}
+
+void SocialService::count_node_reads(redis::Client& client, const std::vector<std::string>& keys) {
+  std::shared_ptr<const redis::SlotMap> map;
+  if (auto* cluster = dynamic_cast<redis::ClusterClient*>(&client)) map = cluster->slot_map();
+  std::unordered_map<std::string, std::uint64_t> reads_of_node;
+  for (const std::string& key : keys) {
+    const redis::Shard* shard = map ? map->shard_for_slot(redis::key_slot(key)) : nullptr;
+    ++reads_of_node[shard ? shard->master : std::string("server")];
+  }
+  metrics_.key_reads(reads_of_node, keys);
+}
+
+Result<std::string> SocialService::read_through_near_cache(
+    const std::string& key, const std::function<Result<PageBody>()>& compute) {
+  bool near = options_.api.near_cache.enabled;
+  if (near) {
+    std::optional<std::string> hit = near_cache_.get(key);
+    metrics_.cache_lookup("near", hit.has_value());
+    if (hit) return std::move(*hit);
+  }
+  std::uint64_t generation = near_cache_.generation();
+  Result<PageBody> page = options_.api.coalescing ? coalescer_.run(key, compute) : compute();
+  if (!page.ok()) return page.status();
+  if (near && page->near_cacheable) near_cache_.put(key, page->body, page->users, generation);
+  return std::move(page->body);
+}
+
+// ---------- pages ----------
+
+Result<SocialService::PageBody> SocialService::page_from_postgres(std::int64_t user_id,
+                                                                  const PageRequest& page,
+                                                                  bool feed) {
+  PageWindow window{page.after, page.offset, page.limit + 1};
+  Result<std::optional<std::vector<Post>>> rows = with_postgres<std::optional<std::vector<Post>>>(
+      feed ? "feed" : "user_posts", true, [&](pg::Connection& connection) {
+        return feed ? select_feed(connection, user_id, window)
+                    : select_user_posts(connection, user_id, window);
+      });
+  if (!rows.ok()) return rows.status();
+  if (!*rows) return not_found_user(user_id);
+  std::vector<Post>& posts = **rows;
+  bool has_more = posts.size() > page.limit;
+  posts.resize(std::min(posts.size(), page.limit));
+  PageBody body{json_text(page_json(posts, has_more)), {user_id}};
+  for (const Post& post : posts) body.users.push_back(post.user_id);
+  // A feed's followees are not known here: a post by one not on this page could not drop it.
+  body.near_cacheable = !feed;
+  return body;
+}
+
+Result<std::optional<std::vector<std::int64_t>>> SocialService::followees(CacheSession& session,
+                                                                          std::int64_t user_id) {
+  Result<std::optional<std::vector<std::int64_t>>> cached =
+      cache_.read_followees(*session.client, user_id);
+  session.note(cached.status());
+  count_node_reads(*session.client, {following_key(user_id)});
+  metrics_.cache_lookup("followees", cached.ok() && cached->has_value());
+  if (cached.ok() && *cached) return cached;
+  Result<std::optional<std::vector<std::int64_t>>> loaded =
+      with_postgres<std::optional<std::vector<std::int64_t>>>(
+          "followees", true,
+          [&](pg::Connection& connection) { return select_followees(connection, user_id); });
+  if (loaded.ok() && *loaded && cached.ok())
+    session.note(cache_.fill_followees(*session.client, user_id, **loaded));
+  return loaded;
+}
+
+Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& session,
+                                                               std::int64_t user_id,
+                                                               const PageRequest& page, bool feed) {
+  std::vector<std::int64_t> users = {user_id};
+  if (feed) {
+    Result<std::optional<std::vector<std::int64_t>>> followed = followees(session, user_id);
+    if (!followed.ok()) return followed.status();
+    if (!*followed) return not_found_user(user_id);
+    users = std::move(**followed);
+    metrics_.fanout(users.size());
+  }
+  PageWindow window{page.after, page.offset, page.limit + 1};
+  // The heads of hot timelines are in most feeds: kept in process, they are read from the
+  // cluster once per near-cache TTL, not once per feed.
+  bool near_heads = options_.api.near_cache.enabled && !page.after && page.offset == 0;
+  std::uint64_t generation = near_cache_.generation();
+  std::vector<TimelineRead> reads(users.size());
+  std::vector<bool> from_near(users.size(), false);
+  std::vector<std::int64_t> to_read;
+  for (size_t i = 0; i < users.size(); ++i) {
+    std::optional<std::string> head =
+        near_heads ? near_cache_.get(timeline_head_key(users[i], window.count)) : std::nullopt;
+    std::optional<std::vector<PostKey>> keys = head ? decode_cursors(*head) : std::nullopt;
+    if (keys) {
+      reads[i] = TimelineRead{TimelineRead::kServed, std::move(*keys)};
+      from_near[i] = true;
+    } else {
+      to_read.push_back(users[i]);
+    }
+  }
+  if (near_heads) metrics_.cache_lookup("near_timeline", true, users.size() - to_read.size());
+  if (near_heads) metrics_.cache_lookup("near_timeline", false, to_read.size());
+  if (!to_read.empty()) {
+    std::vector<TimelineRead> fetched = cache_.read_timelines(*session.client, to_read, window);
+    for (size_t i = 0, next = 0; i < users.size(); ++i)
+      if (!from_near[i]) reads[i] = std::move(fetched[next++]);
+    std::vector<std::string> keys;
+    for (std::int64_t user : to_read) keys.push_back(timeline_key(user));
+    count_node_reads(*session.client, keys);
+  }
+
+  // Timelines the cache cannot vouch for: one Postgres query for all of them, then a fill.
+  std::vector<std::int64_t> missing;
+  std::vector<std::int64_t> unreadable;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    if (reads[i].state == TimelineRead::kServed) continue;
+    missing.push_back(users[i]);
+    if (reads[i].state == TimelineRead::kUnavailable) unreadable.push_back(users[i]);
+  }
+  if (!unreadable.empty()) {
+    session.failed = true;
+    metrics_.degraded("redis_node_unavailable");
+  }
+  metrics_.cache_lookup("timeline", true, reads.size() - missing.size());
+  metrics_.cache_lookup("timeline", false, missing.size());
+  std::vector<Post> loaded_posts;
+  if (!missing.empty()) {
+    size_t per_user = cache_.options().timeline_size;
+    Result<std::vector<UserTimeline>> loaded = with_postgres<std::vector<UserTimeline>>(
+        "newest_posts", true, [&](pg::Connection& connection) {
+          return select_newest_posts(connection, missing, per_user);
+        });
+    if (!loaded.ok()) return loaded.status();
+    std::vector<UserTimeline> fill;
+    for (const UserTimeline& timeline : *loaded)
+      if (std::find(unreadable.begin(), unreadable.end(), timeline.user_id) == unreadable.end())
+        fill.push_back(timeline);
+    session.note(cache_.fill_timelines(*session.client, fill));
+    std::unordered_map<std::int64_t, const UserTimeline*> by_user;
+    for (const UserTimeline& timeline : *loaded) by_user[timeline.user_id] = &timeline;
+    for (size_t i = 0; i < reads.size(); ++i) {
+      if (reads[i].state == TimelineRead::kServed) continue;
+      auto found = by_user.find(users[i]);
+      if (found == by_user.end()) {
+        if (!feed) return not_found_user(user_id);
+        reads[i] = TimelineRead{TimelineRead::kServed, {}};
+        continue;
+      }
+      const std::vector<Post>& newest = found->second->newest;
+      reads[i] = window_of(keys_of(newest), newest.size() < per_user, window);
+      // A page deeper than what is cached per user: Postgres answers it whole.
+      if (reads[i].state != TimelineRead::kServed) return page_from_postgres(user_id, page, feed);
+      loaded_posts.insert(loaded_posts.end(), newest.begin(), newest.end());
+    }
+  }
+
+  for (size_t i = 0; near_heads && i < reads.size(); ++i)
+    if (!from_near[i])
+      near_cache_.put(timeline_head_key(users[i], window.count), encode_cursors(reads[i].posts),
+                      {users[i]}, generation);
+  std::vector<std::vector<PostKey>> timelines;
+  timelines.reserve(reads.size());
+  for (TimelineRead& read : reads) timelines.push_back(std::move(read.posts));
+  MergedPage merged = merge_newest_first(timelines, page.offset + page.limit);
+  std::vector<PostKey> shown(merged.posts.begin() + std::min(page.offset, merged.posts.size()),
+                             merged.posts.end());
+  Result<std::vector<Post>> bodies = post_bodies(&session, shown, loaded_posts);
+  if (!bodies.ok()) return bodies.status();
+  users.push_back(user_id);
+  return PageBody{json_text(page_json(*bodies, merged.has_more)), std::move(users)};
+}
+
+Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
+                                                     const std::vector<PostKey>& keys,
+                                                     const std::vector<Post>& known) {
+  std::unordered_map<std::int64_t, Post> found;
+  for (const PostKey& key : keys) found.emplace(key.id, Post{});
+  std::vector<Post> to_cache;
+  for (const Post& post : known) {
+    auto wanted = found.find(post.id);
+    if (wanted != found.end() && wanted->second.id == 0) {
+      wanted->second = post;
+      to_cache.push_back(post);
+    }
+  }
+  auto still_missing = [&] {
+    std::vector<std::int64_t> ids;
+    for (const PostKey& key : keys)
+      if (found[key.id].id == 0) ids.push_back(key.id);
+    return ids;
+  };
+  std::vector<std::int64_t> missing = still_missing();
+  bool near = options_.api.near_cache.enabled;
+  if (near && !missing.empty()) {
+    size_t hits = 0;
+    for (std::int64_t id : missing) {
+      std::optional<std::string> body = body_cache_.get(post_body_key(id));
+      if (!body) continue;
+      Result<Post> post = post_from_json(*body);
+      if (!post.ok()) continue;
+      ++hits;
+      found[id] = std::move(*post);
+    }
+    metrics_.cache_lookup("near_post", true, hits);
+    metrics_.cache_lookup("near_post", false, missing.size() - hits);
+    missing = still_missing();
+  }
+  std::vector<Post> from_redis;
+  if (session && !missing.empty()) {
+    std::vector<std::optional<Post>> cached = cache_.read_posts(*session->client, missing);
+    std::vector<std::string> body_keys;
+    for (std::int64_t id : missing) body_keys.push_back(post_body_key(id));
+    count_node_reads(*session->client, body_keys);
+    size_t hits = 0;
+    for (std::optional<Post>& post : cached) {
+      if (!post) continue;
+      ++hits;
+      from_redis.push_back(*post);
+      found[post->id] = std::move(*post);
+    }
+    metrics_.cache_lookup("post", true, hits);
+    metrics_.cache_lookup("post", false, missing.size() - hits);
+    missing = still_missing();
+  }
+  if (!missing.empty()) {
+    Result<std::vector<Post>> loaded = with_postgres<std::vector<Post>>(
+        "posts", true,
+        [&](pg::Connection& connection) { return select_posts(connection, missing); });
+    if (!loaded.ok()) return loaded.status();
+    for (Post& post : *loaded) {
+      to_cache.push_back(post);
+      found[post.id] = std::move(post);
+    }
+  }
+  if (session && !to_cache.empty()) session->note(cache_.fill_posts(*session->client, to_cache));
+  if (near) {
+    for (const std::vector<Post>* source : {&to_cache, &from_redis})
+      for (const Post& post : *source)
+        body_cache_.put(post_body_key(post.id), json_text(post_json(post)), {});
+  }
+  std::vector<Post> posts;
+  posts.reserve(keys.size());
+  for (const PostKey& key : keys) {
+    const Post& post = found[key.id];
+    if (post.id == 0)
+      return Status(StatusCode::kInternal,
+                    "post " + std::to_string(key.id) + " is listed in a timeline but missing");
+    posts.push_back(post);
+  }
+  return posts;
+}
+
+// ---------- routes ----------
+
+Result<std::string> SocialService::user_posts(std::int64_t user_id, const PageRequest& page) {
+  return read_through_near_cache(page_key("posts", user_id, page), [&]() -> Result<PageBody> {
+    if (std::optional<CacheSession> session = open_cache_session())
+      return page_from_cache(*session, user_id, page, false);
+    return page_from_postgres(user_id, page, false);
+  });
+}
+
+Result<std::string> SocialService::feed(std::int64_t user_id, const PageRequest& page) {
+  return read_through_near_cache(page_key("feed", user_id, page), [&]() -> Result<PageBody> {
+    if (std::optional<CacheSession> session = open_cache_session())
+      return page_from_cache(*session, user_id, page, true);
+    return page_from_postgres(user_id, page, true);
+  });
+}
+
+Result<std::string> SocialService::get_post(std::int64_t post_id) {
+  return read_through_near_cache("post:" + std::to_string(post_id), [&]() -> Result<PageBody> {
+    std::optional<CacheSession> session = open_cache_session();
+    PostKey key{0, post_id};
+    std::vector<Post> known;
+    if (!session) {
+      Result<std::vector<Post>> loaded = with_postgres<std::vector<Post>>(
+          "posts", true,
+          [&](pg::Connection& connection) { return select_posts(connection, {post_id}); });
+      if (!loaded.ok()) return loaded.status();
+      known = std::move(*loaded);
+    }
+    if (!session && known.empty())
+      return Status(StatusCode::kNotFound, "post " + std::to_string(post_id) + " does not exist");
+    Result<std::vector<Post>> posts = post_bodies(session ? &*session : nullptr, {key}, known);
+    if (!posts.ok()) {
+      if (posts.status().code() == StatusCode::kInternal)
+        return Status(StatusCode::kNotFound, "post " + std::to_string(post_id) + " does not exist");
+      return posts.status();
+    }
+    const Post& post = posts->front();
+    return PageBody{json_text(post_json(post)), {post.user_id}};
+  });
+}
+
+Result<std::string> SocialService::get_user(std::int64_t user_id) {
+  return read_through_near_cache("user:" + std::to_string(user_id), [&]() -> Result<PageBody> {
+    Result<std::optional<User>> user = with_postgres<std::optional<User>>(
+        "user", true, [&](pg::Connection& connection) { return select_user(connection, user_id); });
+    if (!user.ok()) return user.status();
+    if (!*user) return not_found_user(user_id);
+    return PageBody{json_text(user_json(**user)), {user_id}};
+  });
+}
+
+Result<std::string> SocialService::create_user(const NewUser& user) {
+  Result<User> created = with_postgres<User>("insert_user", false, [&](pg::Connection& connection) {
+    return insert_user(connection, user.username);
+  });
+  if (!created.ok()) return created.status();
+  return json_text(user_json(*created));
+}
+
+Result<std::string> SocialService::create_post(const NewPost& post) {
+  Result<Post> created = with_postgres<Post>("insert_post", false, [&](pg::Connection& connection) {
+    return insert_post(connection, post.user_id, post.content);
+  });
+  if (!created.ok()) return created.status();
+  if (std::optional<CacheSession> session = open_cache_session()) {
+    Status updated = cache_.add_post(*session->client, *created);
+    session->note(updated);
+    if (!updated.ok()) metrics_.degraded("cache_update_failed");
+  }
+  near_cache_.invalidate_user(created->user_id);
+  return json_text(post_json(*created));
+}
+
+Result<std::string> SocialService::follow(std::int64_t follower_id, const NewFollow& follow) {
+  Result<bool> created =
+      with_postgres<bool>("insert_follow", false, [&](pg::Connection& connection) {
+        return insert_follow(connection, follower_id, follow.followee_id);
+      });
+  if (!created.ok()) return created.status();
+  if (*created) {
+    if (std::optional<CacheSession> session = open_cache_session()) {
+      Status updated = cache_.add_followee(*session->client, follower_id, follow.followee_id);
+      session->note(updated);
+      if (!updated.ok()) metrics_.degraded("cache_update_failed");
+    }
+  }
+  near_cache_.invalidate_user(follower_id);
+  return nlohmann::json{
+      {"follower_id", follower_id}, {"followee_id", follow.followee_id}, {"created", *created}}
+      .dump();
+}
+
+}  // namespace courier::aggregator

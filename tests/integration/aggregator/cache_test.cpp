@@ -1,0 +1,149 @@
+// The cache never serves a partial timeline as complete, writes go through Postgres and
+// then into the cache, and the feed reads every node in one round of pipelines.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "aggregator/timeline_cache.h"
+#include "api_test_support.h"
+
+namespace courier::aggregator::test {
+namespace {
+
+using courier::testing::shared_cluster;
+
+ApiConfig cache_only() {
+  ApiConfig api;
+  api.near_cache.enabled = false;
+  return api;
+}
+
+std::vector<std::int64_t> ids_of(const nlohmann::json& page) {
+  std::vector<std::int64_t> ids;
+  for (const nlohmann::json& post : page["posts"]) ids.push_back(post["id"].get<std::int64_t>());
+  return ids;
+}
+
+std::string member(std::int64_t id) {
+  return fmt::format("{:020}", id);
+}
+
+class TimelineCacheTest : public ::testing::Test {
+ protected:
+  ApiEnvironment env_{&shared_cluster(), cache_only()};
+  DatagenReport data_ = env_.generate({.users = 3, .posts = 60, .follows = 4, .seed = 5});
+  std::int64_t hot_ = data_.first_user_id;  // rank 1: most posts
+
+  std::int64_t created_us(std::int64_t post_id) {
+    return env_.sql_ids(
+        "SELECT (extract(epoch FROM created_at) * 1000000)::bigint FROM posts WHERE id = $1",
+        {std::to_string(post_id)})[0];
+  }
+
+  // Writes `ids` of the hot user's posts into its sorted set, as a partial cache would hold.
+  void cache_some_posts(const std::vector<std::int64_t>& ids) {
+    for (std::int64_t id : ids) {
+      Result<redis::Reply> added = env_.admin().command(
+          {"ZADD", timeline_key(hot_), std::to_string(created_us(id)), member(id)});
+      ASSERT_TRUE(added.ok()) << added.status().to_string();
+    }
+  }
+};
+
+TEST_F(TimelineCacheTest, ASetWithoutMarkerIsNeverServed) {
+  std::vector<std::int64_t> all = env_.sql_user_posts(hot_);
+  ASSERT_GE(all.size(), 10u);
+  cache_some_posts({all[0], all[2]});  // only two posts, and a gap between them
+  nlohmann::json page = env_.page(hot_, false, {.limit = 5});
+  EXPECT_EQ(ids_of(page), std::vector<std::int64_t>(all.begin(), all.begin() + 5));
+  EXPECT_TRUE(page["has_more"].get<bool>());
+}
+
+TEST_F(TimelineCacheTest, AMarkerVouchesOnlyDownToTheOldestPostLoaded) {
+  std::vector<std::int64_t> all = env_.sql_user_posts(hot_);
+  // A set holding the newest four and a marker saying so: a page of ten needs Postgres.
+  cache_some_posts({all[0], all[1], all[2], all[3]});
+  std::string oldest = encode_cursor({created_us(all[3]), all[3]});
+  ASSERT_TRUE(env_.admin().command({"SET", timeline_marker_key(hot_), oldest}).ok());
+  nlohmann::json small = env_.page(hot_, false, {.limit = 3});
+  EXPECT_EQ(ids_of(small), std::vector<std::int64_t>(all.begin(), all.begin() + 3));
+  nlohmann::json large = env_.page(hot_, false, {.limit = 10});
+  EXPECT_EQ(ids_of(large), std::vector<std::int64_t>(all.begin(), all.begin() + 10));
+  EXPECT_EQ(env_.walk(hot_, false, 4), all);
+}
+
+TEST_F(TimelineCacheTest, AnExpiredMarkerMakesTheNextReadReloadFromPostgres) {
+  std::vector<std::int64_t> all = env_.sql_user_posts(hot_);
+  ASSERT_EQ(env_.walk(hot_, false, 100), all);  // cold: loads and fills
+  ASSERT_TRUE(env_.admin().command({"DEL", timeline_marker_key(hot_)}).ok());
+  // A post written straight to Postgres (another writer): the unmarked set must not hide it.
+  std::vector<std::int64_t> inserted = env_.sql_ids(
+      "INSERT INTO posts (user_id, content) VALUES ($1, 'behind the cache') "
+      "RETURNING id",
+      {std::to_string(hot_)});
+  nlohmann::json page = env_.page(hot_, false, {.limit = 1});
+  EXPECT_EQ(ids_of(page), inserted);
+}
+
+TEST_F(TimelineCacheTest, AWriteGoesToPostgresThenIntoTheCachedTimeline) {
+  std::vector<std::int64_t> before = env_.walk(hot_, false, 100);  // fills the cache
+  Result<std::string> created = env_.service().create_post({hot_, "fresh"});
+  ASSERT_TRUE(created.ok()) << created.status().to_string();
+  std::int64_t id = nlohmann::json::parse(*created)["id"].get<std::int64_t>();
+  EXPECT_EQ(env_.sql_user_posts(hot_).front(), id);  // in Postgres
+  Result<redis::Reply> score = env_.admin().command({"ZSCORE", timeline_key(hot_), member(id)});
+  ASSERT_TRUE(score.ok());
+  EXPECT_TRUE(score->is_string()) << "the post is in the cached timeline";
+  std::string misses_before = env_.metrics();
+  nlohmann::json page = env_.page(hot_, false, {.limit = 2});
+  EXPECT_EQ(ids_of(page), (std::vector<std::int64_t>{id, before[0]}));
+  const std::string misses = R"(courier_api_cache_total{kind="timeline",result="miss"})";
+  EXPECT_EQ(metric_value(env_.metrics(), misses), metric_value(misses_before, misses));
+  // The body is cached too, with a TTL.
+  Result<redis::Reply> ttl = env_.admin().command({"PTTL", post_body_key(id)});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_GT(ttl->integer(), 0);
+}
+
+TEST_F(TimelineCacheTest, AFollowShowsInTheNextFeedPage) {
+  std::int64_t reader = data_.last_user_id;
+  (void)env_.page(reader, true, {.limit = 5});  // caches the followees
+  Result<std::string> newcomer = env_.service().create_user({"newcomer"});
+  ASSERT_TRUE(newcomer.ok()) << newcomer.status().to_string();
+  std::int64_t followee = nlohmann::json::parse(*newcomer)["id"].get<std::int64_t>();
+  ASSERT_TRUE(env_.service().create_post({followee, "first words"}).ok());
+  Result<std::string> followed = env_.service().follow(reader, {followee});
+  ASSERT_TRUE(followed.ok()) << followed.status().to_string();
+  EXPECT_TRUE(nlohmann::json::parse(*followed)["created"].get<bool>());
+  std::vector<std::int64_t> feed = env_.sql_feed(reader);
+  EXPECT_EQ(env_.walk(reader, true, 7), feed);
+  EXPECT_EQ(ids_of(env_.page(reader, true, {.limit = 1})).front(), feed.front());
+}
+
+TEST_F(TimelineCacheTest, AWarmFeedPageReadsOneMarkerPerFolloweeAndOneBodyPerPostShown) {
+  DatagenReport big = env_.generate({.users = 60, .posts = 600, .follows = 1500, .seed = 9});
+  std::int64_t reader = big.last_user_id;
+  std::vector<std::int64_t> sql = env_.sql_feed(reader);
+  (void)env_.walk(reader, true, 20);  // warm
+  // Count the commands each master serves for one warm page.
+  std::vector<Result<redis::Reply>> reset = env_.admin().on_every_master({"CONFIG", "RESETSTAT"});
+  for (const auto& reply : reset) ASSERT_TRUE(reply.ok());
+  nlohmann::json page = env_.page(reader, true, {.limit = 20});
+  EXPECT_EQ(ids_of(page),
+            std::vector<std::int64_t>(sql.begin(), sql.begin() + std::min<size_t>(20, sql.size())));
+  long long gets = 0;
+  for (const Result<redis::Reply>& info : env_.admin().on_every_master({"INFO", "commandstats"})) {
+    ASSERT_TRUE(info.ok());
+    size_t at = info->str().find("cmdstat_get:calls=");
+    if (at != std::string::npos) gets += std::stoll(info->str().substr(at + 18));
+  }
+  // One GET per timeline marker, one for the followees marker, one per body shown: no post
+  // outside the page is fetched, and nothing twice.
+  std::vector<std::int64_t> followees = env_.sql_ids(
+      "SELECT followee_id FROM follows WHERE follower_id = $1", {std::to_string(reader)});
+  EXPECT_LE(gets, static_cast<long long>(followees.size() + 20 + 1));
+}
+
+}  // namespace
+}  // namespace courier::aggregator::test
