@@ -246,3 +246,31 @@ TEST(StreamIngest, WorksOnARedisCluster) {
 
 }  // namespace
 }  // namespace courier::redis_to_pg
+
+namespace courier::redis_to_pg {
+namespace {
+
+TEST(StreamIngest, SeveralStreamsInDifferentClusterSlotsAreAllRead) {
+  courier::testing::RedisCluster& cluster = courier::testing::shared_cluster();
+  IngestFixture f;
+  StreamsConfig config = f.streams_config();
+  config.streams = {f.stream() + "-a", f.stream() + "-b", f.stream() + "-c"};
+  StreamIngestOptions options = f.options(config);
+  options.redis.nodes = {cluster.node(0).address()};
+  options.redis.topology = redis::Topology::kCluster;
+  auto client = redis::make_client(options.redis);
+  ASSERT_TRUE(client.ok()) << client.status().to_string();
+  StreamIngest ingest(std::move(options));
+  ASSERT_TRUE(ingest.start().ok());
+  for (int i = 0; i < 90; ++i) {
+    const std::string& stream = config.streams[i % 3];
+    ASSERT_TRUE(
+        (*client)
+            ->command({"XADD", stream, "*", "event_data", envelope("Deposited", deposited(i))})
+            .ok());
+  }
+  ASSERT_TRUE(f.eventually_count("deposited_events", 90));
+}
+
+}  // namespace
+}  // namespace courier::redis_to_pg
