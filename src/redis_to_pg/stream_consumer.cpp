@@ -146,20 +146,27 @@ Result<std::vector<StreamEntry>> StreamConsumer::read_group(
   return parse_read_reply(*reply);
 }
 
-Result<std::vector<StreamEntry>> StreamConsumer::read_pending(size_t count) {
+Result<std::vector<StreamEntry>> StreamConsumer::read_every_slot(size_t count, bool pending) {
   std::vector<StreamEntry> entries;
   for (const std::vector<size_t>& group : slot_groups_) {
     if (entries.size() >= count) break;
-    auto read = read_group(group, count - entries.size(), std::nullopt, true);
+    auto read = read_group(group, count - entries.size(), std::nullopt, pending);
     if (!read.ok()) return read.status();
     for (StreamEntry& entry : *read) entries.push_back(std::move(entry));
   }
+  return entries;
+}
+
+Result<std::vector<StreamEntry>> StreamConsumer::read_pending(size_t count) {
+  auto read = read_every_slot(count, true);
+  if (!read.ok()) return read.status();
+  std::vector<StreamEntry>& entries = *read;
   for (const StreamEntry& entry : entries) {
     for (size_t i = 0; i < config_.streams.size(); ++i)
       if (config_.streams[i] == entry.stream) pending_cursor_[i] = entry.id;
   }
   if (Status counted = load_delivery_counts(entries); !counted.ok()) return counted;
-  return entries;
+  return read;
 }
 
 Result<std::vector<StreamEntry>> StreamConsumer::read_new(size_t count,
@@ -167,14 +174,8 @@ Result<std::vector<StreamEntry>> StreamConsumer::read_new(size_t count,
   if (slot_groups_.size() == 1) return read_group(slot_groups_[0], count, block, false);
   // Streams in several cluster slots cannot share one XREADGROUP: look at each without
   // waiting, then wait briefly on one group, taking turns.
-  std::vector<StreamEntry> entries;
-  for (const std::vector<size_t>& group : slot_groups_) {
-    if (entries.size() >= count) break;
-    auto read = read_group(group, count - entries.size(), std::nullopt, false);
-    if (!read.ok()) return read.status();
-    for (StreamEntry& entry : *read) entries.push_back(std::move(entry));
-  }
-  if (!entries.empty()) return entries;
+  auto entries = read_every_slot(count, false);
+  if (!entries.ok() || !entries->empty()) return entries;
   next_blocking_group_ = (next_blocking_group_ + 1) % slot_groups_.size();
   return read_group(slot_groups_[next_blocking_group_], count,
                     std::min(block, kLongestMultiSlotBlock), false);

@@ -68,6 +68,8 @@ class StreamConsumer {
   Result<std::vector<StreamEntry>> read_group(const std::vector<size_t>& streams, size_t count,
                                               std::optional<std::chrono::milliseconds> block,
                                               bool pending);
+  // read_group over every slot group in turn, without waiting.
+  Result<std::vector<StreamEntry>> read_every_slot(size_t count, bool pending);
   Result<std::vector<StreamEntry>> read_pending(size_t count);
   Result<std::vector<StreamEntry>> read_new(size_t count, std::chrono::milliseconds block);
   Result<std::vector<StreamEntry>> claim_idle(size_t count);
