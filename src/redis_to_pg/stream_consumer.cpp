@@ -4,8 +4,14 @@
 
 #include <map>
 
+#include "redis/slot.h"
+
 namespace courier::redis_to_pg {
 namespace {
+
+// With streams in several cluster slots, the longest wait on one of them, so that new
+// entries of the others are noticed soon.
+constexpr std::chrono::milliseconds kLongestMultiSlotBlock{50};
 
 bool is_nogroup(const Status& status) {
   return status.detail() == "NOGROUP";
@@ -71,7 +77,12 @@ StreamConsumer::StreamConsumer(redis::Client& client, const StreamsConfig& confi
       config_(config),
       name_(std::move(name)),
       pending_cursor_(config.streams.size(), "0"),
-      claim_cursor_(config.streams.size(), "0-0") {}
+      claim_cursor_(config.streams.size(), "0-0") {
+  std::map<int, std::vector<size_t>> by_slot;
+  for (size_t i = 0; i < config.streams.size(); ++i)
+    by_slot[redis::key_slot(config.streams[i])].push_back(i);
+  for (auto& [slot, streams] : by_slot) slot_groups_.push_back(std::move(streams));
+}
 
 Status StreamConsumer::ensure_groups() {
   for (const std::string& stream : config_.streams) {
@@ -118,35 +129,56 @@ Result<std::vector<StreamEntry>> StreamConsumer::read(size_t count,
   return entries;
 }
 
-Result<std::vector<StreamEntry>> StreamConsumer::read_pending(size_t count) {
-  redis::Command command = {"XREADGROUP",          "GROUP",  config_.group, name_, "COUNT",
-                            std::to_string(count), "STREAMS"};
-  for (const std::string& stream : config_.streams) command.push_back(stream);
-  for (const std::string& cursor : pending_cursor_) command.push_back(cursor);
+Result<std::vector<StreamEntry>> StreamConsumer::read_group(
+    const std::vector<size_t>& streams, size_t count,
+    std::optional<std::chrono::milliseconds> block, bool pending) {
+  redis::Command command = {"XREADGROUP", "GROUP", config_.group,
+                            name_,        "COUNT", std::to_string(count)};
+  if (block) {
+    command.push_back("BLOCK");
+    command.push_back(std::to_string(std::max<int64_t>(1, block->count())));
+  }
+  command.push_back("STREAMS");
+  for (size_t i : streams) command.push_back(config_.streams[i]);
+  for (size_t i : streams) command.push_back(pending ? pending_cursor_[i] : ">");
   auto reply = client_.command(command);
   if (!reply.ok()) return reply.status();
-  auto entries = parse_read_reply(*reply);
-  if (!entries.ok()) return entries.status();
-  for (const StreamEntry& entry : *entries) {
+  return parse_read_reply(*reply);
+}
+
+Result<std::vector<StreamEntry>> StreamConsumer::read_every_slot(size_t count, bool pending) {
+  std::vector<StreamEntry> entries;
+  for (const std::vector<size_t>& group : slot_groups_) {
+    if (entries.size() >= count) break;
+    auto read = read_group(group, count - entries.size(), std::nullopt, pending);
+    if (!read.ok()) return read.status();
+    for (StreamEntry& entry : *read) entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Result<std::vector<StreamEntry>> StreamConsumer::read_pending(size_t count) {
+  auto read = read_every_slot(count, true);
+  if (!read.ok()) return read.status();
+  std::vector<StreamEntry>& entries = *read;
+  for (const StreamEntry& entry : entries) {
     for (size_t i = 0; i < config_.streams.size(); ++i)
       if (config_.streams[i] == entry.stream) pending_cursor_[i] = entry.id;
   }
-  if (Status counted = load_delivery_counts(*entries); !counted.ok()) return counted;
-  return entries;
+  if (Status counted = load_delivery_counts(entries); !counted.ok()) return counted;
+  return read;
 }
 
 Result<std::vector<StreamEntry>> StreamConsumer::read_new(size_t count,
                                                           std::chrono::milliseconds block) {
-  redis::Command command = {"XREADGROUP",  "GROUP",
-                            config_.group, name_,
-                            "COUNT",       std::to_string(count),
-                            "BLOCK",       std::to_string(std::max<int64_t>(1, block.count())),
-                            "STREAMS"};
-  for (const std::string& stream : config_.streams) command.push_back(stream);
-  for (size_t i = 0; i < config_.streams.size(); ++i) command.push_back(">");
-  auto reply = client_.command(command);
-  if (!reply.ok()) return reply.status();
-  return parse_read_reply(*reply);
+  if (slot_groups_.size() == 1) return read_group(slot_groups_[0], count, block, false);
+  // Streams in several cluster slots cannot share one XREADGROUP: look at each without
+  // waiting, then wait briefly on one group, taking turns.
+  auto entries = read_every_slot(count, false);
+  if (!entries.ok() || !entries->empty()) return entries;
+  next_blocking_group_ = (next_blocking_group_ + 1) % slot_groups_.size();
+  return read_group(slot_groups_[next_blocking_group_], count,
+                    std::min(block, kLongestMultiSlotBlock), false);
 }
 
 Result<std::vector<StreamEntry>> StreamConsumer::claim_idle(size_t count) {

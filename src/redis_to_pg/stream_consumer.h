@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -62,6 +63,13 @@ class StreamConsumer {
   uint64_t claimed() const { return claimed_; }
 
  private:
+  // One XREADGROUP over `streams` (indices of one slot): new entries, or this consumer's
+  // pending ones after their cursors; without `block` it does not wait.
+  Result<std::vector<StreamEntry>> read_group(const std::vector<size_t>& streams, size_t count,
+                                              std::optional<std::chrono::milliseconds> block,
+                                              bool pending);
+  // read_group over every slot group in turn, without waiting.
+  Result<std::vector<StreamEntry>> read_every_slot(size_t count, bool pending);
   Result<std::vector<StreamEntry>> read_pending(size_t count);
   Result<std::vector<StreamEntry>> read_new(size_t count, std::chrono::milliseconds block);
   Result<std::vector<StreamEntry>> claim_idle(size_t count);
@@ -78,6 +86,10 @@ class StreamConsumer {
   std::chrono::steady_clock::time_point next_claim_{};
   std::vector<std::string> claim_cursor_;  // per stream: XAUTOCLAIM start
   uint64_t claimed_ = 0;
+  // Stream indices grouped by cluster slot: one XREADGROUP per group (one group when all
+  // streams share a slot, e.g. by a {hash tag}, which is the fast path).
+  std::vector<std::vector<size_t>> slot_groups_;
+  size_t next_blocking_group_ = 0;
 };
 
 }  // namespace courier::redis_to_pg

@@ -111,12 +111,6 @@ TEST_F(BatchWriterTest, RindexerRowsLandInTheirTables) {
             "31 16 1700000000");
 }
 
-}  // namespace
-}  // namespace courier::redis_to_pg
-
-namespace courier::redis_to_pg {
-namespace {
-
 class CheckMappingsTest : public pg::PgDatabaseTest {
  protected:
   void SetUp() override {

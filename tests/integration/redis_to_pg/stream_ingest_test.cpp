@@ -176,12 +176,6 @@ TEST(StreamIngest, DeletedAndRecreatedStreamIsReadAgain) {
   ASSERT_TRUE(f.eventually_count("deposited_events", 2));
 }
 
-}  // namespace
-}  // namespace courier::redis_to_pg
-
-namespace courier::redis_to_pg {
-namespace {
-
 TEST(StreamIngest, AFullBatchDoesNotWaitForTheBatchTimeout) {
   IngestFixture f;
   StreamsConfig config = f.streams_config();
@@ -213,35 +207,51 @@ TEST(StreamIngest, StopCommitsAndAcksTheBatchesInHand) {
             std::to_string(ingest.metrics().processed()));
 }
 
-}  // namespace
-}  // namespace courier::redis_to_pg
-
-namespace courier::redis_to_pg {
-namespace {
+// `options` pointed at the shared Redis Cluster; a client of it for the test.
+std::unique_ptr<redis::Client> on_shared_cluster(StreamIngestOptions& options) {
+  options.redis.nodes = {courier::testing::shared_cluster().node(0).address()};
+  options.redis.topology = redis::Topology::kCluster;
+  auto client = redis::make_client(options.redis);
+  EXPECT_TRUE(client.ok()) << client.status().to_string();
+  return client.ok() ? std::move(*client) : nullptr;
+}
 
 TEST(StreamIngest, WorksOnARedisCluster) {
-  courier::testing::RedisCluster& cluster = courier::testing::shared_cluster();
   IngestFixture f;
   StreamsConfig config = f.streams_config();
   StreamIngestOptions options = f.options(config);
-  options.redis.nodes = {};
-  for (size_t i = 0; i < cluster.size(); ++i)
-    options.redis.nodes.push_back(cluster.node(i).address());
-  options.redis.topology = redis::Topology::kCluster;
-  auto client = redis::make_client(options.redis);
-  ASSERT_TRUE(client.ok()) << client.status().to_string();
+  auto client = on_shared_cluster(options);
+  ASSERT_NE(client, nullptr);
   StreamIngest ingest(std::move(options));
   ASSERT_TRUE(ingest.start().ok());
   for (int i = 0; i < 200; ++i) {
-    auto added = (*client)->command(
+    auto added = client->command(
         {"XADD", f.stream(), "*", "event_data", envelope("Deposited", deposited(i))});
     ASSERT_TRUE(added.ok()) << added.status().to_string();
   }
   ASSERT_TRUE(f.eventually_count("deposited_events", 200));
   EXPECT_TRUE(pg::eventually([&] {
-    auto pending = (*client)->command({"XPENDING", f.stream(), config.group});
+    auto pending = client->command({"XPENDING", f.stream(), config.group});
     return pending.ok() && pending->size() > 0 && (*pending)[0].integer() == 0;
   }));
+}
+
+TEST(StreamIngest, SeveralStreamsInDifferentClusterSlotsAreAllRead) {
+  IngestFixture f;
+  StreamsConfig config = f.streams_config();
+  config.streams = {f.stream() + "-a", f.stream() + "-b", f.stream() + "-c"};
+  StreamIngestOptions options = f.options(config);
+  auto client = on_shared_cluster(options);
+  ASSERT_NE(client, nullptr);
+  StreamIngest ingest(std::move(options));
+  ASSERT_TRUE(ingest.start().ok());
+  for (int i = 0; i < 90; ++i) {
+    const std::string& stream = config.streams[i % 3];
+    ASSERT_TRUE(
+        client->command({"XADD", stream, "*", "event_data", envelope("Deposited", deposited(i))})
+            .ok());
+  }
+  ASSERT_TRUE(f.eventually_count("deposited_events", 90));
 }
 
 }  // namespace

@@ -171,12 +171,6 @@ TEST(StreamsConfig, RindexerExampleFileLoadsWithoutErrors) {
             std::string::npos);
 }
 
-}  // namespace
-}  // namespace courier::redis_to_pg
-
-namespace courier::redis_to_pg {
-namespace {
-
 // The ```yaml blocks of a page under docs/ that have a `streams:` section.
 std::vector<std::string> streams_examples(const std::string& page) {
   std::ifstream file(std::string(COURIER_SOURCE_DIR) + "/docs/" + page);
