@@ -146,12 +146,13 @@ std::vector<config::ConfigError> read_mappings_of_config_yaml(std::string_view y
 
 // The configuration `courier run` uses when no file is given but the reference's
 // DATABASE_URL is set: connections from DATABASE_URL, REDIS_URL (default
-// redis://127.0.0.1:6379) and HTTP_PORT (default 8080, on every interface, as the
-// reference), and a `streams:` section left to the environment and the rindexer defaults.
+// redis://127.0.0.1:6379) and HTTP_PORT (default 8080) on HTTP_HOST (default every
+// interface, as the reference, so a container's health check keeps working), and a
+// `streams:` section left to the environment and the rindexer defaults.
 inline constexpr std::string_view kEnvironmentOnlyConfig =
     "postgres:\n  url: ${DATABASE_URL}\n"
     "redis:\n  url: ${REDIS_URL:-redis://127.0.0.1:6379}\n"
-    "http:\n  listen: 0.0.0.0:${HTTP_PORT:-8080}\n"
+    "http:\n  listen: ${HTTP_HOST:-0.0.0.0}:${HTTP_PORT:-8080}\n"
     "streams: {}\n";
 
 // The mapping of examples/rindexer/courier.yaml (compiled in).

@@ -31,6 +31,7 @@ class CourierIngestProcess {
             "REDIS_URL=" + redis_url,
             "REDIS_STREAMS=" + stream,
             "CONSUMER_GROUP=" + stream + "-group",
+            "HTTP_HOST=127.0.0.1",
             "HTTP_PORT=" + std::to_string(http_port_),
             "BATCH_TIMEOUT_MS=20",
             "BATCH_SIZE=1000",
