@@ -117,8 +117,9 @@ std::string_view to_string(PostgresSslMode mode);
 std::string_view to_string(LogLevel level);
 std::string_view to_string(LogFormat format);
 
-// Sections whose modules have not landed yet. They are accepted as they are, with their
-// ${VAR}s already replaced, and kept for the module that reads them (config/reader.h).
+// The pipelines' own sections. They are kept as YAML, with their ${VAR}s already replaced,
+// for the pipeline module that reads them (config/reader.h), so this module knows nothing
+// of pipelines.
 inline constexpr std::array<std::string_view, 3> kReservedSectionKeys = {"tasks", "streams", "api"};
 
 class YamlSubtree;  // defined in config/reader.h, so yaml-cpp stays out of this header
