@@ -683,6 +683,14 @@ constexpr std::array<Descriptor, 7> kDescriptors = {{{"@yearly", "0 0 0 1 1 *"},
 
 }  // namespace
 
+Status check_time_zone(std::string_view time_zone) {
+  auto zone = load_zone(time_zone.empty() ? "UTC" : time_zone);
+  if (auto* why = std::get_if<std::string>(&zone)) {
+    return Status(StatusCode::kInvalidArgument, *why);
+  }
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------------------------------
 // Parsing.
 

@@ -102,6 +102,10 @@ struct NextRun {
 NextRun next_run(const Schedule& schedule, Schedule::TimePoint last_planned,
                  Schedule::TimePoint finished);
 
+// Ok when `time_zone` is "UTC" (or empty), "Local" or an IANA name with a zone file;
+// otherwise kInvalidArgument saying why ("unknown time zone 'Europe/Berln' …").
+Status check_time_zone(std::string_view time_zone);
+
 // Parses a schedule expression. Errors are kInvalidArgument and name the field, the
 // offending text and its column in the expression, e.g.
 //   "schedule '0 61 * * *': minute field '61' is out of range 0-59 (column 3)"

@@ -56,8 +56,7 @@ constexpr std::array<StructureKey, 7> kStructureKeys = {{
      "the column that gives each member its score", "sorted_set tasks only"},
     {"fields", bit(Structure::kStream) | kPerRowKey, bit(Structure::kStream) | kPerRowKey,
      "the list of columns written for each row, e.g. [id, status]",
-     "stream, hash and string tasks; this task writes its 'value' column",
-     bit(Structure::kList)},
+     "stream, hash and string tasks; this task writes its 'value' column", bit(Structure::kList)},
     {"maxlen", bit(Structure::kStream), 0, "", "streams only (use 'max_length' for lists)"},
     {"max_length", bit(Structure::kList), 0, "", "lists only (use 'maxlen' for streams)"},
     {"alias", kSingleKey, 0, "",
@@ -212,7 +211,8 @@ class TaskReader {
     bool malformed = task_.table.name.empty() || task_.table.schema.empty() ||
                      task_.table.name.find('.') != std::string::npos;
     if (malformed) {
-      entry_.error_at("table", "expected 'table' or 'schema.table' (one dot at most, no empty part)");
+      entry_.error_at("table",
+                      "expected 'table' or 'schema.table' (one dot at most, no empty part)");
     }
   }
 
@@ -247,14 +247,25 @@ class TaskReader {
 
   void read_schedule() {
     task_.schedule_location = task_.location;
-    task_.time_zone = entry_.string("time_zone").value_or(task_.time_zone);
+    std::string zone_to_parse_with = task_.time_zone;
+    if (std::optional<ValueReader> zone = entry_.value("time_zone")) {
+      if (std::optional<std::string> text = zone->as_string()) task_.time_zone = *text;
+      // A misspelt zone is reported at `time_zone` (even on an @every schedule, where it
+      // changes nothing: it is still a mistake); the schedule is then checked in UTC.
+      if (Status valid = check_time_zone(task_.time_zone); !valid.ok()) {
+        zone->error(valid.message());
+      } else {
+        zone_to_parse_with = task_.time_zone;
+      }
+    }
     std::optional<ValueReader> found = entry_.value("schedule");
     if (found) {
       task_.schedule_location = {found->path(), found->position()};
       if (std::optional<std::string> text = found->as_string()) task_.schedule = *text;
     }
-    // Reported at the schedule (or the task when it has none): a bad expression or zone.
-    Result<Schedule> parsed = parse_schedule(task_.schedule, task_.time_zone);
+    // Reported at the schedule (or the task when it has none): a bad expression, or a bad
+    // zone in a CRON_TZ=/TZ= prefix.
+    Result<Schedule> parsed = parse_schedule(task_.schedule, zone_to_parse_with);
     if (!parsed.ok()) {
       if (found) {
         found->error(parsed.status().message());
@@ -296,11 +307,10 @@ class TaskReader {
     }
     if (task_.lookback.count() > 0 &&
         (task_.structure == Structure::kList || task_.structure == Structure::kStream)) {
-      entry_.error_at("lookback",
-                      "'lookback' re-reads rows already written, and a " +
-                          std::string(to_string(task_.structure)) +
-                          " would append them a second time; use it with map, set, "
-                          "sorted_set, hash or string, or remove it");
+      entry_.error_at("lookback", "'lookback' re-reads rows already written, and a " +
+                                      std::string(to_string(task_.structure)) +
+                                      " would append them a second time; use it with map, set, "
+                                      "sorted_set, hash or string, or remove it");
     }
     task_.ttl = entry_.duration("ttl", config::kPositiveDuration);
     task_.maxlen = entry_.integer("maxlen", kTrimLengthRange);
@@ -310,8 +320,8 @@ class TaskReader {
   void check_structure_keys() {
     for (const StructureKey& rule : kStructureKeys) {
       bool present = entry_.has(rule.key);
-      bool applies = ((rule.applies_to | rule.ignored_for_compatibility) &
-                      bit(task_.structure)) != 0;
+      bool applies =
+          ((rule.applies_to | rule.ignored_for_compatibility) & bit(task_.structure)) != 0;
       bool required = (rule.required_by & bit(task_.structure)) != 0;
       if (present && !applies) {
         entry_.error_at(rule.key, "'" + std::string(rule.key) + "' applies to " +

@@ -1,7 +1,6 @@
 // The `tasks:` section as a user writes it: Red Courier's files load unchanged, defaults are
 // filled in, and each kind of mistake gives one clear error at its line:column.
 #include "pg_to_redis/task_config.h"
-#include "red_courier_readme.h"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +13,7 @@
 
 #include "config/courier_config.h"
 #include "config/env_substitution.h"
+#include "red_courier_readme.h"
 
 namespace courier::pg_to_redis {
 namespace {
@@ -430,16 +430,26 @@ TEST(TaskConfigErrors, ABadScheduleIsReportedAtTheSchedule) {
                    "courier.yaml:5:15: tasks[0].schedule:", "minute field '61' is out of range");
 }
 
-TEST(TaskConfigErrors, AnUnknownTimeZoneIsReported) {
-  ReadTasks result = read(R"(tasks:
+TEST(TaskConfigErrors, AnUnknownTimeZoneIsReportedAtTimeZone) {
+  expect_one_error(
+      R"(tasks:
   - name: t
     table: orders
     fields: [id]
     schedule: "0 9 * * *"
     time_zone: Mars/Olympus_Mons
-)");
-  ASSERT_EQ(result.errors.size(), 1U) << result.report();
-  EXPECT_NE(result.errors[0].find("Mars/Olympus_Mons"), std::string::npos) << result.errors[0];
+)",
+      "courier.yaml:6:16: tasks[0].time_zone:", "unknown time zone 'Mars/Olympus_Mons'");
+}
+
+TEST(TaskConfigErrors, AnUnknownTimeZoneIsReportedOnAnEverySchedule) {
+  expect_one_error(R"(tasks:
+  - name: t
+    table: orders
+    fields: [id]
+    time_zone: Europe/Berln
+)",
+                   "courier.yaml:5:16: tasks[0].time_zone:", "unknown time zone 'Europe/Berln'");
 }
 
 TEST(TaskConfigDefaults, ScheduleTimeZoneIsUtcUnlessGiven) {
