@@ -151,7 +151,7 @@ aggregator::ApiConfig api_for(const Scenario& scenario) {
 
 redis::ClientOptions cluster_options(testing::RedisCluster& cluster) {
   redis::ClientOptions options;
-  for (size_t i = 0; i < cluster.size(); ++i) options.nodes.push_back(cluster.node(i).address());
+  options.nodes = cluster.node_addresses();
   options.topology = redis::Topology::kCluster;
   return options;
 }

@@ -376,11 +376,17 @@ std::vector<RedisServer*> nodes_with_role(const std::vector<std::unique_ptr<Redi
 std::vector<RedisServer*> RedisCluster::masters() const { return nodes_with_role(nodes_, "master"); }
 std::vector<RedisServer*> RedisCluster::replicas() const { return nodes_with_role(nodes_, "slave"); }
 
+std::vector<std::string> RedisCluster::node_addresses() const {
+  std::vector<std::string> addresses;
+  for (const auto& node : nodes_) addresses.push_back(node->address());
+  return addresses;
+}
+
 std::string RedisCluster::seed_list() const {
   std::string list;
-  for (const auto& node : nodes_) {
+  for (const std::string& address : node_addresses()) {
     if (!list.empty()) list += ',';
-    list += node->address();
+    list += address;
   }
   return list;
 }

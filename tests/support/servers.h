@@ -114,6 +114,8 @@ class RedisCluster {
   std::vector<RedisServer*> replicas() const;
   // "127.0.0.1:p1,127.0.0.1:p2,..." — every node, for a client's seed list.
   std::string seed_list() const;
+  // The same nodes as a list, for redis::ClientOptions::nodes.
+  std::vector<std::string> node_addresses() const;
   // The node currently serving `slot` as master.
   RedisServer& master_for_slot(int slot) const;
   // Polls until every running node says cluster_state:ok and agrees on the owner of

@@ -44,7 +44,7 @@ inline bool poll_until(std::chrono::milliseconds deadline, const std::function<b
 
 inline redis::ClientOptions cluster_options(courier::testing::RedisCluster& cluster) {
   redis::ClientOptions options;
-  for (size_t i = 0; i < cluster.size(); ++i) options.nodes.push_back(cluster.node(i).address());
+  options.nodes = cluster.node_addresses();
   options.topology = redis::Topology::kCluster;
   options.connection.connect_timeout = 300ms;
   options.connection.socket_timeout = 1s;

@@ -92,17 +92,6 @@ inline size_t count_of(DeadLetterStore& store) {
   return count.value_or(0);
 }
 
-inline std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> parts;
-  for (size_t start = 0; start <= text.size();) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    parts.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return parts;
-}
-
 inline redis::ClientOptions standalone_options(const courier::testing::RedisServer& server) {
   redis::ClientOptions options;
   options.nodes = {server.address()};
@@ -112,7 +101,7 @@ inline redis::ClientOptions standalone_options(const courier::testing::RedisServ
 
 inline redis::ClientOptions cluster_options(const courier::testing::RedisCluster& cluster) {
   redis::ClientOptions options;
-  options.nodes = split_commas(cluster.seed_list());
+  options.nodes = cluster.node_addresses();
   options.topology = redis::Topology::kCluster;
   return options;
 }

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,13 +34,6 @@ std::unique_ptr<redis::Client> connect(std::vector<std::string> nodes) {
   Result<std::unique_ptr<redis::Client>> client = redis::make_client({.nodes = std::move(nodes)});
   EXPECT_TRUE(client.ok()) << client.status().to_string();
   return std::move(client).value();
-}
-
-std::vector<std::string> split_seeds(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(item);
-  return out;
 }
 
 TaskConfig task(Structure structure, std::string_view prefix) {
@@ -270,7 +262,7 @@ TEST(StructureWriterCrash, KilledRedisThenRetriedBatchIsNotDuplicated) {
 
 class StructureWriterClusterTest : public ::testing::Test {
  protected:
-  std::unique_ptr<redis::Client> client_ = connect(split_seeds(shared_cluster().seed_list()));
+  std::unique_ptr<redis::Client> client_ = connect(shared_cluster().node_addresses());
 };
 
 TEST_F(StructureWriterClusterTest, StreamAndCheckpointShareASlotAndOneTransaction) {

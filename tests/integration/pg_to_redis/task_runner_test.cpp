@@ -33,18 +33,6 @@ std::unique_ptr<redis::Client> redis_client(const std::vector<std::string>& node
   return client.ok() ? std::move(*client) : nullptr;
 }
 
-std::vector<std::string> split_seeds(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    out.push_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 class TaskRunnerTest : public pg::PgDatabaseTest {
  protected:
   void SetUp() override {
@@ -366,7 +354,7 @@ TEST_F(TaskRunnerTest, PostgresKilledAndRestartedMidRunLosesNoRow) {
 
 TEST_F(TaskRunnerTest, ClusterTargetKeepsStreamAndCheckpointTogetherAndSpreadsHashes) {
   insert(1, 50);
-  const std::vector<std::string> seeds = split_seeds(testing::shared_cluster().seed_list());
+  const std::vector<std::string> seeds = testing::shared_cluster().node_addresses();
   TaskConfig stream = task(Structure::kStream);
   stream.fields = {"id"};
   stream.batch_size = 20;

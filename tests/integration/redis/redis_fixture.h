@@ -54,13 +54,7 @@ inline std::unique_ptr<StandaloneClient> standalone_client(
 
 inline ClientOptions cluster_options(const courier::testing::RedisCluster& cluster) {
   ClientOptions options;
-  std::string seeds = cluster.seed_list();
-  for (size_t start = 0; start < seeds.size();) {
-    size_t comma = seeds.find(',', start);
-    if (comma == std::string::npos) comma = seeds.size();
-    options.nodes.push_back(seeds.substr(start, comma - start));
-    start = comma + 1;
-  }
+  options.nodes = cluster.node_addresses();
   options.topology = Topology::kCluster;
   return options;
 }
