@@ -53,10 +53,6 @@ Status task_error(const TaskConfig& task, StatusCode code, const std::string& me
   return Status(code, "task '" + task.name + "' (" + task.table.qualified() + "): " + message);
 }
 
-bool is_time_type(TypeOid type) {
-  return type == type_oid::kTimestamptz || type == type_oid::kTimestamp || type == type_oid::kDate;
-}
-
 }  // namespace
 
 Result<ReadQuery> ReadQuery::plan(const TaskConfig& task, std::vector<std::string> primary_key) {

@@ -14,10 +14,6 @@
 namespace courier::pg_to_redis {
 namespace {
 
-bool is_time_type(TypeOid type) {
-  return type == type_oid::kTimestamptz || type == type_oid::kTimestamp || type == type_oid::kDate;
-}
-
 std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start);

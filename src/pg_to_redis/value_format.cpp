@@ -683,6 +683,10 @@ bool can_be_sorted_set_score(TypeOid type) {
   return info != nullptr && info->score != ScoreSource::kNone;
 }
 
+bool is_time_type(TypeOid type) {
+  return type == type_oid::kTimestamptz || type == type_oid::kTimestamp || type == type_oid::kDate;
+}
+
 Result<std::string> to_sorted_set_score(TypeOid type, std::optional<std::string_view> text) {
   const TypeInfo* info = find_type(type);
   if (info == nullptr || info->score == ScoreSource::kNone)

@@ -85,6 +85,9 @@ Result<std::string> to_sorted_set_score(TypeOid type, std::optional<std::string_
 // True for the column types to_sorted_set_score accepts (for checking a task's config).
 bool can_be_sorted_set_score(TypeOid type);
 
+// date, timestamp or timestamptz: the column types `lookback` and the lag metric work with.
+bool is_time_type(TypeOid type);
+
 // Postgres' name of a built-in type ("int4", "timestamptz", "int4[]"), or "oid 12345".
 std::string type_name(TypeOid type);
 
