@@ -44,20 +44,13 @@ int http_status_for(const Status& status) {
   }
 }
 
-Result<std::unique_ptr<QueryApi>> QueryApi::from_config(const config::CourierConfig& config,
-                                                        const pg::ConnectionOptions& postgres,
-                                                        const redis::ClientOptions& redis,
-                                                        http::HttpServer& server) {
-  std::optional<ApiConfig> api;
-  std::vector<config::ConfigError> errors = read_api_config(config, api);
-  if (!errors.empty()) {
-    const config::ReservedSection* section = config.reserved_section("api");
-    return Status(StatusCode::kInvalidArgument,
-                  config::format_errors(errors, section ? section->source_name : "api"));
-  }
-  if (!api || !api->enabled) return std::unique_ptr<QueryApi>();
+std::unique_ptr<QueryApi> QueryApi::create(const ApiConfig& api,
+                                           const pg::ConnectionOptions& postgres,
+                                           const redis::ClientOptions& redis,
+                                           http::HttpServer& server) {
+  if (!api.enabled) return nullptr;
   auto service = std::make_unique<SocialService>(
-      ServiceOptions{.api = *api, .postgres = postgres, .redis = redis}, server.metrics());
+      ServiceOptions{.api = api, .postgres = postgres, .redis = redis}, server.metrics());
   if (Status schema = service->ensure_schema(); !schema.ok())
     spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
                  schema.message());
@@ -68,8 +61,8 @@ Result<std::unique_ptr<QueryApi>> QueryApi::from_config(const config::CourierCon
   });
   query_api->register_routes();
   spdlog::info("api: /api/v1 registered (cache {}, near cache {}, coalescing {}, replica reads {})",
-               api->cache.enabled ? "on" : "off", api->near_cache.enabled ? "on" : "off",
-               api->coalescing ? "on" : "off", api->read_from_replicas ? "on" : "off");
+               api.cache.enabled ? "on" : "off", api.near_cache.enabled ? "on" : "off",
+               api.coalescing ? "on" : "off", api.read_from_replicas ? "on" : "off");
   return query_api;
 }
 

@@ -14,7 +14,7 @@
 // {"error": "..."} saying what was wrong. With api.auth_token set, writes need
 // "Authorization: Bearer <token>" (401 otherwise).
 //
-//   auto api = QueryApi::from_config(config, pg_options, redis_options, server);  // before
+//   auto api = QueryApi::create(api_config, pg_options, redis_options, server);  // before
 //   if (!api.ok()) fail(api.status());                 // server.start(); nullptr: no `api:`
 //   (*api)->stop(); server.stop(); api->reset();        // shutting down
 //
@@ -27,21 +27,19 @@
 #include <string>
 
 #include "aggregator/social_service.h"
-#include "config/courier_config.h"
 #include "http/server.h"
 
 namespace courier::aggregator {
 
 class QueryApi {
  public:
-  // Reads the `api:` section, builds the service on the server's metrics registry and
-  // registers the routes. nullptr when the file has no `api:` (or `enabled: false`);
-  // kInvalidArgument listing every mistake in the section. Applies the schema now if
-  // Postgres answers (else on the first request).
-  static Result<std::unique_ptr<QueryApi>> from_config(const config::CourierConfig& config,
-                                                       const pg::ConnectionOptions& postgres,
-                                                       const redis::ClientOptions& redis,
-                                                       http::HttpServer& server);
+  // Builds the service of an `api:` section (read_api_config) on the server's metrics
+  // registry and registers the routes; nullptr when the section says `enabled: false`.
+  // Applies the schema now if Postgres answers (else on the first request).
+  static std::unique_ptr<QueryApi> create(const ApiConfig& api,
+                                          const pg::ConnectionOptions& postgres,
+                                          const redis::ClientOptions& redis,
+                                          http::HttpServer& server);
 
   // Routes over a service the caller owns (tests).
   QueryApi(SocialService& service, http::HttpServer& server) : service_(service), server_(server) {}

@@ -27,7 +27,7 @@ namespace {
 
 struct LoadedConfig {
   config::CourierConfig config;
-  std::vector<pg_to_redis::TaskConfig> tasks;
+  PipelineConfigs pipelines;
 };
 
 constexpr const char* kDefaultConfigPath = "courier.yaml";
@@ -50,15 +50,16 @@ std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
   LoadedConfig result{std::move(loaded.config), {}};
   config::ConfigErrors errors;
   for (config::ConfigError& error : loaded.errors) errors.add(std::move(error));
-  for (config::ConfigError& error : pg_to_redis::read_tasks(result.config, result.tasks)) {
+  PipelineConfigs& pipelines = result.pipelines;
+  for (config::ConfigError& error : pg_to_redis::read_tasks(result.config, pipelines.tasks)) {
     errors.add(std::move(error));
   }
   redis_to_pg::StreamsConfig streams;
   for (config::ConfigError& error :
        redis_to_pg::read_streams(result.config, config::process_environment(), streams))
     errors.add(std::move(error));
-  std::optional<aggregator::ApiConfig> api;
-  for (config::ConfigError& error : aggregator::read_api_config(result.config, api))
+  if (result.config.reserved_section("streams")) pipelines.streams = std::move(streams);
+  for (config::ConfigError& error : aggregator::read_api_config(result.config, pipelines.api))
     errors.add(std::move(error));
   if (errors.empty()) return result;
   fmt::print(stderr, "{}", config::format_errors(errors.sorted(), loaded.source_name));
@@ -77,7 +78,7 @@ int validate(const std::string& path) {
   auto loaded = load_all_or_report(path);
   if (!loaded) return kExitInvalid;
   fmt::print("{}: valid\n{}", path, loaded->config.describe());
-  for (const pg_to_redis::TaskConfig& task : loaded->tasks)
+  for (const pg_to_redis::TaskConfig& task : loaded->pipelines.tasks)
     fmt::print("task {}\n", task.describe());
   return kExitOk;
 }
@@ -99,7 +100,7 @@ int run(const std::string& path, const std::string& log_level_override) {
   auto loaded = load_all_or_report(path);
   if (!loaded || !start_logging(loaded->config, log_level_override)) return kExitInvalid;
   spdlog::info("courier {} starting with {}", kVersion, path);
-  Supervisor supervisor(loaded->config, loaded->tasks);
+  Supervisor supervisor(loaded->config, std::move(loaded->pipelines));
   if (Status started = supervisor.start(); !started.ok()) {
     spdlog::error("cannot start: {}", started.message());
     return kExitFailure;
@@ -115,7 +116,7 @@ int once(const std::string& path, const std::vector<std::string>& only,
   ShutdownSignal shutdown;
   auto loaded = load_all_or_report(path);
   if (!loaded || !start_logging(loaded->config, log_level_override)) return kExitInvalid;
-  return run_tasks_once(loaded->config, loaded->tasks, only, shutdown);
+  return run_tasks_once(loaded->config, loaded->pipelines.tasks, only, shutdown);
 }
 
 }  // namespace

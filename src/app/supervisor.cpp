@@ -10,10 +10,12 @@
 
 namespace courier::app {
 
-Supervisor::Supervisor(config::CourierConfig config, std::vector<pg_to_redis::TaskConfig> tasks)
-    : config_(std::move(config)), tasks_(std::move(tasks)) {}
+Supervisor::Supervisor(config::CourierConfig config, PipelineConfigs pipelines)
+    : config_(std::move(config)), pipelines_(std::move(pipelines)) {}
 
-Supervisor::~Supervisor() { stop(); }
+Supervisor::~Supervisor() {
+  stop();
+}
 
 Status Supervisor::start() {
   http_ = std::make_unique<http::HttpServer>(
@@ -21,27 +23,26 @@ Status Supervisor::start() {
   register_build_info();
   register_dependency_checks();
   // Pipelines register their metrics and health checks before the server answers.
-  if (!tasks_.empty()) {
+  if (!pipelines_.tasks.empty()) {
     table_sync_ = std::make_unique<pg_to_redis::TableSync>(
-        tasks_, pg_to_redis::TableSyncOptions{.postgres = postgres_options(config_.postgres),
-                                              .redis = redis_options(config_.redis),
-                                              .cluster = config_.redis.cluster()});
+        pipelines_.tasks,
+        pg_to_redis::TableSyncOptions{.postgres = postgres_options(config_.postgres),
+                                      .redis = redis_options(config_.redis),
+                                      .cluster = config_.redis.cluster()});
     if (Status started = table_sync_->start(http_->metrics(), http_->health()); !started.ok()) {
       return started;
     }
   }
-  if (config_.reserved_section("streams")) {  // stream ingest; the CLI checked the section
-    redis_to_pg::StreamsConfig streams;
-    (void)redis_to_pg::read_streams(config_, config::process_environment(), streams);
+  if (pipelines_.streams) {
     stream_ingest_ = std::make_unique<redis_to_pg::StreamIngest>(redis_to_pg::StreamIngestOptions{
-        streams, postgres_options(config_.postgres), redis_options(config_.redis)});
+        *pipelines_.streams, postgres_options(config_.postgres), redis_options(config_.redis)});
     stream_ingest_->register_http(*http_);  // before the server starts
     if (Status started = stream_ingest_->start(); !started.ok()) return started;
   }
-  auto api = aggregator::QueryApi::from_config(config_, postgres_options(config_.postgres),
-                                               redis_options(config_.redis), *http_);
-  if (!api.ok()) return api.status();
-  api_ = std::move(*api);
+  if (pipelines_.api) {
+    api_ = aggregator::QueryApi::create(*pipelines_.api, postgres_options(config_.postgres),
+                                        redis_options(config_.redis), *http_);
+  }
   if (Status started = http_->start(); !started.ok()) return started;
   spdlog::info("http: serving /health and /metrics on {}:{}", config_.http.listen.host,
                http_->port());
@@ -77,8 +78,8 @@ void Supervisor::register_dependency_checks() {
   auto& up = dependency_up_family(http_->metrics());
   postgres_check_ = std::make_shared<PostgresCheck>(postgres_options(config_.postgres),
                                                     up.Add({{"dependency", "postgres"}}));
-  redis_check_ = std::make_shared<RedisCheck>(redis_options(config_.redis),
-                                              up.Add({{"dependency", "redis"}}));
+  redis_check_ =
+      std::make_shared<RedisCheck>(redis_options(config_.redis), up.Add({{"dependency", "redis"}}));
   http_->health().add("postgres", [check = postgres_check_] { return check->probe(); });
   http_->health().add("redis", [check = redis_check_] { return check->probe(); });
 }

@@ -2,7 +2,7 @@
 // /health and /metrics, dependency checks, the table-sync tasks (and, as later modules
 // land, every other pipeline) — and stops it all in reverse order.
 //
-//   Supervisor supervisor(loaded.config, loaded.tasks);
+//   Supervisor supervisor(loaded.config, loaded.pipelines);
 //   if (Status s = supervisor.start(); !s.ok()) return fail(s);
 //   shutdown.wait(); supervisor.stop();
 //
@@ -11,11 +11,13 @@
 
 #include <memory>
 
+#include "aggregator/api_config.h"
 #include "config/courier_config.h"
 #include "courier/status.h"
 #include "http/server.h"
 #include "pg_to_redis/table_sync.h"
 #include "pg_to_redis/task_config.h"
+#include "redis_to_pg/stream_config.h"
 #include "redis_to_pg/stream_ingest.h"
 
 namespace courier::aggregator {
@@ -27,9 +29,16 @@ namespace courier::app {
 class PostgresCheck;
 class RedisCheck;
 
+// The pipelines' own sections, read and checked once, when the file was loaded.
+struct PipelineConfigs {
+  std::vector<pg_to_redis::TaskConfig> tasks;         // `tasks:`: table sync
+  std::optional<redis_to_pg::StreamsConfig> streams;  // `streams:` present: stream ingest
+  std::optional<aggregator::ApiConfig> api;           // `api:` present: the query API
+};
+
 class Supervisor {
  public:
-  Supervisor(config::CourierConfig config, std::vector<pg_to_redis::TaskConfig> tasks);
+  Supervisor(config::CourierConfig config, PipelineConfigs pipelines);
   ~Supervisor();
 
   Status start();
@@ -42,7 +51,7 @@ class Supervisor {
   void register_dependency_checks();
 
   config::CourierConfig config_;
-  std::vector<pg_to_redis::TaskConfig> tasks_;
+  PipelineConfigs pipelines_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<pg_to_redis::TableSync> table_sync_;
   std::unique_ptr<aggregator::QueryApi> api_;  // the query API, when configured
