@@ -23,6 +23,20 @@ prometheus::Gauge& gauge(prometheus::Registry& registry, const std::string& name
   return family(prometheus::BuildGauge(), registry, name, help).Add({{"task", task}});
 }
 
+// courier_table_sync_runs_total and _rows_total: one counter per task and result.
+prometheus::Counter& runs_counter(prometheus::Registry& registry, const std::string& task,
+                                  const std::string& result) {
+  return counter(registry, "courier_table_sync_runs_total", "Table-sync runs by result",
+                 {{"task", task}, {"result", result}});
+}
+
+prometheus::Counter& rows_counter(prometheus::Registry& registry, const std::string& task,
+                                  const std::string& result) {
+  return counter(registry, "courier_table_sync_rows_total",
+                 "Rows read by table sync, by what became of them",
+                 {{"task", task}, {"result", result}});
+}
+
 double seconds_since_epoch(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
@@ -30,21 +44,12 @@ double seconds_since_epoch(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 TaskMetrics::TaskMetrics(prometheus::Registry& registry, const TaskConfig& task)
-    : task_name_(task.name),
-      unhealthy_after_(task.unhealthy_after),
-      runs_ok_(counter(registry, "courier_table_sync_runs_total", "Table-sync runs by result",
-                       {{"task", task.name}, {"result", "ok"}})),
-      runs_failed_(counter(registry, "courier_table_sync_runs_total", "Table-sync runs by result",
-                           {{"task", task.name}, {"result", "failed"}})),
-      runs_locked_elsewhere_(counter(registry, "courier_table_sync_runs_total",
-                                     "Table-sync runs by result",
-                                     {{"task", task.name}, {"result", "locked_elsewhere"}})),
-      rows_written_(counter(registry, "courier_table_sync_rows_total",
-                            "Rows read by table sync, by what became of them",
-                            {{"task", task.name}, {"result", "written"}})),
-      rows_skipped_(counter(registry, "courier_table_sync_rows_total",
-                            "Rows read by table sync, by what became of them",
-                            {{"task", task.name}, {"result", "skipped"}})),
+    : unhealthy_after_(task.unhealthy_after),
+      runs_ok_(runs_counter(registry, task.name, "ok")),
+      runs_failed_(runs_counter(registry, task.name, "failed")),
+      runs_locked_elsewhere_(runs_counter(registry, task.name, "locked_elsewhere")),
+      rows_written_(rows_counter(registry, task.name, "written")),
+      rows_skipped_(rows_counter(registry, task.name, "skipped")),
       skipped_runs_(counter(registry, "courier_table_sync_skipped_runs_total",
                             "Planned runs skipped because the previous run was still going",
                             {{"task", task.name}})),

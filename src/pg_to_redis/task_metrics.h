@@ -46,7 +46,6 @@ class TaskMetrics {
   http::HealthReport health() const;
 
  private:
-  std::string task_name_;
   int unhealthy_after_;
   prometheus::Counter& runs_ok_;
   prometheus::Counter& runs_failed_;
