@@ -292,15 +292,14 @@ Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
   // where the last run stopped. Without a checkpoint (no tracking) there is nothing to check.
   const bool guard_appends = appends_entries(task_.structure) && !batch.checkpoint.empty();
   const WriteReport applied_before{.already_applied = true};
-  if (guard_appends && last_written_ == batch.checkpoint) return applied_before;
+  if (guard_appends && stored_checkpoint_ == std::optional<std::string>(batch.checkpoint)) {
+    return applied_before;  // this batch's end is what is stored: written already
+  }
   if (guard_appends && verify_before_write_) {
     Result<bool> holds = checkpoint_holds(batch.checkpoint);
     if (!holds.ok()) return holds.status();
     verify_before_write_ = false;
-    if (*holds) {
-      last_written_ = batch.checkpoint;
-      return applied_before;
-    }
+    if (*holds) return applied_before;
   }
 
   const BatchCommands built = build_commands(task_, batch);
@@ -323,7 +322,6 @@ Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
       if (!written.ok()) verify_before_write_ = outcome_may_be_applied(written.status());
     }
   }
-  if (written.ok()) last_written_ = batch.checkpoint;
   return written;
 }
 

@@ -154,7 +154,6 @@ class StructureWriter {
   // Whether the stored checkpoint must be read before the next write: at first (a process
   // before us may have died with its reply in flight) and after an unknown outcome.
   bool verify_before_write_ = true;
-  std::optional<std::string> last_written_;  // the checkpoint this writer last stored
   // The checkpoint as stored, as far as this writer knows (outer nullopt: unknown). A
   // single-key write is refused by Redis when the stored one differs (another writer).
   std::optional<std::optional<std::string>> stored_checkpoint_;
