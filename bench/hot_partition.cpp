@@ -3,11 +3,15 @@
 // whose users are Zipf-skewed too (hot users are read most), run in-process against the
 // service for each configuration: Postgres only (the baseline, same run), the cache
 // without defences, each defence alone, all defences. Then all defences paced at
-// 1000 requests/s for the latency goal. Each line: requests/s, p50/p99 (from the sorted
+// 1000 requests/s for the latency goal. Every cache configuration starts from an empty
+// cluster and the same warm-up (each user's feed and posts once, then a second of load),
+// so that none inherits another's cache. Each line: requests/s, p50/p99 (from the sorted
 // latencies of every request), the hottest node's share of the cluster's reads (counted
-// by the servers themselves: INFO commandstats), and the ratio to Postgres only.
+// by the servers themselves: INFO commandstats), hit rates of the near cache and of the
+// cluster's timelines, Postgres queries per request, and the ratio to Postgres only.
 //
-//   build-release/bench/hot_partition [--quick]
+//   build-release/bench/hot_partition [--quick] [--only CONFIG[,CONFIG...]]
+// --only runs the named configurations (postgres_only always runs: it is the baseline).
 #include <fmt/format.h>
 #include <prometheus/registry.h>
 
@@ -74,6 +78,37 @@ std::map<std::string, std::uint64_t> node_reads(testing::RedisCluster& cluster) 
   return reads;
 }
 
+void flush_cluster(testing::RedisCluster& cluster) {
+  for (testing::RedisServer* master : cluster.masters()) (void)master->command({"FLUSHALL"});
+}
+
+// The service's counters that say where requests were answered: "kind/result" of
+// courier_api_cache_total, and "postgres" (every query).
+std::map<std::string, double> answer_counts(prometheus::Registry& registry) {
+  std::map<std::string, double> counts;
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    bool cache = family.name == "courier_api_cache_total";
+    if (!cache && family.name != "courier_api_postgres_queries_total") continue;
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      std::string name = "postgres";
+      if (cache) {
+        std::map<std::string, std::string> labels;
+        for (const prometheus::ClientMetric::Label& label : metric.label)
+          labels[label.name] = label.value;
+        name = labels["kind"] + "/" + labels["result"];
+      }
+      counts[name] += metric.counter.value;
+    }
+  }
+  return counts;
+}
+
+double hit_rate(std::map<std::string, double>& delta, const std::string& kind) {
+  double hits = delta[kind + "/hit"];
+  double all = hits + delta[kind + "/miss"];
+  return all > 0 ? hits / all : 0;
+}
+
 void reset_stats(testing::RedisCluster& cluster) {
   for (size_t i = 0; i < cluster.size(); ++i)
     (void)cluster.node(i).command({"CONFIG", "RESETSTAT"});
@@ -86,6 +121,21 @@ class Load {
         data_(data),
         threads_(threads),
         zipf_(static_cast<size_t>(data.last_user_id - data.first_user_id + 1), 1.1) {}
+
+  // Each user's first feed page and first posts page, once (split over the threads).
+  void visit_every_user() {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads_; ++t) {
+      workers.emplace_back([&, t] {
+        for (std::int64_t user = data_.first_user_id + t; user <= data_.last_user_id;
+             user += threads_) {
+          (void)service_.feed(user, aggregator::PageRequest{.limit = 20});
+          (void)service_.user_posts(user, aggregator::PageRequest{.limit = 20});
+        }
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+  }
 
   // Closed loop for `duration` (or paced at `rate` requests/s in total when rate > 0).
   Outcome run(std::chrono::milliseconds duration, double rate = 0) {
@@ -143,7 +193,6 @@ aggregator::ApiConfig api_for(const Scenario& scenario) {
   api.postgres_connections = 8;
   api.cache.enabled = scenario.cache;
   api.near_cache.enabled = scenario.near_cache;
-  api.near_cache.ttl = 250ms;
   api.coalescing = scenario.coalescing;
   api.read_from_replicas = scenario.replicas;
   return api;
@@ -159,7 +208,18 @@ redis::ClientOptions cluster_options(testing::RedisCluster& cluster) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = "," + std::string(argv[++i]) + ",";
+    } else {
+      fmt::print(stderr, "usage: hot_partition [--quick] [--only CONFIG[,CONFIG...]]\n");
+      return 2;
+    }
+  }
   aggregator::DatagenOptions data_options{.users = quick ? 2'000 : 10'000,
                                           .posts = quick ? 50'000 : 300'000,
                                           .follows = quick ? 40'000 : 200'000,
@@ -205,14 +265,26 @@ int main(int argc, char** argv) {
   double postgres_rate = 0;
   double undefended_share = 0;
   for (const Scenario& scenario : scenarios) {
+    if (!only.empty() && scenario.name != "postgres_only" &&
+        only.find("," + scenario.name + ",") == std::string::npos)
+      continue;
     prometheus::Registry registry;
     aggregator::ServiceOptions options{.api = api_for(scenario), .postgres = pg_options};
     if (scenario.cache) options.redis = cluster_options(*cluster);
     aggregator::SocialService service(options, registry);
     Load load(service, data, threads);
-    (void)load.run(duration / 2);  // warm-up: fills the cache, opens connections
+    if (scenario.cache) {
+      flush_cluster(*cluster);
+      load.visit_every_user();
+    }
+    (void)load.run(1s);  // warm-up: steady state of the near cache, connections open
     reset_stats(*cluster);
+    std::map<std::string, double> before = answer_counts(registry);
     Outcome outcome = load.run(duration);
+    std::map<std::string, double> delta = answer_counts(registry);
+    for (const auto& [name, count] : before) delta[name] -= count;
+    size_t requests = static_cast<size_t>(outcome.per_second *
+                                          std::chrono::duration<double>(duration).count());
     std::map<std::string, std::uint64_t> reads = node_reads(*cluster);
     std::uint64_t total = 0;
     for (const auto& [node, count] : reads) {
@@ -227,12 +299,14 @@ int main(int argc, char** argv) {
     if (scenario.name == "no_defences") undefended_share = outcome.hottest_node_share;
     fmt::print(
         "hot_partition config={} requests_per_s={:.0f} p50_ms={:.3f} p99_ms={:.3f} "
-        "hottest_node_share={:.3f} hottest_node={} redis_reads={} postgres_only_per_s={:.0f} "
+        "hottest_node_share={:.3f} hottest_node={} redis_reads={} near_hit_rate={:.3f} "
+        "timeline_hit_rate={:.3f} pg_queries_per_request={:.3f} postgres_only_per_s={:.0f} "
         "ratio={:.2f} errors={}\n",
         scenario.name, outcome.per_second, outcome.p50_ms, outcome.p99_ms,
         outcome.hottest_node_share, outcome.hottest_node.empty() ? "-" : outcome.hottest_node,
-        total, postgres_rate, postgres_rate > 0 ? outcome.per_second / postgres_rate : 0,
-        outcome.errors);
+        total, hit_rate(delta, "near"), hit_rate(delta, "timeline"),
+        requests > 0 ? delta["postgres"] / static_cast<double>(requests) : 0, postgres_rate,
+        postgres_rate > 0 ? outcome.per_second / postgres_rate : 0, outcome.errors);
     if (scenario.name == "all_defences") {
       Outcome paced = load.run(duration, 1000);
       fmt::print(
