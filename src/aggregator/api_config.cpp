@@ -24,6 +24,7 @@ void read_near_cache(MappingReader& section, ApiConfig::NearCache& near_cache) {
   read_into(section.boolean("enabled"), near_cache.enabled);
   read_into(section.duration("ttl", config::kPositiveDuration), near_cache.ttl);
   read_into(section.integer<int>("max_entries", {1, 10'000'000}), near_cache.max_entries);
+  read_into(section.integer<int>("max_memory_mb", {1, 1'000'000}), near_cache.max_memory_mb);
   section.finish();
 }
 

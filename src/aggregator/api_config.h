@@ -37,8 +37,9 @@ struct ApiConfig {
 
   struct NearCache {
     bool enabled = true;
-    std::chrono::milliseconds ttl{250};
-    int max_entries = 10'000;
+    std::chrono::milliseconds ttl{1000};
+    int max_entries = 100'000;  // each, for pages and for post bodies
+    int max_memory_mb = 64;     // each, for pages and for post bodies
   } near_cache;
 
   bool coalescing = true;           // concurrent identical reads share one computation

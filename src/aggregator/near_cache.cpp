@@ -1,6 +1,16 @@
 #include "aggregator/near_cache.h"
 
 namespace courier::aggregator {
+namespace {
+
+// What an entry costs beyond its key and value: hash and list nodes, the key's second
+// copy in the age list, its user tags. An estimate; it keeps the byte bound honest for
+// small entries.
+size_t entry_bytes(const std::string& key, const std::string& value, size_t users) {
+  return 2 * key.size() + value.size() + users * (key.size() + 48) + 160;
+}
+
+}  // namespace
 
 NearCache::NearCache(NearCacheOptions options, ClockPtr clock)
     : options_(options), clock_(std::move(clock)) {
@@ -24,10 +34,15 @@ void NearCache::put(const std::string& key, std::string value,
   std::lock_guard lock(mutex_);
   if (generation_seen && *generation_seen != generation_) return;
   if (auto found = entries_.find(key); found != entries_.end()) erase(found);
-  while (entries_.size() >= options_.max_entries) erase(entries_.find(oldest_first_.front()));
+  size_t bytes = entry_bytes(key, value, users.size());
+  if (bytes > options_.max_bytes) return;  // would push out everything else
+  while (!entries_.empty() &&
+         (entries_.size() >= options_.max_entries || bytes_ + bytes > options_.max_bytes))
+    erase(entries_.find(oldest_first_.front()));
   oldest_first_.push_back(key);
   entries_.emplace(key, Entry{std::move(value), clock_->now() + options_.ttl, users,
-                              std::prev(oldest_first_.end())});
+                              std::prev(oldest_first_.end()), bytes});
+  bytes_ += bytes;
   for (std::int64_t user : users) keys_of_user_[user].insert(key);
 }
 
@@ -52,7 +67,13 @@ size_t NearCache::size() const {
   return entries_.size();
 }
 
+size_t NearCache::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
 void NearCache::erase(std::unordered_map<std::string, Entry>::iterator entry) {
+  bytes_ -= entry->second.bytes;
   for (std::int64_t user : entry->second.users) {
     auto tagged = keys_of_user_.find(user);
     if (tagged == keys_of_user_.end()) continue;

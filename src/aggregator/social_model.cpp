@@ -33,29 +33,39 @@ nlohmann::json post_json(const Post& post) {
           {"created_us", post.created_us}};
 }
 
-Result<Post> post_from_json(std::string_view text) {
-  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto integer = [&](const char* field) {
-    auto found = parsed.find(field);
-    return found != parsed.end() && found->is_number_integer();
-  };
-  if (!parsed.is_object() || !integer("id") || !integer("user_id") || !integer("created_us") ||
-      !parsed.contains("content") || !parsed["content"].is_string())
-    return Status(StatusCode::kInternal,
-                  "cached post body is not a post: " + std::string(text.substr(0, 80)));
-  return Post{parsed["id"].get<std::int64_t>(), parsed["user_id"].get<std::int64_t>(),
-              parsed["content"].get<std::string>(), parsed["created_us"].get<std::int64_t>()};
+std::string post_json_text(const Post& post) {
+  return json_text(post_json(post));
+}
+
+bool is_post_json_of(std::string_view text, std::int64_t id) {
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return false;
+  // An unescaped quote cannot occur inside a JSON string, so this is the member "id".
+  std::string member = "\"id\":" + std::to_string(id);
+  size_t at = text.find(member);
+  if (at == std::string_view::npos) return false;
+  char after = text[at + member.size()];
+  return after == ',' || after == '}';
 }
 
 std::string json_text(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-nlohmann::json page_json(const std::vector<Post>& posts, bool has_more) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const Post& post : posts) list.push_back(post_json(post));
-  nlohmann::json page = {{"posts", std::move(list)}, {"has_more", has_more}};
-  if (has_more && !posts.empty()) page["next_cursor"] = encode_cursor(posts.back().key());
+std::string page_json_text(const std::vector<std::string>& post_texts, bool has_more,
+                           const PostKey& last) {
+  size_t size = 64;
+  for (const std::string& text : post_texts) size += text.size() + 1;
+  std::string page;
+  page.reserve(size);
+  page += "{\"posts\":[";
+  for (size_t i = 0; i < post_texts.size(); ++i) {
+    if (i > 0) page += ',';
+    page += post_texts[i];
+  }
+  page += has_more ? "],\"has_more\":true" : "],\"has_more\":false";
+  // A cursor is digits and a dot: nothing to escape.
+  if (has_more && !post_texts.empty()) page += ",\"next_cursor\":\"" + encode_cursor(last) + "\"";
+  page += '}';
   return page;
 }
 

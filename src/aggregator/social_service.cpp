@@ -1,6 +1,7 @@
 #include "aggregator/social_service.h"
 
 #include <algorithm>
+#include <charconv>
 #include <unordered_map>
 
 #include "aggregator/social_queries.h"
@@ -25,23 +26,52 @@ std::string timeline_head_key(std::int64_t user_id, size_t count) {
   return "head:" + std::to_string(user_id) + ":" + std::to_string(count);
 }
 
-// "c.i,c.i,...": post keys as near-cache text.
-std::string encode_cursors(const std::vector<PostKey>& keys) {
+// "a,b,c": a list as near-cache text, and back (nullopt when an item does not parse).
+template <typename T, typename Format>
+std::string join_list(const std::vector<T>& items, Format format) {
   std::string text;
-  for (const PostKey& key : keys) text += (text.empty() ? "" : ",") + encode_cursor(key);
+  for (const T& item : items) {
+    if (!text.empty()) text += ',';
+    text += format(item);
+  }
   return text;
 }
 
-std::optional<std::vector<PostKey>> decode_cursors(std::string_view text) {
-  std::vector<PostKey> keys;
+template <typename T, typename Parse>  // Parse: std::string_view -> std::optional<T>
+std::optional<std::vector<T>> split_list(std::string_view text, Parse parse) {
+  std::vector<T> items;
   while (!text.empty()) {
     size_t comma = std::min(text.find(','), text.size());
-    Result<PostKey> key = decode_cursor(text.substr(0, comma));
-    if (!key.ok()) return std::nullopt;
-    keys.push_back(*key);
+    std::optional<T> item = parse(text.substr(0, comma));
+    if (!item) return std::nullopt;
+    items.push_back(std::move(*item));
     text.remove_prefix(std::min(comma + 1, text.size()));
   }
-  return keys;
+  return items;
+}
+
+std::string encode_cursors(const std::vector<PostKey>& keys) {
+  return join_list(keys, encode_cursor);
+}
+
+std::optional<std::vector<PostKey>> decode_cursors(std::string_view text) {
+  return split_list<PostKey>(text, [](std::string_view item) -> std::optional<PostKey> {
+    Result<PostKey> key = decode_cursor(item);
+    return key.ok() ? std::optional(*key) : std::nullopt;
+  });
+}
+
+std::string encode_ids(const std::vector<std::int64_t>& ids) {
+  return join_list(ids, [](std::int64_t id) { return std::to_string(id); });
+}
+
+std::optional<std::vector<std::int64_t>> decode_ids(std::string_view text) {
+  return split_list<std::int64_t>(text, [](std::string_view item) -> std::optional<std::int64_t> {
+    std::int64_t id = 0;
+    auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), id);
+    if (error != std::errc() || end != item.data() + item.size()) return std::nullopt;
+    return id;
+  });
 }
 
 std::vector<PostKey> keys_of(const std::vector<Post>& posts) {
@@ -49,6 +79,12 @@ std::vector<PostKey> keys_of(const std::vector<Post>& posts) {
   keys.reserve(posts.size());
   for (const Post& post : posts) keys.push_back(post.key());
   return keys;
+}
+
+NearCacheOptions near_cache_options(const ApiConfig& api, std::chrono::milliseconds ttl) {
+  return {.ttl = ttl,
+          .max_entries = static_cast<size_t>(api.near_cache.max_entries),
+          .max_bytes = static_cast<size_t>(api.near_cache.max_memory_mb) << 20};
 }
 
 CircuitBreakerOptions breaker_options(const ServiceOptions& options) {
@@ -85,13 +121,9 @@ SocialService::SocialService(ServiceOptions options, prometheus::Registry& regis
       cache_({.timeline_ttl = options_.api.cache.timeline_ttl,
               .post_ttl = options_.api.cache.post_ttl,
               .timeline_size = static_cast<size_t>(options_.api.cache.timeline_size)}),
-      near_cache_({.ttl = options_.api.near_cache.ttl,
-                   .max_entries = static_cast<size_t>(options_.api.near_cache.max_entries)},
-                  options_.clock),
+      near_cache_(near_cache_options(options_.api, options_.api.near_cache.ttl), options_.clock),
       // Posts are never edited: a body kept in process is never stale; only memory bounds it.
-      body_cache_({.ttl = options_.api.cache.post_ttl,
-                   .max_entries = static_cast<size_t>(options_.api.near_cache.max_entries) * 4},
-                  options_.clock),
+      body_cache_(near_cache_options(options_.api, options_.api.cache.post_ttl), options_.clock),
       breaker_(breaker_options(options_)),
       postgres_pool_(
           static_cast<size_t>(options_.api.postgres_connections),
@@ -210,28 +242,45 @@ Result<SocialService::PageBody> SocialService::page_from_postgres(std::int64_t u
   std::vector<Post>& posts = **rows;
   bool has_more = posts.size() > page.limit;
   posts.resize(std::min(posts.size(), page.limit));
-  PageBody body{json_text(page_json(posts, has_more)), {user_id}};
+  std::vector<std::string> texts;
+  texts.reserve(posts.size());
+  for (const Post& post : posts) texts.push_back(post_json_text(post));
+  PageBody body{page_json_text(texts, has_more, posts.empty() ? PostKey{} : posts.back().key()),
+                {user_id}};
   for (const Post& post : posts) body.users.push_back(post.user_id);
   // A feed's followees are not known here: a post by one not on this page could not drop it.
   body.near_cacheable = !feed;
   return body;
 }
 
+// A user's followees: from the near cache (hot readers' lists, once per TTL), the cluster,
+// or Postgres (then filled into both).
 Result<std::optional<std::vector<std::int64_t>>> SocialService::followees(CacheSession& session,
                                                                           std::int64_t user_id) {
-  Result<std::optional<std::vector<std::int64_t>>> cached =
-      cache_.read_followees(*session.client, user_id);
+  using Followees = std::optional<std::vector<std::int64_t>>;
+  bool near = options_.api.near_cache.enabled;
+  const std::string near_key = "following:" + std::to_string(user_id);
+  if (near) {
+    std::optional<std::string> hit = near_cache_.get(near_key);
+    std::optional<std::vector<std::int64_t>> ids = hit ? decode_ids(*hit) : std::nullopt;
+    metrics_.cache_lookup("near_followees", ids.has_value());
+    if (ids) return Followees(std::move(*ids));
+  }
+  std::uint64_t generation = near_cache_.generation();
+  Result<Followees> cached = cache_.read_followees(*session.client, user_id);
   session.note(cached.status());
   count_node_reads(*session.client, {following_key(user_id)});
   metrics_.cache_lookup("followees", cached.ok() && cached->has_value());
-  if (cached.ok() && *cached) return cached;
-  Result<std::optional<std::vector<std::int64_t>>> loaded =
-      with_postgres<std::optional<std::vector<std::int64_t>>>(
-          "followees", true,
-          [&](pg::Connection& connection) { return select_followees(connection, user_id); });
-  if (loaded.ok() && *loaded && cached.ok())
-    session.note(cache_.fill_followees(*session.client, user_id, **loaded));
-  return loaded;
+  Result<Followees> found = cached;
+  if (!cached.ok() || !*cached) {
+    found = with_postgres<Followees>("followees", true, [&](pg::Connection& connection) {
+      return select_followees(connection, user_id);
+    });
+    if (found.ok() && *found && cached.ok())
+      session.note(cache_.fill_followees(*session.client, user_id, **found));
+  }
+  if (near && found.ok() && *found) near_cache_.put(near_key, encode_ids(**found), {user_id}, generation);
+  return found;
 }
 
 Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& session,
@@ -330,31 +379,38 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
   MergedPage merged = merge_newest_first(timelines, page.offset + page.limit);
   std::vector<PostKey> shown(merged.posts.begin() + std::min(page.offset, merged.posts.size()),
                              merged.posts.end());
-  Result<std::vector<Post>> bodies = post_bodies(&session, shown, loaded_posts);
+  Result<std::vector<std::string>> bodies = post_bodies(&session, shown, loaded_posts);
   if (!bodies.ok()) return bodies.status();
   users.push_back(user_id);
-  return PageBody{json_text(page_json(*bodies, merged.has_more)), std::move(users)};
+  return PageBody{page_json_text(*bodies, merged.has_more, shown.empty() ? PostKey{} : shown.back()),
+                  std::move(users)};
 }
 
-Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
-                                                     const std::vector<PostKey>& keys,
-                                                     const std::vector<Post>& known) {
-  std::unordered_map<std::int64_t, Post> found;
-  for (const PostKey& key : keys) found.emplace(key.id, Post{});
-  std::vector<Post> to_cache;
-  for (const Post& post : known) {
-    auto wanted = found.find(post.id);
-    if (wanted != found.end() && wanted->second.id == 0) {
-      wanted->second = post;
-      to_cache.push_back(post);
-    }
-  }
+// The JSON bodies of the posts of `keys`, in order: from `known` (just loaded from
+// Postgres), the in-process body cache, the cluster (one batch per node), then Postgres
+// (one query) for the rest. What was found below a layer is written back to it.
+Result<std::vector<std::string>> SocialService::post_bodies(CacheSession* session,
+                                                            const std::vector<PostKey>& keys,
+                                                            const std::vector<Post>& known) {
+  std::unordered_map<std::int64_t, std::string> json_of;  // empty until found
+  for (const PostKey& key : keys) json_of.emplace(key.id, std::string());
+  std::vector<PostBody> for_cluster;  // found outside the cluster
+  std::vector<PostBody> for_near;     // found outside the process
+  auto found = [&](std::int64_t id, std::string json, std::vector<PostBody>* write_back) {
+    if (write_back) write_back->push_back(PostBody{id, json});
+    json_of[id] = std::move(json);
+  };
   auto still_missing = [&] {
     std::vector<std::int64_t> ids;
     for (const PostKey& key : keys)
-      if (found[key.id].id == 0) ids.push_back(key.id);
+      if (json_of[key.id].empty()) ids.push_back(key.id);
     return ids;
   };
+  for (const Post& post : known) {
+    auto wanted = json_of.find(post.id);
+    if (wanted != json_of.end() && wanted->second.empty())
+      found(post.id, post_json_text(post), &for_cluster);
+  }
   std::vector<std::int64_t> missing = still_missing();
   bool near = options_.api.near_cache.enabled;
   if (near && !missing.empty()) {
@@ -362,27 +418,23 @@ Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
     for (std::int64_t id : missing) {
       std::optional<std::string> body = body_cache_.get(post_body_key(id));
       if (!body) continue;
-      Result<Post> post = post_from_json(*body);
-      if (!post.ok()) continue;
       ++hits;
-      found[id] = std::move(*post);
+      found(id, std::move(*body), nullptr);
     }
     metrics_.cache_lookup("near_post", true, hits);
     metrics_.cache_lookup("near_post", false, missing.size() - hits);
     missing = still_missing();
   }
-  std::vector<Post> from_redis;
   if (session && !missing.empty()) {
-    std::vector<std::optional<Post>> cached = cache_.read_posts(*session->client, missing);
+    std::vector<std::optional<std::string>> cached = cache_.read_posts(*session->client, missing);
     std::vector<std::string> body_keys;
     for (std::int64_t id : missing) body_keys.push_back(post_body_key(id));
     count_node_reads(*session->client, body_keys);
     size_t hits = 0;
-    for (std::optional<Post>& post : cached) {
-      if (!post) continue;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      if (!cached[i]) continue;
       ++hits;
-      from_redis.push_back(*post);
-      found[post->id] = std::move(*post);
+      found(missing[i], std::move(*cached[i]), &for_near);
     }
     metrics_.cache_lookup("post", true, hits);
     metrics_.cache_lookup("post", false, missing.size() - hits);
@@ -393,27 +445,23 @@ Result<std::vector<Post>> SocialService::post_bodies(CacheSession* session,
         "posts", true,
         [&](pg::Connection& connection) { return select_posts(connection, missing); });
     if (!loaded.ok()) return loaded.status();
-    for (Post& post : *loaded) {
-      to_cache.push_back(post);
-      found[post.id] = std::move(post);
-    }
+    for (const Post& post : *loaded) found(post.id, post_json_text(post), &for_cluster);
   }
-  if (session && !to_cache.empty()) session->note(cache_.fill_posts(*session->client, to_cache));
+  if (session && !for_cluster.empty()) session->note(cache_.fill_posts(*session->client, for_cluster));
   if (near) {
-    for (const std::vector<Post>* source : {&to_cache, &from_redis})
-      for (const Post& post : *source)
-        body_cache_.put(post_body_key(post.id), json_text(post_json(post)), {});
+    for (const std::vector<PostBody>* source : {&for_cluster, &for_near})
+      for (const PostBody& body : *source) body_cache_.put(post_body_key(body.id), body.json, {});
   }
-  std::vector<Post> posts;
-  posts.reserve(keys.size());
+  std::vector<std::string> bodies;
+  bodies.reserve(keys.size());
   for (const PostKey& key : keys) {
-    const Post& post = found[key.id];
-    if (post.id == 0)
+    std::string& json = json_of[key.id];
+    if (json.empty())
       return Status(StatusCode::kInternal,
                     "post " + std::to_string(key.id) + " is listed in a timeline but missing");
-    posts.push_back(post);
+    bodies.push_back(std::move(json));
   }
-  return posts;
+  return bodies;
 }
 
 // ---------- routes ----------
@@ -448,14 +496,14 @@ Result<std::string> SocialService::get_post(std::int64_t post_id) {
     }
     if (!session && known.empty())
       return Status(StatusCode::kNotFound, "post " + std::to_string(post_id) + " does not exist");
-    Result<std::vector<Post>> posts = post_bodies(session ? &*session : nullptr, {key}, known);
-    if (!posts.ok()) {
-      if (posts.status().code() == StatusCode::kInternal)
+    Result<std::vector<std::string>> bodies =
+        post_bodies(session ? &*session : nullptr, {key}, known);
+    if (!bodies.ok()) {
+      if (bodies.status().code() == StatusCode::kInternal)
         return Status(StatusCode::kNotFound, "post " + std::to_string(post_id) + " does not exist");
-      return posts.status();
+      return bodies.status();
     }
-    const Post& post = posts->front();
-    return PageBody{json_text(post_json(post)), {post.user_id}};
+    return PageBody{std::move(bodies->front()), {}};  // posts are never edited
   });
 }
 
@@ -488,7 +536,7 @@ Result<std::string> SocialService::create_post(const NewPost& post) {
     if (!updated.ok()) metrics_.degraded("cache_update_failed");
   }
   near_cache_.invalidate_user(created->user_id);
-  return json_text(post_json(*created));
+  return post_json_text(*created);
 }
 
 Result<std::string> SocialService::follow(std::int64_t follower_id, const NewFollow& follow) {

@@ -93,8 +93,9 @@ class SocialService {
                                    const PageRequest& page, bool feed);
   Result<std::optional<std::vector<std::int64_t>>> followees(CacheSession& session,
                                                              std::int64_t user_id);
-  Result<std::vector<Post>> post_bodies(CacheSession* session, const std::vector<PostKey>& keys,
-                                        const std::vector<Post>& known);
+  Result<std::vector<std::string>> post_bodies(CacheSession* session,
+                                               const std::vector<PostKey>& keys,
+                                               const std::vector<Post>& known);
   void count_node_reads(redis::Client& client, const std::vector<std::string>& keys);
 
   ServiceOptions options_;

@@ -10,18 +10,32 @@
 namespace courier::aggregator {
 namespace {
 
-constexpr std::string_view kCompleteMarker = "all";
+// Members that are not post ids start with this (ids are digits).
+constexpr char kCoveragePrefix = '~';
+constexpr std::string_view kAllMember = "~all";
 
-// Adds the members (ARGV[5..]) with ARGV[4] (ZADD or SADD) in chunks Lua's stack takes,
-// keeps the set alive for ARGV[2] ms, then sets the marker KEYS[2] = ARGV[1] for ARGV[3]
-// ms: all or nothing.
-constexpr const char* kFillScript = R"lua(
+// Replaces the coverage member of sorted set KEYS[1] with ARGV[1], adds the posts
+// (ARGV[3..], score/member pairs, in chunks Lua's stack takes) and makes the set live
+// ARGV[2] ms from now: all or nothing.
+constexpr const char* kFillTimelineScript = R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '+inf', '+inf')
 local n = #ARGV
-for i = 5, n, 1000 do
-  redis.call(ARGV[4], KEYS[1], unpack(ARGV, i, math.min(i + 999, n)))
+for i = 3, n, 1000 do
+  redis.call('ZADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, n)))
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+redis.call('ZADD', KEYS[1], '+inf', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+)lua";
+
+// Adds the followees (ARGV[2..]) and "~all" to set KEYS[1], which lives ARGV[1] ms.
+constexpr const char* kFillFolloweesScript = R"lua(
+local n = #ARGV
+for i = 2, n, 1000 do
+  redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, n)))
+end
+redis.call('SADD', KEYS[1], '~all')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 )lua";
 
@@ -41,23 +55,30 @@ std::optional<std::int64_t> integer_of(std::string_view text) {
   return value;
 }
 
-// [member, score, member, score, ...] of a WITHSCORES reply.
-std::vector<PostKey> keys_of(const redis::Reply& reply) {
+// The posts of [member, score, member, score, ...], a WITHSCORES reply; the coverage
+// member, if the reply holds it, goes to `coverage`.
+std::vector<PostKey> keys_of(const redis::Reply& reply, std::string* coverage = nullptr) {
   std::vector<PostKey> keys;
+  keys.reserve(reply.size() / 2);
   for (size_t i = 0; i + 1 < reply.size(); i += 2) {
-    std::optional<std::int64_t> id = integer_of(reply[i].str());
+    const std::string& member = reply[i].str();
+    if (!member.empty() && member.front() == kCoveragePrefix) {
+      if (coverage) *coverage = member;
+      continue;
+    }
+    std::optional<std::int64_t> id = integer_of(member);
     double score = std::strtod(reply[i + 1].str().c_str(), nullptr);
     if (id) keys.push_back(PostKey{std::llround(score), *id});
   }
   return keys;
 }
 
-// What a marker says: nullopt when there is none; the oldest post covered otherwise,
-// PostKey{} (older than every post) for "all".
-std::optional<PostKey> coverage_of(const Result<redis::Reply>& marker) {
-  if (!marker.ok() || !marker->is_string()) return std::nullopt;
-  if (marker->str() == kCompleteMarker) return PostKey{};
-  Result<PostKey> oldest = decode_cursor(marker->str());
+// What a coverage member says: nullopt when there is none (or it is unreadable); the
+// oldest post covered otherwise, PostKey{} (older than every post) for "~all".
+std::optional<PostKey> coverage_of(std::string_view member) {
+  if (member.empty() || member.front() != kCoveragePrefix) return std::nullopt;
+  if (member == kAllMember) return PostKey{};
+  Result<PostKey> oldest = decode_cursor(member.substr(1));
   if (!oldest.ok()) return std::nullopt;
   return *oldest;
 }
@@ -68,35 +89,20 @@ Status first_failure(const std::vector<Result<redis::Reply>>& replies) {
   return Status::Ok();
 }
 
-redis::Command fill_command(const std::string& key, const std::string& marker, std::string_view add,
-                            const std::string& marker_value, const TimelineCacheOptions& options) {
-  return {"EVAL",
-          kFillScript,
-          "2",
-          key,
-          marker,
-          marker_value,
-          millis(options.timeline_ttl + options.grace),
-          millis(options.timeline_ttl),
-          std::string(add)};
-}
-
 }  // namespace
 
 std::string timeline_key(std::int64_t user_id) {
   return fmt::format("{{user:{}}}:posts", user_id);
 }
-std::string timeline_marker_key(std::int64_t user_id) {
-  return fmt::format("{{user:{}}}:posts:complete", user_id);
-}
 std::string following_key(std::int64_t user_id) {
   return fmt::format("{{user:{}}}:following", user_id);
 }
-std::string following_marker_key(std::int64_t user_id) {
-  return fmt::format("{{user:{}}}:following:complete", user_id);
-}
 std::string post_body_key(std::int64_t post_id) {
   return fmt::format("post:{}", post_id);
+}
+std::string timeline_coverage_member(std::optional<PostKey> oldest_covered) {
+  if (!oldest_covered) return std::string(kAllMember);
+  return kCoveragePrefix + encode_cursor(*oldest_covered);
 }
 
 TimelineRead window_of(const std::vector<PostKey>& newest_first, bool complete,
@@ -115,20 +121,22 @@ std::vector<TimelineRead> TimelineCache::read_timelines(redis::Client& client,
                                                         const std::vector<std::int64_t>& users,
                                                         const PageWindow& window) const {
   size_t need = window.offset + window.count;
-  size_t per_user = window.after ? 3 : 2;
+  // A first page: one range from the top, coverage member included. After a cursor: the
+  // coverage member, the strictly older posts, and the posts sharing the cursor's score.
+  size_t per_user = window.after ? 3 : 1;
   std::vector<redis::Command> commands;
   commands.reserve(users.size() * per_user);
   for (std::int64_t user : users) {
     std::string key = timeline_key(user);
-    commands.push_back({"GET", timeline_marker_key(user)});
     if (window.after) {
       std::string score = std::to_string(window.after->created_us);
-      // Strictly older scores, then the posts sharing the cursor's score (ids below it).
+      commands.push_back({"ZREVRANGEBYSCORE", key, std::string(kCoverageScore),
+                          std::string(kCoverageScore), "WITHSCORES"});
       commands.push_back({"ZREVRANGEBYSCORE", key, "(" + score, "-inf", "WITHSCORES", "LIMIT", "0",
                           std::to_string(need)});
       commands.push_back({"ZREVRANGEBYSCORE", key, score, score, "WITHSCORES"});
     } else {
-      commands.push_back({"ZREVRANGE", key, "0", std::to_string(need - 1), "WITHSCORES"});
+      commands.push_back({"ZREVRANGE", key, "0", std::to_string(need), "WITHSCORES"});
     }
   }
   std::vector<Result<redis::Reply>> replies = client.pipeline(commands);
@@ -143,20 +151,22 @@ std::vector<TimelineRead> TimelineCache::read_timelines(redis::Client& client,
       reads.push_back({TimelineRead::kUnavailable, {}});
       continue;
     }
-    std::optional<PostKey> covered_down_to = coverage_of(reply[0]);
-    if (!covered_down_to) {
-      reads.push_back({TimelineRead::kMiss, {}});
-      continue;
-    }
+    std::string coverage;
     std::vector<PostKey> cached;
     if (window.after) {
+      (void)keys_of(*reply[0], &coverage);
       for (const PostKey& key : keys_of(*reply[2]))
         if (key.id < window.after->id) cached.push_back(key);
       for (const PostKey& key : keys_of(*reply[1])) cached.push_back(key);
     } else {
-      cached = keys_of(*reply[1]);
+      cached = keys_of(*reply[0], &coverage);
     }
-    // Members older than the marker may be left from earlier fills, with gaps: not vouched for.
+    std::optional<PostKey> covered_down_to = coverage_of(coverage);
+    if (!covered_down_to) {
+      reads.push_back({TimelineRead::kMiss, {}});
+      continue;
+    }
+    // Members older than the coverage may be left from earlier fills, with gaps: not vouched for.
     std::erase_if(cached, [&](const PostKey& key) { return key < *covered_down_to; });
     bool complete = *covered_down_to == PostKey{};
     PageWindow from_cursor = window;
@@ -169,13 +179,17 @@ std::vector<TimelineRead> TimelineCache::read_timelines(redis::Client& client,
 Status TimelineCache::fill_timelines(redis::Client& client,
                                      const std::vector<UserTimeline>& loaded) const {
   std::vector<redis::Command> commands;
+  commands.reserve(loaded.size());
   for (const UserTimeline& timeline : loaded) {
     bool complete = timeline.newest.size() < options_.timeline_size;
-    std::string marker =
-        complete ? std::string(kCompleteMarker) : encode_cursor(timeline.newest.back().key());
-    redis::Command command =
-        fill_command(timeline_key(timeline.user_id), timeline_marker_key(timeline.user_id), "ZADD",
-                     marker, options_);
+    redis::Command command = {
+        "EVAL",
+        kFillTimelineScript,
+        "1",
+        timeline_key(timeline.user_id),
+        timeline_coverage_member(complete ? std::nullopt
+                                          : std::optional(timeline.newest.back().key())),
+        millis(options_.timeline_ttl)};
     for (const Post& post : timeline.newest) {
       command.push_back(std::to_string(post.created_us));
       command.push_back(member_of(post.id));
@@ -186,71 +200,73 @@ Status TimelineCache::fill_timelines(redis::Client& client,
   return first_failure(client.pipeline(commands));
 }
 
-Status TimelineCache::add_post(redis::Client& client, const Post& post) const {
-  std::string key = timeline_key(post.user_id);
-  std::vector<Result<redis::Reply>> replies = client.pipeline({
-      {"ZADD", key, std::to_string(post.created_us), member_of(post.id)},
-      {"PEXPIRE", key, millis(options_.timeline_ttl + options_.grace)},
-      {"SET", post_body_key(post.id), json_text(post_json(post)), "PX", millis(options_.post_ttl)},
-  });
-  Status failed = first_failure(replies);
-  // A timeline that missed this post must not be vouched for any longer.
-  if (!failed.ok()) (void)client.command({"DEL", timeline_marker_key(post.user_id)});
+// Adds `member` to a cached set after a write. NX: a set made by this write lives as long
+// as a filled one, and a filled set is not kept alive past its coverage's TTL by writes. If
+// the write did not land, the set is dropped: its coverage would vouch for a set missing it.
+Status TimelineCache::add_after_write(redis::Client& client, redis::Command add,
+                                      std::vector<redis::Command> also) const {
+  const std::string key = add[1];
+  also.insert(also.begin(),
+              {std::move(add), {"PEXPIRE", key, millis(options_.timeline_ttl), "NX"}});
+  Status failed = first_failure(client.pipeline(also));
+  if (!failed.ok()) (void)client.command({"DEL", key});
   return failed;
+}
+
+Status TimelineCache::add_post(redis::Client& client, const Post& post) const {
+  return add_after_write(
+      client, {"ZADD", timeline_key(post.user_id), std::to_string(post.created_us), member_of(post.id)},
+      {{"SET", post_body_key(post.id), post_json_text(post), "PX", millis(options_.post_ttl)}});
 }
 
 Result<std::optional<std::vector<std::int64_t>>> TimelineCache::read_followees(
     redis::Client& client, std::int64_t user_id) const {
-  std::vector<Result<redis::Reply>> replies = client.pipeline(
-      {{"GET", following_marker_key(user_id)}, {"SMEMBERS", following_key(user_id)}});
-  if (Status failed = first_failure(replies); !failed.ok()) return failed;
-  if (!replies[0]->is_string()) return std::optional<std::vector<std::int64_t>>();
+  Result<redis::Reply> members = client.command({"SMEMBERS", following_key(user_id)});
+  if (!members.ok()) return members.status();
   std::vector<std::int64_t> followees;
-  for (const redis::Reply& member : replies[1]->elements())
+  bool complete = false;
+  for (const redis::Reply& member : members->elements()) {
+    if (member.str() == kAllMember) complete = true;
     if (std::optional<std::int64_t> id = integer_of(member.str())) followees.push_back(*id);
+  }
+  if (!complete) return std::optional<std::vector<std::int64_t>>();
   std::sort(followees.begin(), followees.end());
   return std::optional<std::vector<std::int64_t>>(std::move(followees));
 }
 
 Status TimelineCache::fill_followees(redis::Client& client, std::int64_t user_id,
                                      const std::vector<std::int64_t>& followees) const {
-  redis::Command command = fill_command(following_key(user_id), following_marker_key(user_id),
-                                        "SADD", std::string(kCompleteMarker), options_);
+  redis::Command command = {"EVAL", kFillFolloweesScript, "1", following_key(user_id),
+                            millis(options_.timeline_ttl)};
   for (std::int64_t followee : followees) command.push_back(std::to_string(followee));
-  Result<redis::Reply> reply = client.command(command);
-  return reply.status();
+  return client.command(command).status();
 }
 
 Status TimelineCache::add_followee(redis::Client& client, std::int64_t user_id,
                                    std::int64_t followee) const {
-  std::string key = following_key(user_id);
-  std::vector<Result<redis::Reply>> replies =
-      client.pipeline({{"SADD", key, std::to_string(followee)},
-                       {"PEXPIRE", key, millis(options_.timeline_ttl + options_.grace)}});
-  Status failed = first_failure(replies);
-  if (!failed.ok()) (void)client.command({"DEL", following_marker_key(user_id)});
-  return failed;
+  return add_after_write(client, {"SADD", following_key(user_id), std::to_string(followee)}, {});
 }
 
-std::vector<std::optional<Post>> TimelineCache::read_posts(
+std::vector<std::optional<std::string>> TimelineCache::read_posts(
     redis::Client& client, const std::vector<std::int64_t>& ids) const {
   std::vector<redis::Command> commands;
+  commands.reserve(ids.size());
   for (std::int64_t id : ids) commands.push_back({"GET", post_body_key(id)});
   std::vector<Result<redis::Reply>> replies = client.pipeline(commands);
-  std::vector<std::optional<Post>> posts(ids.size());
+  std::vector<std::optional<std::string>> bodies(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!replies[i].ok() || !replies[i]->is_string()) continue;
-    Result<Post> post = post_from_json(replies[i]->str());
-    if (post.ok() && post->id == ids[i]) posts[i] = std::move(*post);
+    if (is_post_json_of(replies[i]->str(), ids[i])) bodies[i] = std::move(*replies[i]).take_str();
   }
-  return posts;
+  return bodies;
 }
 
-Status TimelineCache::fill_posts(redis::Client& client, const std::vector<Post>& posts) const {
+Status TimelineCache::fill_posts(redis::Client& client,
+                                 const std::vector<PostBody>& bodies) const {
   std::vector<redis::Command> commands;
-  for (const Post& post : posts)
-    commands.push_back({"SET", post_body_key(post.id), json_text(post_json(post)), "PX",
-                        millis(options_.post_ttl)});
+  commands.reserve(bodies.size());
+  for (const PostBody& body : bodies)
+    commands.push_back({"SET", post_body_key(body.id), body.json, "PX", millis(options_.post_ttl)});
   if (commands.empty()) return Status::Ok();
   return first_failure(client.pipeline(commands));
 }

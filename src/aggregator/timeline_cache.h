@@ -1,19 +1,21 @@
 // TimelineCache: the query API's data in a Redis Cluster, partitioned by user.
 //
-//   {user:U}:posts             sorted set, score = created_at (µs), member = id (20 digits,
-//                              so equal scores order by id), the user's newest posts
-//   {user:U}:posts:complete    marker: "all", or the cursor of the oldest post loaded; every
-//                              post at or after it is in the set (absent: nothing is known)
-//   {user:U}:following         set of followee ids; its marker {user:U}:following:complete
-//   post:ID                    the post's JSON body, with a TTL
+//   {user:U}:posts      sorted set, score = created_at (µs), member = id (20 digits, so
+//                       equal scores order by id): the user's newest posts. At score +inf
+//                       it holds one coverage member: "~all" (every post of the user is in
+//                       the set) or "~<cursor>" (every post at or after that one is).
+//   {user:U}:following  set of followee ids, plus the member "~all" once loaded whole
+//   post:ID             the post's JSON body, with a TTL
 //
-// A timeline read returns posts only when the marker vouches for all of them, so a set that
-// holds only some posts (filled by writes alone, or expired marker) is never a complete page.
-// Fills add (never replace) members and set the marker in one script, atomically per user;
-// writes add their post after the Postgres commit. Posts are never deleted, so a fill racing
-// a write cannot lose the write. The marker expires before its set (grace period), never
-// after. Every read of many users is one pipeline: the client groups it by node and writes
-// to every node before reading any reply.
+// A timeline read returns posts only when the coverage member vouches for all of them, so
+// a set that holds only some posts (made by writes alone) is never a complete page. The
+// coverage lives inside the set it describes: one command reads both, and they expire
+// together. Fills add (never replace) members and set the coverage in one script,
+// atomically per user; writes add their post after the Postgres commit without extending
+// the set's life, so whatever a lost write leaves stale is reloaded within the TTL. Posts
+// are never deleted, so a fill racing a write cannot lose the write. Every read of many
+// users is one pipeline: the client groups it by node and writes to every node before
+// reading any reply.
 //
 //   TimelineCache cache({.timeline_ttl = 10min});
 //   std::vector<TimelineRead> reads = cache.read_timelines(client, {7, 9}, window);
@@ -40,15 +42,15 @@ struct TimelineCacheOptions {
   std::chrono::milliseconds timeline_ttl{std::chrono::minutes(10)};
   std::chrono::milliseconds post_ttl{std::chrono::hours(1)};
   size_t timeline_size = 500;  // newest posts loaded per user on a miss
-  // Sets outlive their markers by this much, so a marker never vouches for an expired set.
-  std::chrono::milliseconds grace{std::chrono::minutes(1)};
 };
 
 std::string timeline_key(std::int64_t user_id);
-std::string timeline_marker_key(std::int64_t user_id);
 std::string following_key(std::int64_t user_id);
-std::string following_marker_key(std::int64_t user_id);
 std::string post_body_key(std::int64_t post_id);
+// The coverage member of a timeline: `oldest_covered` nullopt means every post.
+std::string timeline_coverage_member(std::optional<PostKey> oldest_covered);
+// The score of coverage members ("+inf": above every post).
+inline constexpr std::string_view kCoverageScore = "+inf";
 
 // What the cache says about one user's timeline for one page window.
 struct TimelineRead {
@@ -73,11 +75,11 @@ class TimelineCache {
   explicit TimelineCache(TimelineCacheOptions options) : options_(options) {}
   const TimelineCacheOptions& options() const { return options_; }
 
-  // One pipeline: each user's marker and the posts the window needs.
+  // One pipeline: each user's coverage and the posts the window needs.
   std::vector<TimelineRead> read_timelines(redis::Client& client,
                                            const std::vector<std::int64_t>& users,
                                            const PageWindow& window) const;
-  // One pipeline: each loaded timeline added, its marker set (one script per user).
+  // One pipeline: each loaded timeline added, its coverage set (one script per user).
   Status fill_timelines(redis::Client& client, const std::vector<UserTimeline>& loaded) const;
   // After a post was committed: add it to its author's timeline and cache its body.
   Status add_post(redis::Client& client, const Post& post) const;
@@ -89,12 +91,16 @@ class TimelineCache {
                         const std::vector<std::int64_t>& followees) const;
   Status add_followee(redis::Client& client, std::int64_t user_id, std::int64_t followee) const;
 
-  // One pipeline of GETs (one batch per node); nullopt where not cached or unreadable.
-  std::vector<std::optional<Post>> read_posts(redis::Client& client,
-                                              const std::vector<std::int64_t>& ids) const;
-  Status fill_posts(redis::Client& client, const std::vector<Post>& posts) const;
+  // One pipeline of GETs (one batch per node): each post's JSON body (post_json_text),
+  // nullopt where not cached or not the body of that post.
+  std::vector<std::optional<std::string>> read_posts(redis::Client& client,
+                                                     const std::vector<std::int64_t>& ids) const;
+  Status fill_posts(redis::Client& client, const std::vector<PostBody>& bodies) const;
 
  private:
+  Status add_after_write(redis::Client& client, redis::Command add,
+                         std::vector<redis::Command> also) const;
+
   TimelineCacheOptions options_;
 };
 

@@ -37,6 +37,7 @@ class Reply {
 
   // Text of a string, status or error reply (binary-safe); empty for other types.
   const std::string& str() const { return text_; }
+  std::string take_str() && { return std::move(text_); }
   // The integer of an integer reply; 0 for other types.
   long long integer() const { return integer_; }
   // Elements of an array reply; empty for other types.

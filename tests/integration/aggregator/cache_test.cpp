@@ -60,12 +60,15 @@ TEST_F(TimelineCacheTest, ASetWithoutMarkerIsNeverServed) {
   EXPECT_TRUE(page["has_more"].get<bool>());
 }
 
-TEST_F(TimelineCacheTest, AMarkerVouchesOnlyDownToTheOldestPostLoaded) {
+TEST_F(TimelineCacheTest, ACoverageMemberVouchesOnlyDownToTheOldestPostLoaded) {
   std::vector<std::int64_t> all = env_.sql_user_posts(hot_);
-  // A set holding the newest four and a marker saying so: a page of ten needs Postgres.
+  // A set holding the newest four and a coverage member saying so: a page of ten needs
+  // Postgres.
   cache_some_posts({all[0], all[1], all[2], all[3]});
-  std::string oldest = encode_cursor({created_us(all[3]), all[3]});
-  ASSERT_TRUE(env_.admin().command({"SET", timeline_marker_key(hot_), oldest}).ok());
+  std::string coverage = timeline_coverage_member(PostKey{created_us(all[3]), all[3]});
+  ASSERT_TRUE(env_.admin()
+                  .command({"ZADD", timeline_key(hot_), std::string(kCoverageScore), coverage})
+                  .ok());
   nlohmann::json small = env_.page(hot_, false, {.limit = 3});
   EXPECT_EQ(ids_of(small), std::vector<std::int64_t>(all.begin(), all.begin() + 3));
   nlohmann::json large = env_.page(hot_, false, {.limit = 10});
@@ -73,11 +76,14 @@ TEST_F(TimelineCacheTest, AMarkerVouchesOnlyDownToTheOldestPostLoaded) {
   EXPECT_EQ(env_.walk(hot_, false, 4), all);
 }
 
-TEST_F(TimelineCacheTest, AnExpiredMarkerMakesTheNextReadReloadFromPostgres) {
+TEST_F(TimelineCacheTest, ASetThatLostItsCoverageMakesTheNextReadReloadFromPostgres) {
   std::vector<std::int64_t> all = env_.sql_user_posts(hot_);
   ASSERT_EQ(env_.walk(hot_, false, 100), all);  // cold: loads and fills
-  ASSERT_TRUE(env_.admin().command({"DEL", timeline_marker_key(hot_)}).ok());
-  // A post written straight to Postgres (another writer): the unmarked set must not hide it.
+  ASSERT_TRUE(env_.admin()
+                  .command({"ZREMRANGEBYSCORE", timeline_key(hot_), std::string(kCoverageScore),
+                            std::string(kCoverageScore)})
+                  .ok());
+  // A post written straight to Postgres (another writer): the uncovered set must not hide it.
   std::vector<std::int64_t> inserted = env_.sql_ids(
       "INSERT INTO posts (user_id, content) VALUES ($1, 'behind the cache') "
       "RETURNING id",
@@ -121,28 +127,52 @@ TEST_F(TimelineCacheTest, AFollowShowsInTheNextFeedPage) {
   EXPECT_EQ(ids_of(env_.page(reader, true, {.limit = 1})).front(), feed.front());
 }
 
-TEST_F(TimelineCacheTest, AWarmFeedPageReadsOneMarkerPerFolloweeAndOneBodyPerPostShown) {
+TEST_F(TimelineCacheTest, AWarmFeedPageReadsOneRangePerFolloweeAndOneBodyPerPostShown) {
   DatagenReport big = env_.generate({.users = 60, .posts = 600, .follows = 1500, .seed = 9});
   std::int64_t reader = big.last_user_id;
   std::vector<std::int64_t> sql = env_.sql_feed(reader);
   (void)env_.walk(reader, true, 20);  // warm
-  // Count the commands each master serves for one warm page.
+  // Count the commands the masters serve for one warm page.
   std::vector<Result<redis::Reply>> reset = env_.admin().on_every_master({"CONFIG", "RESETSTAT"});
   for (const auto& reply : reset) ASSERT_TRUE(reply.ok());
   nlohmann::json page = env_.page(reader, true, {.limit = 20});
-  EXPECT_EQ(ids_of(page),
-            std::vector<std::int64_t>(sql.begin(), sql.begin() + std::min<size_t>(20, sql.size())));
-  long long gets = 0;
-  for (const Result<redis::Reply>& info : env_.admin().on_every_master({"INFO", "commandstats"})) {
-    ASSERT_TRUE(info.ok());
-    size_t at = info->str().find("cmdstat_get:calls=");
-    if (at != std::string::npos) gets += std::stoll(info->str().substr(at + 18));
-  }
-  // One GET per timeline marker, one for the followees marker, one per body shown: no post
-  // outside the page is fetched, and nothing twice.
+  std::vector<std::int64_t> expected(sql.begin(), sql.begin() + std::min<size_t>(20, sql.size()));
+  EXPECT_EQ(ids_of(page), expected);
+  auto calls = [&](std::string_view command) {
+    long long total = 0;
+    std::string field = "cmdstat_" + std::string(command) + ":calls=";
+    for (const Result<redis::Reply>& info : env_.admin().on_every_master({"INFO", "commandstats"})) {
+      EXPECT_TRUE(info.ok());
+      size_t at = info.ok() ? info->str().find(field) : std::string::npos;
+      if (at != std::string::npos) total += std::stoll(info->str().substr(at + field.size()));
+    }
+    return total;
+  };
+  // The followee set (its coverage inside), one range per followee (its coverage inside),
+  // one GET per body shown: no post outside the page is fetched, and nothing twice.
   std::vector<std::int64_t> followees = env_.sql_ids(
       "SELECT followee_id FROM follows WHERE follower_id = $1", {std::to_string(reader)});
-  EXPECT_LE(gets, static_cast<long long>(followees.size() + 20 + 1));
+  EXPECT_EQ(calls("smembers"), 1);
+  EXPECT_EQ(calls("zrevrange"), static_cast<long long>(followees.size()));
+  EXPECT_EQ(calls("get"), static_cast<long long>(expected.size()));
+}
+
+TEST_F(TimelineCacheTest, WritesDoNotKeepACoveredTimelineAlivePastItsTtl) {
+  (void)env_.walk(hot_, false, 100);  // fills, with the TTL of a timeline
+  Result<redis::Reply> before = env_.admin().command({"PTTL", timeline_key(hot_)});
+  ASSERT_TRUE(before.ok() && before->integer() > 0) << before.status().to_string();
+  ASSERT_TRUE(env_.service().create_post({hot_, "later"}).ok());
+  Result<redis::Reply> after = env_.admin().command({"PTTL", timeline_key(hot_)});
+  ASSERT_TRUE(after.ok());
+  EXPECT_GT(after->integer(), 0);
+  EXPECT_LE(after->integer(), before->integer()) << "the write must not extend the set's life";
+
+  // A write to a timeline nobody has read makes a set without coverage, which expires too.
+  std::int64_t quiet = env_.sql_ids("INSERT INTO users (username) VALUES ('quiet') RETURNING id", {})[0];
+  ASSERT_TRUE(env_.service().create_post({quiet, "first"}).ok());
+  Result<redis::Reply> ttl = env_.admin().command({"PTTL", timeline_key(quiet)});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_GT(ttl->integer(), 0);
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ TEST_F(NearCache, OwnWritesShowAtOnceOthersAfterTheTtl) {
   std::int64_t theirs =
       env.sql_ids("INSERT INTO posts (user_id, content) VALUES ($1, 'theirs') RETURNING id",
                   {std::to_string(author)})[0];
-  ASSERT_TRUE(env.admin().command({"DEL", timeline_marker_key(author)}).ok());
+  ASSERT_TRUE(env.admin().command({"DEL", timeline_key(author)}).ok());
   EXPECT_EQ(first_id(env.page(author, false, {.limit = 3})), mine_id) << "within the TTL";
   clock->advance(5s);
   EXPECT_EQ(first_id(env.page(author, false, {.limit = 3})), theirs) << "after the TTL";

@@ -47,7 +47,8 @@ TEST(ApiConfig, AnEmptyMappingTurnsTheApiOnWithDefaults) {
   ASSERT_TRUE(result.api);
   EXPECT_TRUE(result.api->cache.enabled);
   EXPECT_TRUE(result.api->near_cache.enabled);
-  EXPECT_EQ(result.api->near_cache.ttl, 250ms);
+  EXPECT_EQ(result.api->near_cache.ttl, 1s);
+  EXPECT_EQ(result.api->near_cache.max_memory_mb, 64);
 }
 
 TEST(ApiConfig, ReadsEveryKey) {
@@ -55,7 +56,7 @@ TEST(ApiConfig, ReadsEveryKey) {
   auth_token: ${TOKEN}
   postgres_connections: 3
   cache: {enabled: false, timeline_ttl: 1m, post_ttl: 2h, timeline_size: 50}
-  near_cache: {enabled: false, ttl: 1s, max_entries: 7}
+  near_cache: {enabled: false, ttl: 2s, max_entries: 7, max_memory_mb: 3}
   coalescing: false
   read_from_replicas: true
   hot_keys: {tracked: 20, exported: 5}
@@ -71,7 +72,8 @@ TEST(ApiConfig, ReadsEveryKey) {
   EXPECT_EQ(api.cache.post_ttl, 2h);
   EXPECT_EQ(api.cache.timeline_size, 50);
   EXPECT_FALSE(api.near_cache.enabled);
-  EXPECT_EQ(api.near_cache.ttl, 1s);
+  EXPECT_EQ(api.near_cache.ttl, 2s);
+  EXPECT_EQ(api.near_cache.max_memory_mb, 3);
   EXPECT_EQ(api.near_cache.max_entries, 7);
   EXPECT_FALSE(api.coalescing);
   EXPECT_TRUE(api.read_from_replicas);

@@ -44,6 +44,28 @@ TEST_F(NearCacheTest, StaysWithinItsBoundDroppingTheOldestFirst) {
   EXPECT_EQ(cache.size(), 3u);
 }
 
+TEST_F(NearCacheTest, StaysWithinItsByteBoundDroppingTheOldestFirst) {
+  NearCache cache({.ttl = 10s, .max_entries = 1000, .max_bytes = 4096}, clock_);
+  const std::string page(1000, 'x');
+  for (int i = 0; i < 10; ++i) {
+    cache.put("page" + std::to_string(i), page, {i});
+    EXPECT_LE(cache.bytes(), 4096u);
+  }
+  EXPECT_LT(cache.size(), 4u) << "four 1000-byte pages and their keys exceed 4096 bytes";
+  EXPECT_GE(cache.size(), 2u);
+  EXPECT_TRUE(cache.get("page9"));
+  EXPECT_FALSE(cache.get("page0"));
+  // A value larger than the whole bound is not kept (and pushes nothing out).
+  cache.put("huge", std::string(5000, 'y'), {});
+  EXPECT_FALSE(cache.get("huge"));
+  EXPECT_TRUE(cache.get("page9"));
+  cache.invalidate_user(9);
+  cache.invalidate_user(8);
+  cache.invalidate_user(7);
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u) << "erasing gives back exactly what was counted";
+}
+
 TEST_F(NearCacheTest, ReplacingAnEntryKeepsOneCopy) {
   NearCache cache({.ttl = 10s, .max_entries = 3}, clock_);
   cache.put("k", "old", {1});
