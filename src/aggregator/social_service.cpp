@@ -129,17 +129,11 @@ SocialService::SocialService(ServiceOptions options, prometheus::Registry& regis
           static_cast<size_t>(options_.api.postgres_connections),
           [this] { return pg::Connection::open(options_.postgres); }, "postgres connections") {
   if (options_.redis && options_.api.cache.enabled) {
-    bool replicas = options_.redis->read_from_replicas || options_.api.read_from_replicas;
-    // Every other client reads from replicas: a hot shard's reads split over its master
-    // and its replica, rather than all moving to the replica.
+    redis::ClientOptions client = *options_.redis;
+    client.read_from_replicas |= options_.api.read_from_replicas;
     redis_pool_ = std::make_unique<ResourcePool<redis::Client>>(
         static_cast<size_t>(options_.api.postgres_connections),
-        [this, replicas] {
-          redis::ClientOptions client = *options_.redis;
-          client.read_from_replicas = replicas && clients_made_++ % 2 == 1;
-          return redis::make_client(client);
-        },
-        "redis clients");
+        [client] { return redis::make_client(client); }, "redis clients");
   }
 }
 

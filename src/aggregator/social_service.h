@@ -107,7 +107,6 @@ class SocialService {
   CircuitBreaker breaker_;
   ResourcePool<pg::Connection> postgres_pool_;
   std::unique_ptr<ResourcePool<redis::Client>> redis_pool_;
-  std::atomic<std::uint64_t> clients_made_ = 0;
   std::mutex schema_mutex_;
   std::atomic<bool> schema_ready_ = false;
   std::mutex log_mutex_;

@@ -83,10 +83,10 @@ Result<std::unique_ptr<ClusterClient>> ClusterClient::create(const ClientOptions
 
 // ---------- routing and the slot map ----------
 
-ClusterClient::Route ClusterClient::route_for(const Command& command) const {
+ClusterClient::Route ClusterClient::route_for(const Command& command, size_t read_turn) const {
   std::optional<std::string_view> key = routing_key(command);
   return Route{key ? std::optional<int>(key_slot(*key)) : std::nullopt,
-               options_.read_from_replicas && is_read_only(command)};
+               options_.read_from_replicas && is_read_only(command), read_turn};
 }
 
 Result<ClusterClient::Target> ClusterClient::target_for(const Route& route, const SlotMap& map) {
@@ -101,8 +101,10 @@ Result<ClusterClient::Target> ClusterClient::target_for(const Route& route, cons
                       "; the cluster is being reconfigured",
                   "CLUSTERDOWN");
   }
-  if (route.read_only && !shard->replicas.empty())
-    return Target{shard->replicas[replica_turn_++ % shard->replicas.size()], true};
+  if (route.read_only && !shard->replicas.empty()) {
+    size_t copy = route.read_turn % (shard->replicas.size() + 1);
+    if (copy > 0) return Target{shard->replicas[copy - 1], true};
+  }
   return Target{shard->master};
 }
 
@@ -315,8 +317,8 @@ Result<Reply> ClusterClient::execute(const Command& command, std::optional<Redir
     if (!reply.ok()) return {reply.status(), std::nullopt};
     return {reply_or_error(std::move(*reply), command, connection.address()), std::move(next)};
   };
-  return follow_redirects(route_for(command), command_name(command), std::move(redirect),
-                          attempts_used, attempt);
+  return follow_redirects(route_for(command, read_turn_++), command_name(command),
+                          std::move(redirect), attempts_used, attempt);
 }
 
 Result<Reply> ClusterClient::command(const Command& command) {
@@ -424,7 +426,7 @@ void ClusterClient::run_retries(const std::vector<Command>& commands,
 bool ClusterClient::still_routed_to(const Command& command, const std::string& node) {
   auto known = slot_map_.load();
   if (!known) return true;
-  Result<Target> target = target_for(route_for(command), *known);
+  Result<Target> target = target_for(route_for(command, read_turn_++), *known);
   return !target.ok() || target->address == node;
 }
 
@@ -437,12 +439,13 @@ std::vector<Result<Reply>> ClusterClient::pipeline(const std::vector<Command>& c
   }
   std::vector<NodeBatch> batches;
   std::unordered_map<std::string, size_t> batch_of_node;
+  size_t read_turn = read_turn_++;
   for (size_t i = 0; i < commands.size(); ++i) {
     if (Status valid = check_command(commands[i]); !valid.ok()) {
       results[i] = valid;
       continue;
     }
-    Result<Target> target = target_for(route_for(commands[i]), **map);
+    Result<Target> target = target_for(route_for(commands[i], read_turn), **map);
     if (!target.ok()) {
       results[i] = target.status();
       continue;

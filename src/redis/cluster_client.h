@@ -11,7 +11,10 @@
 // and leaves the map alone; at most max_redirects redirects/reconnects per command. A
 // pipeline is grouped by node, every node's commands are written before any reply is read,
 // and redirected commands are then retried one by one; results keep the caller's order.
-// With read_from_replicas, read-only commands go to replicas (connections sent READONLY).
+// With read_from_replicas, read-only commands are spread over each shard's master and
+// replicas in turn (replica connections sent READONLY): a hot shard's reads are shared by
+// every copy of it. A pipeline takes one turn for all its commands, so each shard still
+// gets one batch.
 // Keyless commands (PING, INFO, ...) go to any master. A connection failure drops that
 // node's connection and marks the map stale (refreshed at most every 100 ms on use); a
 // command whose node cannot be reached is retried only if a refreshed map sends it
@@ -78,6 +81,7 @@ class ClusterClient final : public Client {
   struct Route {
     std::optional<int> slot;  // nullopt: keyless, any master
     bool read_only = false;
+    size_t read_turn = 0;  // which copy of the shard serves a read (0: the master)
   };
   // What one try of a command (or transaction) on one node gave.
   struct Attempt {
@@ -101,7 +105,7 @@ class ClusterClient final : public Client {
 
   explicit ClusterClient(ClientOptions options, std::vector<std::string> seeds);
 
-  Route route_for(const Command& command) const;
+  Route route_for(const Command& command, size_t read_turn) const;
   Result<Target> target_for(const Route& route, const SlotMap& map);
   Result<std::shared_ptr<const SlotMap>> current_slot_map();
   Status refresh_slot_map_from(const std::string& preferred);
@@ -140,7 +144,7 @@ class ClusterClient final : public Client {
   // When a connection to a node last failed; such nodes are asked for the slot map last.
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> failed_at_;
   size_t keyless_turn_ = 0;
-  size_t replica_turn_ = 0;
+  size_t read_turn_ = 0;
   ClusterStats stats_;
   ThrottledLog log_;
 };

@@ -204,21 +204,31 @@ TEST(ClusterClient, ReadsFromReplicasWhenAsked) {
            !client->slot_map()->shard_for_slot(key_slot(key))->replicas.empty();
   }));
 
-  auto get_calls_on_replicas = [&] {
+  auto get_calls_on = [&](const std::vector<RedisServer*>& nodes) {
     long long calls = 0;
-    for (RedisServer* replica : cluster.replicas()) {
-      std::string stats = replica->command({"INFO", "commandstats"});
+    for (RedisServer* node : nodes) {
+      std::string stats = node->command({"INFO", "commandstats"});
       size_t at = stats.find("cmdstat_get:calls=");
       if (at != std::string::npos) calls += std::stoll(stats.substr(at + 18));
     }
     return calls;
   };
-  long long before = get_calls_on_replicas();
   // A replica may lag behind its master for a moment.
   EXPECT_TRUE(poll_until(5s, [&] {
     return has_text(client->command({"GET", key}), "replicated");
   }));
-  EXPECT_GT(get_calls_on_replicas(), before);
+  // Reads take the shard's copies in turn: master and replica share them.
+  long long on_masters = get_calls_on(cluster.masters());
+  long long on_replicas = get_calls_on(cluster.replicas());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client->command({"GET", key}).ok());
+  EXPECT_EQ(get_calls_on(cluster.masters()) - on_masters, 10);
+  EXPECT_EQ(get_calls_on(cluster.replicas()) - on_replicas, 10);
+  // A pipeline takes one turn: all of its reads go to one copy of each shard.
+  on_replicas = get_calls_on(cluster.replicas());
+  std::vector<Result<Reply>> replies = client->pipeline({{"GET", key}, {"GET", key}, {"GET", key}});
+  for (const Result<Reply>& reply : replies) ASSERT_TRUE(reply.ok());
+  long long piped = get_calls_on(cluster.replicas()) - on_replicas;
+  EXPECT_TRUE(piped == 0 || piped == 3) << piped;
   EXPECT_TRUE(has_text(client->command({"SET", key, "write"}), "OK"));  // writes go to masters
 }
 
