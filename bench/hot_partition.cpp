@@ -283,8 +283,8 @@ int main(int argc, char** argv) {
     Outcome outcome = load.run(duration);
     std::map<std::string, double> delta = answer_counts(registry);
     for (const auto& [name, count] : before) delta[name] -= count;
-    size_t requests = static_cast<size_t>(outcome.per_second *
-                                          std::chrono::duration<double>(duration).count());
+    size_t requests =
+        static_cast<size_t>(outcome.per_second * std::chrono::duration<double>(duration).count());
     std::map<std::string, std::uint64_t> reads = node_reads(*cluster);
     std::uint64_t total = 0;
     for (const auto& [node, count] : reads) {

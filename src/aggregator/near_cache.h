@@ -55,7 +55,7 @@ class NearCache {
     TimePoint expires;
     std::vector<std::int64_t> users;
     std::list<std::string>::iterator age;  // position in oldest_first_
-    size_t bytes = 0;                       // what it adds to bytes_
+    size_t bytes = 0;                      // what it adds to bytes_
   };
   void erase(std::unordered_map<std::string, Entry>::iterator entry);  // needs mutex_
 

@@ -273,7 +273,8 @@ Result<std::optional<std::vector<std::int64_t>>> SocialService::followees(CacheS
     if (found.ok() && *found && cached.ok())
       session.note(cache_.fill_followees(*session.client, user_id, **found));
   }
-  if (near && found.ok() && *found) near_cache_.put(near_key, encode_ids(**found), {user_id}, generation);
+  if (near && found.ok() && *found)
+    near_cache_.put(near_key, encode_ids(**found), {user_id}, generation);
   return found;
 }
 
@@ -376,8 +377,9 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
   Result<std::vector<std::string>> bodies = post_bodies(&session, shown, loaded_posts);
   if (!bodies.ok()) return bodies.status();
   users.push_back(user_id);
-  return PageBody{page_json_text(*bodies, merged.has_more, shown.empty() ? PostKey{} : shown.back()),
-                  std::move(users)};
+  return PageBody{
+      page_json_text(*bodies, merged.has_more, shown.empty() ? PostKey{} : shown.back()),
+      std::move(users)};
 }
 
 // The JSON bodies of the posts of `keys`, in order: from `known` (just loaded from
@@ -441,7 +443,8 @@ Result<std::vector<std::string>> SocialService::post_bodies(CacheSession* sessio
     if (!loaded.ok()) return loaded.status();
     for (const Post& post : *loaded) found(post.id, post_json_text(post), &for_cluster);
   }
-  if (session && !for_cluster.empty()) session->note(cache_.fill_posts(*session->client, for_cluster));
+  if (session && !for_cluster.empty())
+    session->note(cache_.fill_posts(*session->client, for_cluster));
   if (near) {
     for (const std::vector<PostBody>* source : {&for_cluster, &for_near})
       for (const PostBody& body : *source) body_cache_.put(post_body_key(body.id), body.json, {});

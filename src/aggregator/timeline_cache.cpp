@@ -215,7 +215,8 @@ Status TimelineCache::add_after_write(redis::Client& client, redis::Command add,
 
 Status TimelineCache::add_post(redis::Client& client, const Post& post) const {
   return add_after_write(
-      client, {"ZADD", timeline_key(post.user_id), std::to_string(post.created_us), member_of(post.id)},
+      client,
+      {"ZADD", timeline_key(post.user_id), std::to_string(post.created_us), member_of(post.id)},
       {{"SET", post_body_key(post.id), post_json_text(post), "PX", millis(options_.post_ttl)}});
 }
 
@@ -261,8 +262,7 @@ std::vector<std::optional<std::string>> TimelineCache::read_posts(
   return bodies;
 }
 
-Status TimelineCache::fill_posts(redis::Client& client,
-                                 const std::vector<PostBody>& bodies) const {
+Status TimelineCache::fill_posts(redis::Client& client, const std::vector<PostBody>& bodies) const {
   std::vector<redis::Command> commands;
   commands.reserve(bodies.size());
   for (const PostBody& body : bodies)

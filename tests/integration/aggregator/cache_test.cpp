@@ -141,7 +141,8 @@ TEST_F(TimelineCacheTest, AWarmFeedPageReadsOneRangePerFolloweeAndOneBodyPerPost
   auto calls = [&](std::string_view command) {
     long long total = 0;
     std::string field = "cmdstat_" + std::string(command) + ":calls=";
-    for (const Result<redis::Reply>& info : env_.admin().on_every_master({"INFO", "commandstats"})) {
+    for (const Result<redis::Reply>& info :
+         env_.admin().on_every_master({"INFO", "commandstats"})) {
       EXPECT_TRUE(info.ok());
       size_t at = info.ok() ? info->str().find(field) : std::string::npos;
       if (at != std::string::npos) total += std::stoll(info->str().substr(at + field.size()));
@@ -168,7 +169,8 @@ TEST_F(TimelineCacheTest, WritesDoNotKeepACoveredTimelineAlivePastItsTtl) {
   EXPECT_LE(after->integer(), before->integer()) << "the write must not extend the set's life";
 
   // A write to a timeline nobody has read makes a set without coverage, which expires too.
-  std::int64_t quiet = env_.sql_ids("INSERT INTO users (username) VALUES ('quiet') RETURNING id", {})[0];
+  std::int64_t quiet =
+      env_.sql_ids("INSERT INTO users (username) VALUES ('quiet') RETURNING id", {})[0];
   ASSERT_TRUE(env_.service().create_post({quiet, "first"}).ok());
   Result<redis::Reply> ttl = env_.admin().command({"PTTL", timeline_key(quiet)});
   ASSERT_TRUE(ttl.ok());

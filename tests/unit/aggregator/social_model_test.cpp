@@ -8,7 +8,9 @@ namespace courier::aggregator {
 namespace {
 
 Post post(std::int64_t id, std::string content = "hello") {
-  return Post{.id = id, .user_id = 3, .content = std::move(content),
+  return Post{.id = id,
+              .user_id = 3,
+              .content = std::move(content),
               .created_us = 1'700'000'000'000'000 + id};
 }
 
