@@ -11,8 +11,11 @@
 // cluster's timelines, Postgres queries per request, and the ratio to Postgres only.
 //
 //   build-release/bench/hot_partition [--quick] [--only CONFIG[,CONFIG...]]
-// --only runs the named configurations (postgres_only always runs: it is the baseline).
+// --only runs the named configurations (the Postgres-only baselines always run). The
+// *_http configurations send the same load through Courier's HTTP server (default workers,
+// keep-alive clients), each compared with Postgres only over HTTP.
 #include <fmt/format.h>
+#include <httplib.h>
 #include <prometheus/registry.h>
 
 #include <algorithm>
@@ -26,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "aggregator/query_api.h"
 #include "aggregator/social_datagen.h"
 #include "aggregator/social_service.h"
 #include "aggregator/zipf_sampler.h"
@@ -45,6 +49,7 @@ struct Scenario {
   bool near_cache = false;
   bool coalescing = false;
   bool replicas = false;
+  bool http = false;  // through Courier's HTTP server (keep-alive clients), not in process
 };
 
 struct Outcome {
@@ -116,10 +121,14 @@ void reset_stats(testing::RedisCluster& cluster) {
 
 class Load {
  public:
-  Load(aggregator::SocialService& service, const aggregator::DatagenReport& data, int threads)
+  // `http_port` > 0: requests go to the API on that loopback port, one keep-alive client
+  // per thread; otherwise straight to `service`.
+  Load(aggregator::SocialService& service, const aggregator::DatagenReport& data, int threads,
+       int http_port = 0)
       : service_(service),
         data_(data),
         threads_(threads),
+        http_port_(http_port),
         zipf_(static_cast<size_t>(data.last_user_id - data.first_user_id + 1), 1.1) {}
 
   // Each user's first feed page and first posts page, once (split over the threads).
@@ -147,6 +156,11 @@ class Load {
     for (int t = 0; t < threads_; ++t) {
       workers.emplace_back([&, t] {
         std::mt19937_64 random(1000 + t);
+        std::optional<httplib::Client> client;
+        if (http_port_ > 0) {
+          client.emplace("127.0.0.1", http_port_);
+          client->set_keep_alive(true);
+        }
         auto interval = rate > 0 ? std::chrono::duration<double>(threads_ / rate) : 0s;
         auto due = start;
         while (true) {
@@ -158,7 +172,7 @@ class Load {
             break;
           }
           auto began = rate > 0 ? due : Clock::now();  // paced: count queueing delay too
-          if (!one_request(random)) ++errors;
+          if (!one_request(random, client ? &*client : nullptr)) ++errors;
           latencies[t].push_back(
               std::chrono::duration<double, std::milli>(Clock::now() - began).count());
         }
@@ -174,17 +188,24 @@ class Load {
   }
 
  private:
-  bool one_request(std::mt19937_64& random) {
+  bool one_request(std::mt19937_64& random, httplib::Client* client) {
     std::int64_t user = data_.first_user_id + static_cast<std::int64_t>(zipf_.sample(random)) - 1;
+    bool feed = random() % 2;
+    if (client) {
+      std::string path =
+          fmt::format("/api/v1/users/{}/{}?limit=20", user, feed ? "feed" : "posts");
+      httplib::Result response = client->Get(path);
+      return response && response->status == 200;
+    }
     aggregator::PageRequest page{.limit = 20};
-    Result<std::string> body =
-        random() % 2 ? service_.feed(user, page) : service_.user_posts(user, page);
+    Result<std::string> body = feed ? service_.feed(user, page) : service_.user_posts(user, page);
     return body.ok();
   }
 
   aggregator::SocialService& service_;
   aggregator::DatagenReport data_;
   int threads_;
+  int http_port_;
   aggregator::ZipfSampler zipf_;
 };
 
@@ -261,18 +282,34 @@ int main(int argc, char** argv) {
       {"coalescing", true, false, true},
       {"replica_reads", true, false, false, true},
       {"all_defences", true, true, true, true},
+      {"postgres_only_http", false, false, false, false, true},
+      {"all_defences_http", true, true, true, true, true},
   };
   double postgres_rate = 0;
+  double postgres_http_rate = 0;
   double undefended_share = 0;
   for (const Scenario& scenario : scenarios) {
-    if (!only.empty() && scenario.name != "postgres_only" &&
+    if (!only.empty() && scenario.cache &&
         only.find("," + scenario.name + ",") == std::string::npos)
       continue;
     prometheus::Registry registry;
     aggregator::ServiceOptions options{.api = api_for(scenario), .postgres = pg_options};
     if (scenario.cache) options.redis = cluster_options(*cluster);
     aggregator::SocialService service(options, registry);
-    Load load(service, data, threads);
+    // The HTTP server of `courier run`, with its default workers, on a free loopback port.
+    // Declared after the routes so that it stops before they go.
+    std::optional<aggregator::QueryApi> api;
+    std::optional<http::HttpServer> server;
+    if (scenario.http) {
+      server.emplace(http::ServerOptions{.host = "127.0.0.1", .port = 0});
+      api.emplace(service, *server);
+      api->register_routes();
+      if (Status started = server->start(); !started.ok()) {
+        fmt::print(stderr, "hot_partition: {}\n", started.to_string());
+        return 1;
+      }
+    }
+    Load load(service, data, threads, server ? server->port() : 0);
     if (scenario.cache) {
       flush_cluster(*cluster);
       load.visit_every_user();
@@ -295,7 +332,9 @@ int main(int argc, char** argv) {
       }
     }
     outcome.hottest_node_share = total ? outcome.hottest_node_share / total : 0;
-    if (scenario.name == "postgres_only") postgres_rate = outcome.per_second;
+    // The baseline of each transport: Postgres only, in process or over HTTP.
+    double& baseline = scenario.http ? postgres_http_rate : postgres_rate;
+    if (!scenario.cache) baseline = outcome.per_second;
     if (scenario.name == "no_defences") undefended_share = outcome.hottest_node_share;
     fmt::print(
         "hot_partition config={} requests_per_s={:.0f} p50_ms={:.3f} p99_ms={:.3f} "
@@ -305,8 +344,8 @@ int main(int argc, char** argv) {
         scenario.name, outcome.per_second, outcome.p50_ms, outcome.p99_ms,
         outcome.hottest_node_share, outcome.hottest_node.empty() ? "-" : outcome.hottest_node,
         total, hit_rate(delta, "near"), hit_rate(delta, "timeline"),
-        requests > 0 ? delta["postgres"] / static_cast<double>(requests) : 0, postgres_rate,
-        postgres_rate > 0 ? outcome.per_second / postgres_rate : 0, outcome.errors);
+        requests > 0 ? delta["postgres"] / static_cast<double>(requests) : 0, baseline,
+        baseline > 0 ? outcome.per_second / baseline : 0, outcome.errors);
     if (scenario.name == "all_defences") {
       Outcome paced = load.run(duration, 1000);
       fmt::print(

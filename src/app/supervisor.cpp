@@ -19,7 +19,9 @@ Supervisor::~Supervisor() {
 
 Status Supervisor::start() {
   http_ = std::make_unique<http::HttpServer>(
-      http::ServerOptions{.host = config_.http.listen.host, .port = config_.http.listen.port});
+      http::ServerOptions{.host = config_.http.listen.host,
+                          .port = config_.http.listen.port,
+                          .worker_threads = config_.http.workers});
   register_build_info();
   register_dependency_checks();
   // Pipelines register their metrics and health checks before the server answers.

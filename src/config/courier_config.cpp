@@ -103,7 +103,7 @@ std::string RedisConfig::describe() const {
 }
 
 std::string HttpConfig::describe() const {
-  return "http: listen=" + listen.to_string();
+  return "http: listen=" + listen.to_string() + " workers=" + std::to_string(workers);
 }
 
 std::string LogConfig::describe() const {

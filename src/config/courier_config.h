@@ -85,6 +85,7 @@ struct RedisConfig {
 // `http:` — the one HTTP server: health, metrics, and the query API when configured.
 struct HttpConfig {
   HostPort listen{"127.0.0.1", 8080};  // port 0: any free port
+  int workers = 32;  // connections served at once (a thread each, kept while the client keeps it)
 
   std::string describe() const;
 };

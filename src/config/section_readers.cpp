@@ -12,6 +12,7 @@ constexpr int kDefaultRedisPort = 6379;
 constexpr int kLowestServerPort = 1;
 constexpr int kLowestListenPort = 0;  // 0: the system picks a free port
 constexpr IntegerRange kListenPortRange{kLowestListenPort, 65535};
+constexpr IntegerRange kHttpWorkersRange{1, 1024};
 constexpr IntegerRange kRedisDbRange{0, std::numeric_limits<int>::max()};
 constexpr std::string_view kServerPortHost = "127.0.0.1";
 constexpr std::string_view kOneFormAdvice = "give either the url or the separate keys, not both";
@@ -110,6 +111,7 @@ std::optional<HostPort> read_http(MappingReader& section, HttpConfig& http) {
   std::optional<HostPort> endpoint =
       listen ? read_host_port(*listen, std::nullopt, kLowestListenPort) : std::nullopt;
   if (endpoint) http.listen = *endpoint;
+  http.workers = section.integer<int>("workers", kHttpWorkersRange).value_or(http.workers);
   section.finish();
   return endpoint;
 }

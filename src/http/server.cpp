@@ -81,6 +81,12 @@ HttpServer::HttpServer(ServerOptions options, std::shared_ptr<prometheus::Regist
     int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // A response goes out as headers then body; with Nagle's algorithm the body waits for
+  // the client's delayed ACK of the headers: tens of ms on every keep-alive request.
+  server_->set_tcp_nodelay(true);
+  // httplib closes a keep-alive connection after 5 requests; reconnecting that often costs
+  // more than serving the request from the near cache.
+  server_->set_keep_alive_max_count(100);
   add_builtin_routes();
 }
 

@@ -59,7 +59,9 @@ using Handler = std::function<Response(const Request&)>;
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless the operator says otherwise
   int port = 8080;                 // 0 picks a free port (see HttpServer::port())
-  int worker_threads = 4;          // concurrent requests served
+  // Connections served at once: a worker keeps a connection while its client keeps it
+  // alive (up to 100 requests, or 5 s idle), so a keep-alive client holds a worker.
+  int worker_threads = 32;
 };
 
 class HttpServer {
