@@ -28,6 +28,14 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 )lua";
 
+// Runs ARGV[1] (ZADD or SADD) on KEYS[1] with ARGV[3..], and gives the set a TTL of
+// ARGV[2] ms only if it has none (PEXPIRE NX, which needs Redis 7).
+constexpr const char* kAddAfterWriteScript = R"lua(
+redis.call(ARGV[1], KEYS[1], unpack(ARGV, 3))
+if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+)lua";
+
 // Adds the followees (ARGV[2..]) and "~all" to set KEYS[1], which lives ARGV[1] ms.
 constexpr const char* kFillFolloweesScript = R"lua(
 local n = #ARGV
@@ -200,14 +208,18 @@ Status TimelineCache::fill_timelines(redis::Client& client,
   return first_failure(client.pipeline(commands));
 }
 
-// Adds `member` to a cached set after a write. NX: a set made by this write lives as long
-// as a filled one, and a filled set is not kept alive past its coverage's TTL by writes. If
-// the write did not land, the set is dropped: its coverage would vouch for a set missing it.
+// Runs `add` ({"ZADD"|"SADD", key, ...}) on a cached set after a write, with `also` in the
+// same pipeline. Only a set made by this write gets a TTL: a filled set is not kept alive
+// past its coverage's TTL by writes. If the write did not land, the set is dropped: its
+// coverage would vouch for a set missing it.
 Status TimelineCache::add_after_write(redis::Client& client, redis::Command add,
                                       std::vector<redis::Command> also) const {
   const std::string key = add[1];
-  also.insert(also.begin(),
-              {std::move(add), {"PEXPIRE", key, millis(options_.timeline_ttl), "NX"}});
+  redis::Command script = {"EVAL", kAddAfterWriteScript, "1", key, add[0],
+                           millis(options_.timeline_ttl)};
+  script.insert(script.end(), std::make_move_iterator(add.begin() + 2),
+                std::make_move_iterator(add.end()));
+  also.insert(also.begin(), std::move(script));
   Status failed = first_failure(client.pipeline(also));
   if (!failed.ok()) (void)client.command({"DEL", key});
   return failed;
