@@ -215,8 +215,8 @@ Status TimelineCache::fill_timelines(redis::Client& client,
 Status TimelineCache::add_after_write(redis::Client& client, redis::Command add,
                                       std::vector<redis::Command> also) const {
   const std::string key = add[1];
-  redis::Command script = {"EVAL", kAddAfterWriteScript, "1", key, add[0],
-                           millis(options_.timeline_ttl)};
+  redis::Command script = {"EVAL", kAddAfterWriteScript,         "1", key,
+                           add[0], millis(options_.timeline_ttl)};
   script.insert(script.end(), std::make_move_iterator(add.begin() + 2),
                 std::make_move_iterator(add.end()));
   also.insert(also.begin(), std::move(script));
