@@ -5,10 +5,12 @@
 // without defences, each defence alone, all defences. Then all defences paced at
 // 1000 requests/s for the latency goal. Every cache configuration starts from an empty
 // cluster and the same warm-up (each user's feed and posts once, then a second of load),
-// so that none inherits another's cache. Each line: requests/s, p50/p99 (from the sorted
-// latencies of every request), the hottest node's share of the cluster's reads (counted
-// by the servers themselves: INFO commandstats), hit rates of the near cache and of the
-// cluster's timelines, Postgres queries per request, and the ratio to Postgres only.
+// so that none inherits another's cache; the cold_* ones start empty with no warm-up, to
+// show what coalescing does to a burst of misses (Postgres queries per request). Each line:
+// requests/s, p50/p99 (from the sorted latencies of every request), the hottest node's share of the
+// cluster's reads (counted by the servers themselves: INFO commandstats), hit rates of the near
+// cache and of the cluster's timelines, Postgres queries per request, and the ratio to Postgres
+// only.
 //
 //   build-release/bench/hot_partition [--quick] [--only CONFIG[,CONFIG...]]
 // --only runs the named configurations (the Postgres-only baselines always run). The
@@ -50,6 +52,7 @@ struct Scenario {
   bool coalescing = false;
   bool replicas = false;
   bool http = false;  // through Courier's HTTP server (keep-alive clients), not in process
+  bool cold = false;  // from an empty cache with no warm-up: the misses are what is measured
 };
 
 struct Outcome {
@@ -192,8 +195,7 @@ class Load {
     std::int64_t user = data_.first_user_id + static_cast<std::int64_t>(zipf_.sample(random)) - 1;
     bool feed = random() % 2;
     if (client) {
-      std::string path =
-          fmt::format("/api/v1/users/{}/{}?limit=20", user, feed ? "feed" : "posts");
+      std::string path = fmt::format("/api/v1/users/{}/{}?limit=20", user, feed ? "feed" : "posts");
       httplib::Result response = client->Get(path);
       return response && response->status == 200;
     }
@@ -280,6 +282,8 @@ int main(int argc, char** argv) {
       {"no_defences", true},
       {"near_cache", true, true},
       {"coalescing", true, false, true},
+      {"cold_no_defences", true, false, false, false, false, true},
+      {"cold_coalescing", true, false, true, false, false, true},
       {"replica_reads", true, false, false, true},
       {"all_defences", true, true, true, true},
       {"postgres_only_http", false, false, false, false, true},
@@ -310,18 +314,19 @@ int main(int argc, char** argv) {
       }
     }
     Load load(service, data, threads, server ? server->port() : 0);
-    if (scenario.cache) {
-      flush_cluster(*cluster);
-      load.visit_every_user();
-    }
-    (void)load.run(1s);  // warm-up: steady state of the near cache, connections open
+    if (scenario.cache) flush_cluster(*cluster);
+    if (scenario.cache && !scenario.cold) load.visit_every_user();
+    // Warm-up: steady state of the near cache, connections open.
+    if (!scenario.cold) (void)load.run(1s);
     reset_stats(*cluster);
     std::map<std::string, double> before = answer_counts(registry);
-    Outcome outcome = load.run(duration);
+    // A cold run is short: the cache fills as it goes.
+    auto measured = scenario.cold ? duration / 2 : duration;
+    Outcome outcome = load.run(measured);
     std::map<std::string, double> delta = answer_counts(registry);
     for (const auto& [name, count] : before) delta[name] -= count;
     size_t requests =
-        static_cast<size_t>(outcome.per_second * std::chrono::duration<double>(duration).count());
+        static_cast<size_t>(outcome.per_second * std::chrono::duration<double>(measured).count());
     std::map<std::string, std::uint64_t> reads = node_reads(*cluster);
     std::uint64_t total = 0;
     for (const auto& [node, count] : reads) {
