@@ -29,7 +29,7 @@ return 1
 )lua";
 
 // Runs ARGV[1] (ZADD or SADD) on KEYS[1] with ARGV[3..], and gives the set a TTL of
-// ARGV[2] ms only if it has none (PEXPIRE NX, which needs Redis 7).
+// ARGV[2] ms only if it has none: what PEXPIRE NX does, without needing Redis 7.
 constexpr const char* kAddAfterWriteScript = R"lua(
 redis.call(ARGV[1], KEYS[1], unpack(ARGV, 3))
 if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end

@@ -426,7 +426,8 @@ void ClusterClient::run_retries(const std::vector<Command>& commands,
 bool ClusterClient::still_routed_to(const Command& command, const std::string& node) {
   auto known = slot_map_.load();
   if (!known) return true;
-  Result<Target> target = target_for(route_for(command, read_turn_++), *known);
+  // The turn the retry (execute) will take next: the check and the retry agree.
+  Result<Target> target = target_for(route_for(command, read_turn_), *known);
   return !target.ok() || target->address == node;
 }
 
