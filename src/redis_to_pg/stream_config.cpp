@@ -18,6 +18,9 @@ constexpr config::IntegerRange kWorkersRange{1, 256};
 constexpr config::IntegerRange kBatchSizeRange{1, 100'000};
 constexpr config::IntegerRange kPositiveCount{1, 1'000'000};
 constexpr config::IntegerRange kRetriesRange{0, 1'000};
+constexpr config::IntegerRange kLargeCount{1, int64_t{1} << 32};
+// Deeper documents would recurse deep enough in nlohmann::json to threaten a worker's stack.
+constexpr config::IntegerRange kJsonDepthRange{1, 1'000};
 
 std::vector<std::string> split(std::string_view text, char separator) {
   std::vector<std::string> parts;
@@ -165,6 +168,8 @@ void read_section(MappingReader& section, StreamsConfig& out) {
   out.consumer = section.string("consumer").value_or(out.consumer);
   out.workers = section.integer<int>("workers", kWorkersRange).value_or(out.workers);
   out.batch_size = section.integer<int>("batch_size", kBatchSizeRange).value_or(out.batch_size);
+  out.max_batch_bytes =
+      section.integer("max_batch_bytes", kLargeCount).value_or(out.max_batch_bytes);
   out.batch_timeout =
       section.duration("batch_timeout", config::kPositiveDuration).value_or(out.batch_timeout);
   out.processing_timeout = section.duration("processing_timeout", config::kPositiveDuration)
@@ -182,8 +187,12 @@ void read_section(MappingReader& section, StreamsConfig& out) {
   out.max_deliveries =
       section.integer<int>("max_deliveries", kPositiveCount).value_or(out.max_deliveries);
   out.max_entry_bytes =
-      section.integer("max_entry_bytes", {1, int64_t{1} << 32}).value_or(out.max_entry_bytes);
+      section.integer("max_entry_bytes", kLargeCount).value_or(out.max_entry_bytes);
+  out.max_json_depth =
+      section.integer<int>("max_json_depth", kJsonDepthRange).value_or(out.max_json_depth);
   out.dead_letter_stream = section.string("dead_letter_stream").value_or(out.dead_letter_stream);
+  out.dead_letter_max_length =
+      section.integer("dead_letter_max_length", kLargeCount).value_or(out.dead_letter_max_length);
   out.payload_fields = section.string_list("payload_fields").value_or(out.payload_fields);
   out.migrations = section.string("migrations").value_or(out.migrations);
   if (auto mappings = section.value("mappings")) {

@@ -100,6 +100,7 @@ struct StreamsConfig {
   std::string consumer;                            // CONSUMER_NAME; empty: "<host>-<worker index>"
   int workers = 4;                                 // WORKERS
   int batch_size = 100;                            // BATCH_SIZE
+  int64_t max_batch_bytes = 16 << 20;              // a batch also closes at this many entry bytes
   std::chrono::milliseconds batch_timeout{5'000};  // BATCH_TIMEOUT_MS: latency bound
   std::chrono::milliseconds processing_timeout{30'000};  // PROCESSING_TIMEOUT_MS: per batch
   int max_retries = 3;                                   // MAX_RETRIES: transient failures
@@ -108,7 +109,11 @@ struct StreamsConfig {
   std::chrono::milliseconds claim_idle{60'000};          // XAUTOCLAIM entries idle this long
   int max_deliveries = 5;                                // then the entry goes to the dead letters
   int64_t max_entry_bytes = 1 << 20;                     // larger entries are dead-lettered
+  // Deeper JSON is dead-lettered; 128 is the recursion limit of serde_json, which the
+  // reference service parsed with, so whatever it took still goes through.
+  int max_json_depth = 128;
   std::string dead_letter_stream = "courier:streams:dead-letters";
+  int64_t dead_letter_max_length = 100'000;  // the oldest letters are trimmed beyond it
   std::vector<std::string> payload_fields = {"event_data", "data", "payload"};
   std::string migrations;  // directory of NNNN_name.sql applied at start-up; empty: none
   bool builtin_rindexer_schema = true;  // true when `mappings` is absent (the rindexer set)

@@ -126,6 +126,28 @@ TEST(StreamsConfig, FileKeysAreRead) {
   EXPECT_EQ(mapping.columns[3].meta, MetaValue::kEntryId);
 }
 
+TEST(StreamsConfig, InputLimitsHaveBoundedDefaultsAndAreRead) {
+  const StreamsConfig defaults = read("streams: {}\n").streams;
+  EXPECT_EQ(defaults.max_json_depth, 128);
+  EXPECT_EQ(defaults.max_batch_bytes, 16 << 20);
+  EXPECT_EQ(defaults.dead_letter_max_length, 100'000);
+  ReadStreams read_back = read(
+      "streams:\n  max_json_depth: 32\n  max_batch_bytes: 65536\n  dead_letter_max_length: 10\n");
+  ASSERT_EQ(read_back.errors, "");
+  EXPECT_EQ(read_back.streams.max_json_depth, 32);
+  EXPECT_EQ(read_back.streams.max_batch_bytes, 65536);
+  EXPECT_EQ(read_back.streams.dead_letter_max_length, 10);
+}
+
+TEST(StreamsConfig, InputLimitsOutOfRangeAreErrorsNamingTheKey) {
+  ReadStreams read_back =
+      read("streams:\n  max_json_depth: 5000\n  max_batch_bytes: 0\n  dead_letter_max_length: 0\n");
+  EXPECT_NE(read_back.errors.find("courier.yaml:2:19: streams.max_json_depth"), std::string::npos)
+      << read_back.errors;
+  EXPECT_NE(read_back.errors.find("streams.max_batch_bytes"), std::string::npos);
+  EXPECT_NE(read_back.errors.find("streams.dead_letter_max_length"), std::string::npos);
+}
+
 TEST(StreamsConfig, MappingMistakesAreReportedWithLineAndColumn) {
   ReadStreams read_back = read(R"(streams:
   mappings:
