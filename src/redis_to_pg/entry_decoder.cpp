@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "redis_to_pg/json_nesting.h"
 #include "redis_to_pg/value_conversion.h"
 
 namespace courier::redis_to_pg {
@@ -78,9 +79,20 @@ Result<std::optional<std::string>> column_value(const ColumnMapping& column,
   return invalid("unknown value source");
 }
 
+// `text` parsed, when it nests no deeper than `max_depth` and is valid JSON; `what` names
+// it in the reason otherwise. The depth is checked first: parsing is iterative, but every
+// later dump or copy of the document recurses once per level.
+Result<json> parse_bounded(const std::string& text, int max_depth, const std::string& what) {
+  if (Status nesting = check_json_nesting(text, max_depth); !nesting.ok())
+    return invalid(what + ": " + nesting.message());
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return invalid(what + " is not valid JSON");
+  return parsed;
+}
+
 // The elements an entry stands for: the items of an `event_data` array, the `event_data`
 // object, or else the document itself.
-Result<std::vector<const json*>> elements_of(const json& document, json& reparsed) {
+Result<std::vector<const json*>> elements_of(const json& document, json& reparsed, int max_depth) {
   if (document.is_array()) {
     std::vector<const json*> items;
     for (const json& item : document) items.push_back(&item);
@@ -89,8 +101,10 @@ Result<std::vector<const json*>> elements_of(const json& document, json& reparse
   if (!document.is_object() || !document.contains("event_data")) return std::vector{&document};
   const json* inner = &document["event_data"];
   if (inner->is_string()) {  // a producer that nested the JSON as a string
-    reparsed = json::parse(inner->get<std::string>(), nullptr, false);
-    if (reparsed.is_discarded()) return invalid("'event_data' is a string but not valid JSON");
+    auto parsed =
+        parse_bounded(inner->get_ref<const std::string&>(), max_depth, "'event_data' (a string)");
+    if (!parsed.ok()) return parsed.status();
+    reparsed = std::move(*parsed);
     inner = &reparsed;
   }
   if (inner->is_array()) {
@@ -137,7 +151,8 @@ std::string entry_as_json(const StreamEntry& entry) {
 EntryDecoder::EntryDecoder(const StreamsConfig& config)
     : mappings_(config.mappings),
       payload_fields_(config.payload_fields),
-      max_entry_bytes_(config.max_entry_bytes) {}
+      max_entry_bytes_(config.max_entry_bytes),
+      max_json_depth_(config.max_json_depth) {}
 
 std::optional<size_t> EntryDecoder::mapping_for(const std::string& stream,
                                                 const std::string& event) const {
@@ -165,9 +180,9 @@ DecodedEntry EntryDecoder::decode(const StreamEntry& entry) const {
   for (const std::string& name : payload_fields_) {
     const std::string* payload = field_value(entry, name);
     if (!payload) continue;
-    document = json::parse(*payload, nullptr, false);
-    if (document.is_discarded())
-      return reject_entry(invalid("field '" + name + "' is not valid JSON"));
+    auto parsed = parse_bounded(*payload, max_json_depth_, "field '" + name + "'");
+    if (!parsed.ok()) return reject_entry(parsed.status());
+    document = std::move(*parsed);
     break;
   }
   EntryContext context{entry, document, {}};
@@ -184,7 +199,7 @@ DecodedEntry EntryDecoder::decode(const StreamEntry& entry) const {
     return reject_entry(
         invalid("the entry has no JSON payload field (" + describe_list(payload_fields_) + ")"));
   json reparsed;
-  auto elements = elements_of(document, reparsed);
+  auto elements = elements_of(document, reparsed, max_json_depth_);
   if (!elements.ok()) return reject_entry(elements.status());
   for (size_t index = 0; index < elements->size(); ++index) {
     const json& element = *(*elements)[index];

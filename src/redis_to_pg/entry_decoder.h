@@ -3,7 +3,8 @@
 // `data`, else `payload`); the mapping is chosen by stream and `event_name`; an
 // `event_data` array fans out into one row per element. Every value is converted before
 // anything is written, so a bad element is refused here, with a reason naming the column,
-// while its neighbours go on.
+// while its neighbours go on. JSON nesting deeper than max_json_depth is refused before it
+// is parsed (see json_nesting.h).
 //
 //   EntryDecoder decoder(streams_config);
 //   DecodedEntry decoded = decoder.decode(entry);
@@ -67,6 +68,7 @@ class EntryDecoder {
   std::vector<TableMapping> mappings_;
   std::vector<std::string> payload_fields_;
   int64_t max_entry_bytes_;
+  int max_json_depth_;
 };
 
 // The entry as a JSON object {"stream", "id", "fields": {...}}, for dead letters.

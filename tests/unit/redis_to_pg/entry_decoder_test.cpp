@@ -136,6 +136,58 @@ TEST_F(EntryDecoderTest, WholeEntryMistakesAreRejectedWithAReason) {
             std::string::npos);
 }
 
+TEST_F(EntryDecoderTest, JsonNestedDeeperThanTheLimitIsRejectedWithoutRecursing) {
+  config_.max_entry_bytes = 1 << 20;
+  EntryDecoder decoder(config_);
+  // Serialising this (the generic table's jsonb column) would overflow the stack.
+  const size_t levels = 200'000;
+  StreamEntry deep{
+      "s", "1-0", {{"event_data", std::string(levels, '[') + std::string(levels, ']')}}};
+  DecodedEntry decoded = decoder.decode(deep);
+  EXPECT_TRUE(decoded.rows.empty());
+  ASSERT_EQ(decoded.rejected.size(), 1u);
+  EXPECT_EQ(decoded.rejected[0].element_index, kWholeEntry);
+  EXPECT_EQ(decoded.rejected[0].error.message(),
+            "field 'event_data': JSON nests deeper than max_json_depth (128) at byte 128");
+}
+
+// One table taking every event as a whole, as jsonb.
+std::vector<TableMapping> whole_event_as_jsonb() {
+  return {TableMapping{
+      .table = "t",
+      .key = {"id"},
+      .columns = {{.column = "id", .source = ValueSource::kMeta, .meta = MetaValue::kEntryId},
+                  {.column = "doc", .path = {}, .type = ValueType::kJsonb}}}};
+}
+
+TEST_F(EntryDecoderTest, JsonAtTheDepthLimitIsAcceptedOneLevelMoreIsNot) {
+  config_.mappings = whole_event_as_jsonb();
+  config_.max_json_depth = 4;
+  EntryDecoder decoder(config_);
+  json at_limit = envelope("Other", {{"a", json::array({json::array({1})})}});  // 4 levels
+  DecodedEntry accepted = decoder.decode(entry_of(at_limit));
+  EXPECT_EQ(accepted.rows.size(), 1u)
+      << (accepted.rejected.empty() ? "" : accepted.rejected[0].error.message());
+  json too_deep = envelope("Other", {{"a", json::array({json::array({json::array({1})})})}});
+  DecodedEntry refused = decoder.decode(entry_of(too_deep));
+  ASSERT_EQ(refused.rejected.size(), 1u);
+  EXPECT_NE(refused.rejected[0].error.message().find("deeper than max_json_depth (4)"),
+            std::string::npos);
+  json brackets_in_text = envelope("Other", {{"a", "[[[[[[{{{{{"}});  // text, not nesting
+  EXPECT_EQ(decoder.decode(entry_of(brackets_in_text)).rows.size(), 1u);
+}
+
+TEST_F(EntryDecoderTest, EventDataNestedAsAStringHasTheSameDepthLimit) {
+  config_.mappings = whole_event_as_jsonb();
+  config_.max_json_depth = 4;
+  EntryDecoder decoder(config_);
+  json inner = {{"a", json::array({json::array({json::array({json::array({1})})})})}};
+  DecodedEntry decoded = decoder.decode(entry_of(envelope("Other", inner.dump())));
+  ASSERT_EQ(decoded.rejected.size(), 1u);
+  EXPECT_EQ(decoded.rejected[0].error.message(),
+            "'event_data' (a string): JSON nests deeper than max_json_depth (4) at byte 8");
+}
+
 TEST_F(EntryDecoderTest, MissingFieldAndWrongTypeNameTheColumn) {
   EntryDecoder decoder(config_);
   json data = deposited(5);
