@@ -3,11 +3,16 @@
 #include <algorithm>
 #include <set>
 
+#include "pg/errors.h"
 #include "pg/identifier.h"
 #include "pg/transaction.h"
 
 namespace courier::redis_to_pg {
 namespace {
+
+pg::FailureBlame blame_for(const Status& failure) {
+  return pg::blame_for_sqlstate(failure.detail());
+}
 
 // A list of quoted identifiers, "a", "b"; with `prefix` before each ("EXCLUDED.").
 Result<std::string> quoted_list(const std::vector<std::string>& names) {
@@ -81,12 +86,6 @@ Status check_mappings(pg::Connection& connection, const std::vector<TableMapping
     if (Status checked = check_mapping(connection, mapping); !checked.ok()) return checked;
   }
   return Status::Ok();
-}
-
-bool is_row_error(const Status& status) {
-  const std::string& sqlstate = status.detail();
-  return sqlstate.size() == 5 &&
-         (sqlstate.starts_with("22") || sqlstate.starts_with("23") || sqlstate.starts_with("54"));
 }
 
 StreamBatchWriter::StreamBatchWriter(pg::Connection& connection,
@@ -182,7 +181,7 @@ Status StreamBatchWriter::write_isolating(std::span<const DecodedRow> rows,
     auto released = connection_.execute("RELEASE SAVEPOINT courier_rows");
     return released.status();
   }
-  if (!is_row_error(written)) return written;
+  if (blame_for(written) != pg::FailureBlame::kRow) return written;
   if (auto undone = connection_.execute("ROLLBACK TO SAVEPOINT courier_rows"); !undone.ok())
     return undone.status();
   (void)connection_.execute("RELEASE SAVEPOINT courier_rows");
@@ -230,16 +229,17 @@ Result<std::vector<RowRefusal>> StreamBatchWriter::write(std::span<const Decoded
   std::vector<RowRefusal> refused;
   if (rows.empty()) return refused;
   // Fastest first: rows never seen before (the usual case) COPY straight into their
-  // tables. A key already there (a redelivery) or any refused row falls back to staging +
-  // ON CONFLICT for the whole batch, and only a batch holding a refused row is written a
-  // third time, isolating it under savepoints.
+  // tables. A key already there (a redelivery), a refused row or a statement COPY cannot
+  // run (into a table with row-level security) falls back to staging + ON CONFLICT for the
+  // whole batch, and only a batch holding a refused row is written a third time,
+  // isolating it under savepoints.
   Status direct = write_transaction(rows, Mode::kDirect, refused);
   if (direct.ok()) return refused;
-  if (!is_row_error(direct)) return direct;
+  if (blame_for(direct) == pg::FailureBlame::kServer) return direct;
   ++fallbacks_;
   Status whole = write_transaction(rows, Mode::kStaged, refused);
   if (whole.ok()) return refused;
-  if (!is_row_error(whole)) return whole;
+  if (blame_for(whole) != pg::FailureBlame::kRow) return whole;
   if (Status isolated = write_transaction(rows, Mode::kIsolating, refused); !isolated.ok())
     return isolated;
   return refused;

@@ -3,9 +3,10 @@
 // when a key is already there (a redelivery), the batch is written instead per table by
 // COPY into a temporary staging table, then `INSERT … SELECT … ON CONFLICT (key) DO
 // NOTHING` (or DO UPDATE), then COMMIT. Writing again is harmless (the key makes it
-// idempotent), so a batch whose commit outcome is unknown is simply written again. A row Postgres
-// refuses (a data exception or a constraint violation) is isolated by bisection under savepoints:
-// it is reported with its reason and its neighbours are committed.
+// idempotent), so a batch whose commit outcome is unknown is simply written again. A batch
+// that fails for anything but the server's state or the statement itself (pg::FailureBlame:
+// a constraint, a bad value, a trigger's RAISE, row-level security…) is bisected under
+// savepoints: each row refused alone is reported with its reason, its neighbours committed.
 //
 //   StreamBatchWriter writer(connection, decoder.mappings());
 //   auto refused = writer.write(rows);     // Result<std::vector<RowRefusal>>
@@ -29,11 +30,6 @@ struct RowRefusal {
   size_t row = 0;  // index into the rows given to write()
   Status error;    // the server's error for this row alone (SQLSTATE in detail())
 };
-
-// True for errors that belong to the rows written, not to the moment or the setup: data
-// exceptions (22xxx), integrity violations (23xxx), program limits such as an oversized
-// index row (54xxx).
-bool is_row_error(const Status& status);
 
 // Checks every mapping against the database before anything is read: the table exists,
 // has every mapped column, and its `key` is the column set of a unique index (the ON
@@ -75,8 +71,8 @@ class StreamBatchWriter {
   Status copy_direct(std::span<const DecodedRow> rows);
   Status copy_rows(std::span<const DecodedRow> rows, const std::vector<size_t>& indices,
                    const std::string& copy_sql, bool with_seq);
-  // Stages and inserts `indices` under a savepoint; on a row error splits them in two and
-  // tries each half, recording single refused rows. Other errors are returned as is.
+  // Stages and inserts `indices` under a savepoint; on an error a row may cause, splits them
+  // in two and tries each half, recording single refused rows. Other errors are returned.
   Status write_isolating(std::span<const DecodedRow> rows, std::vector<size_t> indices,
                          std::vector<RowRefusal>& refused);
   // `clear_staging`: empty the staging tables afterwards, for the next part of a bisection

@@ -79,5 +79,22 @@ TEST(PgStatusFromSqlstate, IgnoresTheMessageText) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(PgFailureBlame, TheServersStateIsRetriedNotBlamedOnRows) {
+  for (std::string_view code : {"", "08006", "57P01", "57014", "40001", "40P01", "53100", "53300",
+                                "55P03", "58030", "25006", "XX000", "bad"})
+    EXPECT_EQ(blame_for_sqlstate(code), FailureBlame::kServer) << "'" << code << "'";
+}
+
+TEST(PgFailureBlame, AStatementNoRowCanPassIsNotBlamedOnRows) {
+  for (std::string_view code : {"42P01", "42703", "42601", "42P10", "0A000"})
+    EXPECT_EQ(blame_for_sqlstate(code), FailureBlame::kStatement) << code;
+}
+
+TEST(PgFailureBlame, EverythingElseMayBeOneRowsFault) {
+  for (std::string_view code : {"22003", "22P02", "23505", "23514", "44000", "54000", "P0001",
+                                "P0004", "42501", "27000", "2F005", "39P01", "HV000"})
+    EXPECT_EQ(blame_for_sqlstate(code), FailureBlame::kRow) << code;
+}
+
 }  // namespace
 }  // namespace courier::pg
