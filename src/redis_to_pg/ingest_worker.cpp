@@ -167,7 +167,9 @@ void IngestWorker::keep_claimed(std::vector<StreamEntry>& entries) {
 
 Status IngestWorker::send_letters(const std::vector<Letter>& letters) {
   if (letters.empty()) return Status::Ok();
-  RedisStreamDeadLetterStore store(*redis_, shared_.config.dead_letter_stream);
+  RedisStreamDeadLetterStore store(
+      *redis_, shared_.config.dead_letter_stream,
+      {.max_length = static_cast<size_t>(shared_.config.dead_letter_max_length)});
   std::vector<DeadLetter> batch;
   auto now = std::chrono::system_clock::now();
   for (const Letter& letter : letters) {

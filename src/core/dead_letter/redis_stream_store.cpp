@@ -78,7 +78,7 @@ Result<std::vector<std::string>> RedisStreamDeadLetterStore::send(
 redis::Command RedisStreamDeadLetterStore::xadd_command(const DeadLetter& letter) const {
   redis::Command xadd = {"XADD", stream_key_};
   if (options_.max_length > 0) {
-    xadd.insert(xadd.end(), {"MAXLEN", "~", std::to_string(options_.max_length)});
+    xadd.insert(xadd.end(), {"MAXLEN", std::to_string(options_.max_length)});
   }
   xadd.push_back("*");
   for (auto& [name, text] : letter_fields(letter)) {

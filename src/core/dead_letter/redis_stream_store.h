@@ -24,9 +24,9 @@
 namespace courier {
 
 struct RedisStreamDeadLetterOptions {
-  // Cap on the stream's length (XADD MAXLEN ~): once it is over, Redis trims the OLDEST
-  // letters, in whole internal nodes (so the stream may stay up to about 100 entries
-  // over). Trimmed letters are counted in dropped_count(). 0: never trim.
+  // Cap on the stream's length (exact XADD MAXLEN, not `~`, which may leave a node's worth
+  // of letters over the cap): each send trims the OLDEST letters beyond it. Trimmed
+  // letters are counted in dropped_count(). 0: never trim.
   size_t max_length = 100'000;
 };
 

@@ -101,12 +101,10 @@ TEST_P(RedisStreamStoreTest, MaxLengthTrimsTheOldestLettersAndCountsThem) {
     ASSERT_TRUE(letters.send(std::span(sent).subspan(start, 50)).ok());
   }
   const std::vector<DeadLetter> kept = receive_all(letters);
-  // Approximate trimming removes whole internal nodes (100 entries by default).
-  EXPECT_GE(kept.size(), 10u);
-  EXPECT_LT(kept.size(), 300u);
-  EXPECT_EQ(letters.dropped_count(), 300u - kept.size());
-  ASSERT_FALSE(kept.empty());
-  EXPECT_EQ(kept.front().payload, sent[300 - kept.size()].payload) << "the newest are kept";
+  ASSERT_EQ(kept.size(), 10u) << "exactly the cap, never a node's worth over it";
+  EXPECT_EQ(count_of(letters), 10u);
+  EXPECT_EQ(letters.dropped_count(), 290u);
+  EXPECT_EQ(kept.front().payload, "trim-290") << "the newest are kept";
   EXPECT_EQ(kept.back().payload, "trim-299");
 }
 
