@@ -31,6 +31,7 @@ struct StreamEntry {
   std::string id;  // "1700000000000-0"
   std::vector<std::pair<std::string, std::string>> fields;
   int64_t deliveries = 1;  // times delivered to a consumer (from the pending list)
+  bool deleted = false;    // read from a pending list after XDEL or a trim removed its data
 
   size_t byte_size() const;
 };

@@ -1,7 +1,9 @@
 #include "redis_to_pg/stream_consumer.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 
 #include "redis/slot.h"
@@ -28,6 +30,7 @@ Result<StreamEntry> parse_entry(const std::string& stream, const redis::Reply& i
     return unexpected(item, "stream entry");
   StreamEntry entry{stream, item[0].str(), {}, 1};
   const redis::Reply& fields = item[1];
+  entry.deleted = fields.is_nil();
   if (fields.is_array()) {
     for (size_t i = 0; i + 1 < fields.size(); i += 2)
       entry.fields.emplace_back(fields[i].str(), fields[i + 1].str());
@@ -35,11 +38,16 @@ Result<StreamEntry> parse_entry(const std::string& stream, const redis::Reply& i
   return entry;
 }
 
-Result<std::vector<StreamEntry>> parse_entries(const std::string& stream,
-                                               const redis::Reply& list) {
+// `unnamed_deleted`: where nil items are counted (XAUTOCLAIM on Redis 6.2); null: an error.
+Result<std::vector<StreamEntry>> parse_entries(const std::string& stream, const redis::Reply& list,
+                                               size_t* unnamed_deleted = nullptr) {
   std::vector<StreamEntry> entries;
   if (!list.is_array()) return entries;
   for (const redis::Reply& item : list.elements()) {
+    if (item.is_nil() && unnamed_deleted) {
+      ++*unnamed_deleted;
+      continue;
+    }
     auto entry = parse_entry(stream, item);
     if (!entry.ok()) return entry.status();
     entries.push_back(std::move(*entry));
@@ -70,6 +78,21 @@ Result<std::vector<StreamEntry>> parse_read_reply(const redis::Reply& reply) {
     for (StreamEntry& entry : *parsed) entries.push_back(std::move(entry));
   }
   return entries;
+}
+
+Result<AutoclaimReply> parse_autoclaim_reply(const std::string& stream, const redis::Reply& reply) {
+  if (!reply.is_array() || reply.size() < 2 || reply.size() > 3 || !reply[0].is_string())
+    return unexpected(reply, "XAUTOCLAIM");
+  AutoclaimReply parsed;
+  parsed.next_cursor = reply[0].str();
+  auto entries = parse_entries(stream, reply[1], &parsed.deleted_unnamed);
+  if (!entries.ok()) return entries.status();
+  parsed.entries = std::move(*entries);
+  if (reply.size() == 3) {
+    if (!reply[2].is_array()) return unexpected(reply, "XAUTOCLAIM deleted ids");
+    for (const redis::Reply& id : reply[2].elements()) parsed.deleted_ids.push_back(id.str());
+  }
+  return parsed;
 }
 
 StreamConsumer::StreamConsumer(redis::Client& client, const StreamsConfig& config, std::string name)
@@ -158,15 +181,42 @@ Result<std::vector<StreamEntry>> StreamConsumer::read_every_slot(size_t count, b
 }
 
 Result<std::vector<StreamEntry>> StreamConsumer::read_pending(size_t count) {
-  auto read = read_every_slot(count, true);
-  if (!read.ok()) return read.status();
-  std::vector<StreamEntry>& entries = *read;
-  for (const StreamEntry& entry : entries) {
-    for (size_t i = 0; i < config_.streams.size(); ++i)
-      if (config_.streams[i] == entry.stream) pending_cursor_[i] = entry.id;
+  for (;;) {
+    auto read = read_every_slot(count, true);
+    if (!read.ok() || read->empty()) return read;  // empty: no pending entries are left
+    std::vector<StreamEntry>& entries = *read;
+    for (const StreamEntry& entry : entries) {
+      for (size_t i = 0; i < config_.streams.size(); ++i)
+        if (config_.streams[i] == entry.stream) pending_cursor_[i] = entry.id;
+    }
+    if (Status dropped = drop_deleted(entries); !dropped.ok()) return dropped;
+    if (entries.empty()) continue;  // all of them were deleted: read on after them
+    if (Status counted = load_delivery_counts(entries); !counted.ok()) return counted;
+    return read;
   }
-  if (Status counted = load_delivery_counts(entries); !counted.ok()) return counted;
-  return read;
+}
+
+Status StreamConsumer::drop_deleted(std::vector<StreamEntry>& entries) {
+  auto first_deleted = std::stable_partition(
+      entries.begin(), entries.end(), [](const StreamEntry& entry) { return !entry.deleted; });
+  if (first_deleted == entries.end()) return Status::Ok();
+  std::vector<StreamEntry> deleted(std::make_move_iterator(first_deleted),
+                                   std::make_move_iterator(entries.end()));
+  entries.erase(first_deleted, entries.end());
+  if (Status acked = ack(deleted); !acked.ok()) return acked;
+  std::map<std::string, size_t> per_stream;
+  for (const StreamEntry& entry : deleted) ++per_stream[entry.stream];
+  for (const auto& [stream, vanished] : per_stream) count_vanished(stream, vanished);
+  return Status::Ok();
+}
+
+void StreamConsumer::count_vanished(const std::string& stream, size_t entries) {
+  if (entries == 0) return;
+  vanished_ += entries;
+  spdlog::warn(
+      "stream ingest: {} pending entries of stream '{}' were deleted (XDEL or a trim) before "
+      "they were written; dropped from group '{}' unwritten",
+      entries, stream, config_.group);
 }
 
 Result<std::vector<StreamEntry>> StreamConsumer::read_new(size_t count,
@@ -188,12 +238,14 @@ Result<std::vector<StreamEntry>> StreamConsumer::claim_idle(size_t count) {
                                   std::to_string(config_.claim_idle.count()), claim_cursor_[i],
                                   "COUNT", std::to_string(count - entries.size())});
     if (!reply.ok()) return reply.status();
-    if (!reply->is_array() || reply->size() < 2) return unexpected(*reply, "XAUTOCLAIM");
-    claim_cursor_[i] = (*reply)[0].str();
-    auto claimed = parse_entries(config_.streams[i], (*reply)[1]);
+    auto claimed = parse_autoclaim_reply(config_.streams[i], *reply);
     if (!claimed.ok()) return claimed.status();
-    claimed_ += claimed->size();
-    for (StreamEntry& entry : *claimed) entries.push_back(std::move(entry));
+    claim_cursor_[i] = claimed->next_cursor;
+    claimed_ += claimed->entries.size();
+    for (StreamEntry& entry : claimed->entries) entries.push_back(std::move(entry));
+    count_vanished(config_.streams[i], claimed->deleted_ids.size());  // Redis 7 dropped them
+    // Redis 6.2 moved them to this consumer's pending list: read there, they are acked.
+    if (claimed->deleted_unnamed > 0) resume_pending();
   }
   if (Status counted = load_delivery_counts(entries); !counted.ok()) return counted;
   return entries;
