@@ -47,12 +47,40 @@ void IngestWorker::redis_failed(const Status& error) {
                                 shared_.stop.token());
 }
 
+size_t IngestWorker::entries_fitting(size_t bytes) const {
+  if (entries_read_ == 0) return static_cast<size_t>(shared_.config.batch_size);
+  size_t average = std::max<size_t>(1, bytes_read_ / entries_read_);
+  return std::max<size_t>(1, bytes / average);
+}
+
 std::vector<StreamEntry> IngestWorker::collect() {
   std::vector<StreamEntry> batch;
   const size_t size = static_cast<size_t>(shared_.config.batch_size);
-  std::optional<TimePoint> deadline;  // batch_timeout after the first entry
+  const size_t max_bytes = static_cast<size_t>(shared_.config.max_batch_bytes);
+  size_t bytes = 0;
   std::unordered_set<std::string> seen;
-  while (batch.size() < size && !shared_.stop.stop_requested()) {
+  // Entries join the batch while it has room (a first entry always does); the rest wait
+  // for the next batch, read already.
+  std::vector<StreamEntry> overflow;
+  auto take = [&](std::vector<StreamEntry>& entries) {
+    for (StreamEntry& entry : entries) {
+      // A claimed entry is also in this consumer's pending list: keep it once.
+      if (!seen.insert(entry.stream + '\n' + entry.id).second) continue;
+      const size_t entry_bytes = entry.byte_size();
+      if (batch.size() < size && (batch.empty() || bytes + entry_bytes <= max_bytes)) {
+        bytes += entry_bytes;
+        batch.push_back(std::move(entry));
+      } else {
+        overflow.push_back(std::move(entry));
+      }
+    }
+  };
+  std::vector<StreamEntry> carried = std::move(read_ahead_);
+  take(carried);
+  std::optional<TimePoint> deadline;  // batch_timeout after the first entry
+  if (!batch.empty()) deadline = shared_.clock->now() + shared_.config.batch_timeout;
+  while (overflow.empty() && batch.size() < size && bytes < max_bytes &&
+         !shared_.stop.stop_requested()) {
     auto block = kLongestBlock;
     if (deadline) {
       auto remaining =
@@ -60,7 +88,8 @@ std::vector<StreamEntry> IngestWorker::collect() {
       if (remaining.count() <= 0) break;
       block = std::min(block, remaining);
     }
-    auto read = consumer_->read(size - batch.size(), block);
+    auto read =
+        consumer_->read(std::min(size - batch.size(), entries_fitting(max_bytes - bytes)), block);
     if (!read.ok()) {
       redis_failed(read.status());
       if (batch.empty()) return batch;
@@ -69,11 +98,11 @@ std::vector<StreamEntry> IngestWorker::collect() {
     redis_failures_ = 0;
     if (shared_.metrics) shared_.metrics->set_redis_healthy(true);
     if (!read->empty() && !deadline) deadline = shared_.clock->now() + shared_.config.batch_timeout;
-    for (StreamEntry& entry : *read) {
-      // A claimed entry is also in this consumer's pending list: keep it once.
-      if (seen.insert(entry.stream + '\n' + entry.id).second) batch.push_back(std::move(entry));
-    }
+    for (const StreamEntry& entry : *read) bytes_read_ += entry.byte_size();
+    entries_read_ += read->size();
+    take(*read);
   }
+  read_ahead_ = std::move(overflow);
   return batch;
 }
 
@@ -163,6 +192,7 @@ void IngestWorker::keep_claimed(std::vector<StreamEntry>& entries) {
   if (now < next_keep_claimed_) return;
   next_keep_claimed_ = now + shared_.config.claim_idle / 3;
   consumer_->refresh_claim(entries);
+  if (!read_ahead_.empty()) consumer_->refresh_claim(read_ahead_);
 }
 
 Status IngestWorker::send_letters(const std::vector<Letter>& letters) {

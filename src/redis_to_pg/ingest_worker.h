@@ -1,8 +1,9 @@
 // IngestWorker: one consumer of stream ingest, on its own thread with its own Redis and
-// Postgres connections. Its loop: read a batch (closed on size or on batch_timeout after
-// its first entry), decode, write in one transaction (retrying transient failures with
-// backoff, through the shared circuit breaker), send refused entries and elements to the
-// dead-letter stream, then ack the whole batch in one round trip. An entry is acked only
+// Postgres connections. Its loop: read a batch (closed at batch_size entries, at
+// max_batch_bytes of entries, or batch_timeout after its first entry), decode, write in
+// one transaction (retrying transient failures with backoff, through the shared circuit
+// breaker), send refused entries and elements to the dead-letter stream, then ack the
+// whole batch in one round trip. An entry is acked only
 // when every row it stands for is committed or dead-lettered.
 //
 //   IngestWorker worker(shared, 0);           // consumer "<host>-0"
@@ -48,8 +49,11 @@ class IngestWorker {
 
  private:
   struct Letter;
-  // Reads a batch; empty when stopped or on a Redis failure (already reported).
+  // Reads a batch, closed at batch_size entries, max_batch_bytes or batch_timeout after
+  // its first entry; empty when stopped or on a Redis failure (already reported).
   std::vector<StreamEntry> collect();
+  // How many entries of the average size read so far fit in `bytes` (at least one).
+  size_t entries_fitting(size_t bytes) const;
   void process(std::vector<StreamEntry>& entries);
   // Writes with retries; ok when committed (refusals in `refused`).
   Status write_with_retries(const std::vector<DecodedRow>& rows, std::vector<RowRefusal>& refused);
@@ -57,7 +61,8 @@ class IngestWorker {
   // stop came first (the batch stays pending for the restart).
   bool write_until_committed(const std::vector<DecodedRow>& rows, std::vector<RowRefusal>& refused,
                              std::vector<StreamEntry>& entries);
-  // While a batch is held, keeps other consumers from claiming it as idle.
+  // While a batch is held, keeps other consumers from claiming it (and the entries read
+  // ahead) as idle.
   void keep_claimed(std::vector<StreamEntry>& entries);
   Status write_once(const std::vector<DecodedRow>& rows, std::vector<RowRefusal>& refused);
   Status send_letters(const std::vector<Letter>& letters);
@@ -73,6 +78,10 @@ class IngestWorker {
   std::unique_ptr<StreamBatchWriter> writer_;
   unsigned redis_failures_ = 0;
   TimePoint next_keep_claimed_{};
+  // Entries read beyond the last batch's caps, pending here: the next batch starts with them.
+  std::vector<StreamEntry> read_ahead_;
+  uint64_t bytes_read_ = 0;  // entry bytes and entries read so far, for entries_fitting
+  uint64_t entries_read_ = 0;
 };
 
 }  // namespace courier::redis_to_pg
