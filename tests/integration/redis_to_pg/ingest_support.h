@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../pg/pg_fixture.h"
+#include "core/dead_letter/redis_stream_store.h"
 #include "redis/client.h"
 #include "redis_to_pg/stream_ingest.h"
 #include "servers.h"
@@ -130,6 +131,28 @@ class IngestFixture {
       ADD_FAILURE() << table << " never held " << expected << " rows; it has "
                     << sql("SELECT count(*) FROM " + table);
     return ok;
+  }
+
+  // Creates the group, adds `entries` Deposited events and has `consumer` read them all
+  // without acking, as a consumer that then died; returns the group's name.
+  std::string entries_left_pending(int entries, const std::string& consumer) {
+    const std::string group = stream_ + "-group";
+    EXPECT_EQ(client_->command({"XGROUP", "CREATE", stream_, group, "0", "MKSTREAM"})->str(), "OK");
+    for (int i = 0; i < entries; ++i) xadd(envelope("Deposited", deposited(i)));
+    EXPECT_TRUE(client_
+                    ->command({"XREADGROUP", "GROUP", group, consumer, "COUNT", "100000", "STREAMS",
+                               stream_, ">"})
+                    .ok());
+    EXPECT_EQ(pending_count(group), entries);
+    return group;
+  }
+
+  // The letters in the dead-letter stream of streams_config(), oldest first.
+  std::vector<DeadLetter> dead_letters() {
+    RedisStreamDeadLetterStore store(*client_, stream_ + ":dead");
+    auto letters = store.receive(1000);
+    EXPECT_TRUE(letters.ok()) << letters.status().to_string();
+    return letters.ok() ? *letters : std::vector<DeadLetter>{};
   }
 
   const std::string& stream() const { return stream_; }

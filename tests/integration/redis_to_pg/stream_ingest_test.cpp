@@ -5,35 +5,12 @@
 // a restart with the same consumer name resumes its own pending entries.
 #include <gtest/gtest.h>
 
-#include "core/dead_letter/redis_stream_store.h"
 #include "ingest_support.h"
 
 namespace courier::redis_to_pg {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::vector<DeadLetter> dead_letters(IngestFixture& f) {
-  RedisStreamDeadLetterStore store(f.client(), f.stream() + ":dead");
-  auto letters = store.receive(1000);
-  EXPECT_TRUE(letters.ok()) << letters.status().to_string();
-  return letters.ok() ? *letters : std::vector<DeadLetter>{};
-}
-
-// Creates the group, adds `entries` Deposited events and has `consumer` read them all
-// without acking, as a consumer that then died; returns the group's name.
-std::string entries_left_pending(IngestFixture& f, int entries, const std::string& consumer) {
-  const std::string group = f.stream() + "-group";
-  EXPECT_EQ(f.client().command({"XGROUP", "CREATE", f.stream(), group, "0", "MKSTREAM"})->str(),
-            "OK");
-  for (int i = 0; i < entries; ++i) f.xadd(envelope("Deposited", deposited(i)));
-  EXPECT_TRUE(f.client()
-                  .command({"XREADGROUP", "GROUP", group, consumer, "COUNT", "100000", "STREAMS",
-                            f.stream(), ">"})
-                  .ok());
-  EXPECT_EQ(f.pending_count(group), entries);
-  return group;
-}
 
 TEST(StreamIngest, RindexerEventsLandInTheirTablesAndThePendingListEmpties) {
   IngestFixture f;
@@ -58,7 +35,7 @@ TEST(StreamIngest, RindexerEventsLandInTheirTablesAndThePendingListEmpties) {
   EXPECT_TRUE(pg::eventually([&] { return f.pending_count(f.stream() + "-group") == 0; }));
   EXPECT_TRUE(pg::eventually([&] { return ingest.metrics().processed() == 4; }));
   ingest.stop();
-  EXPECT_TRUE(dead_letters(f).empty());
+  EXPECT_TRUE(f.dead_letters().empty());
 }
 
 TEST(StreamIngest, BadInputIsDeadLetteredWithAReasonAndNeighboursCommit) {
@@ -85,9 +62,9 @@ TEST(StreamIngest, BadInputIsDeadLetteredWithAReasonAndNeighboursCommit) {
   };
   f.xadd_many(payloads);
   ASSERT_TRUE(f.eventually_count("deposited_events", 2));
-  ASSERT_TRUE(pg::eventually([&] { return dead_letters(f).size() == 5; }));
+  ASSERT_TRUE(pg::eventually([&] { return f.dead_letters().size() == 5; }));
   std::string reasons;
-  for (const DeadLetter& letter : dead_letters(f)) reasons += letter.error + "\n";
+  for (const DeadLetter& letter : f.dead_letters()) reasons += letter.error + "\n";
   EXPECT_NE(reasons.find("field 'event_data' is not valid JSON"), std::string::npos) << reasons;
   EXPECT_NE(reasons.find("column 'receiver' (receiver) of table deposited_events: missing"),
             std::string::npos)
@@ -128,7 +105,7 @@ TEST(StreamIngest, PendingEntriesOfADeadConsumerAreTakenOver) {
   IngestFixture f;
   StreamsConfig config = f.streams_config();
   config.claim_idle = 300ms;
-  const std::string group = entries_left_pending(f, 50, "dead-host-0");
+  const std::string group = f.entries_left_pending(50, "dead-host-0");
   StreamIngest ingest(f.options(config));
   ASSERT_TRUE(ingest.start().ok());
   ASSERT_TRUE(f.eventually_count("deposited_events", 50));
@@ -141,7 +118,7 @@ TEST(StreamIngest, RestartWithTheSameConsumerNameResumesItsOwnPendingEntries) {
   config.consumer = "stable";
   config.workers = 1;
   config.claim_idle = std::chrono::hours(1);  // no takeover: only its own name finds them
-  const std::string group = entries_left_pending(f, 20, consumer_name_for("stable", 0));
+  const std::string group = f.entries_left_pending(20, consumer_name_for("stable", 0));
   StreamIngest ingest(f.options(config));
   ASSERT_TRUE(ingest.start().ok());
   ASSERT_TRUE(f.eventually_count("deposited_events", 20));
@@ -154,13 +131,13 @@ TEST(StreamIngest, EntriesDeliveredTooOftenAreDeadLettered) {
   config.claim_idle = 100ms;
   config.max_deliveries = 2;
   // Delivered once and claimed once more by a crashed consumer; the takeover is the third.
-  const std::string group = entries_left_pending(f, 1, "crashed");
+  const std::string group = f.entries_left_pending(1, "crashed");
   auto id = (*f.client().command({"XRANGE", f.stream(), "-", "+"}))[0][0].str();
   ASSERT_TRUE(f.client().command({"XCLAIM", f.stream(), group, "crashed", "0", id}).ok());
   StreamIngest ingest(f.options(config));
   ASSERT_TRUE(ingest.start().ok());
-  ASSERT_TRUE(pg::eventually([&] { return dead_letters(f).size() == 1; }));
-  EXPECT_NE(dead_letters(f)[0].error.find("more than max_deliveries (2)"), std::string::npos);
+  ASSERT_TRUE(pg::eventually([&] { return f.dead_letters().size() == 1; }));
+  EXPECT_NE(f.dead_letters()[0].error.find("more than max_deliveries (2)"), std::string::npos);
   EXPECT_TRUE(pg::eventually([&] { return f.pending_count(group) == 0; }));
   EXPECT_EQ(f.sql("SELECT count(*) FROM deposited_events"), "0");
 }
