@@ -27,10 +27,14 @@ class CourierIngestProcess {
                        std::vector<std::string> extra_env = {})
       : dir_(courier::testing::make_temp_dir("ingest")),
         http_port_(courier::testing::free_loopback_port()) {
-    env_ = {"DATABASE_URL=" + database_url, "REDIS_URL=" + redis_url,
-            "REDIS_STREAMS=" + stream,      "CONSUMER_GROUP=" + stream + "-group",
-            "HTTP_HOST=127.0.0.1",          "HTTP_PORT=" + std::to_string(http_port_),
-            "BATCH_TIMEOUT_MS=20",          "BATCH_SIZE=1000",
+    env_ = {"DATABASE_URL=" + database_url,
+            "REDIS_URL=" + redis_url,
+            "REDIS_STREAMS=" + stream,
+            "CONSUMER_GROUP=" + stream + "-group",
+            "HTTP_HOST=127.0.0.1",
+            "HTTP_PORT=" + std::to_string(http_port_),
+            "BATCH_TIMEOUT_MS=20",
+            "BATCH_SIZE=1000",
             "CONSUMER_NAME=" + stream};
     for (std::string& variable : extra_env) env_.push_back(std::move(variable));
     start();
