@@ -36,6 +36,23 @@ DeadLetter neighbours_committed_and_one_letter(IngestFixture& f) {
   return letters.empty() ? DeadLetter{} : letters[0];
 }
 
+// Stream ingest with one worker (so one batch holds every entry), started.
+std::unique_ptr<StreamIngest> started(StreamIngestOptions options) {
+  options.streams.workers = 1;
+  auto ingest = std::make_unique<StreamIngest>(std::move(options));
+  Status start = ingest->start();
+  EXPECT_TRUE(start.ok()) << start.to_string();
+  return ingest;
+}
+
+// A BEFORE INSERT trigger on deposited_events running the PL/pgSQL `statements` per row.
+void add_insert_trigger(IngestFixture& f, const std::string& name, const std::string& statements) {
+  PG_ASSERT_OK(f.connect()->execute_script(
+      "CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " + statements +
+      " RETURN NEW; END $$; CREATE TRIGGER " + name +
+      " BEFORE INSERT ON deposited_events FOR EACH ROW EXECUTE FUNCTION " + name + "()"));
+}
+
 nlohmann::json deposited_in_vault(int log_index, int vault) {
   nlohmann::json event = deposited(log_index);
   event["vaultType"] = vault;
@@ -44,10 +61,7 @@ nlohmann::json deposited_in_vault(int log_index, int vault) {
 
 TEST(HostileInput, DeeplyNestedEntryIsDeadLetteredAndItsNeighboursCommit) {
   IngestFixture f;
-  StreamsConfig config = f.streams_config();
-  config.workers = 1;
-  StreamIngest ingest(f.options(config));
-  ASSERT_TRUE(ingest.start().ok());
+  auto ingest = started(f.options(f.streams_config()));
   const size_t levels = 200'000;  // serialising it recursively overflows a thread's stack
   f.xadd_many(among_good_entries(std::string(levels, '[') + std::string(levels, ']')));
   DeadLetter letter = neighbours_committed_and_one_letter(f);
@@ -58,25 +72,16 @@ TEST(HostileInput, DeeplyNestedEntryIsDeadLetteredAndItsNeighboursCommit) {
 
 TEST(HostileInput, RowRefusedByATriggerIsDeadLetteredWithItsSqlstate) {
   IngestFixture f;
-  StreamsConfig config = f.streams_config();
-  config.workers = 1;
-  StreamIngest ingest(f.options(config));
-  ASSERT_TRUE(ingest.start().ok());
-  PG_ASSERT_OK(f.connect()->execute_script(R"(
-    CREATE FUNCTION refuse_vault_66() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.vault_type = 66 THEN RAISE EXCEPTION 'vault 66 is closed'; END IF;
-      RETURN NEW;
-    END $$;
-    CREATE TRIGGER refuse_vault_66 BEFORE INSERT ON deposited_events
-      FOR EACH ROW EXECUTE FUNCTION refuse_vault_66();)"));
+  auto ingest = started(f.options(f.streams_config()));
+  add_insert_trigger(f, "refuse_vault_66",
+                     "IF NEW.vault_type = 66 THEN RAISE EXCEPTION 'vault 66 is closed'; END IF;");
   f.xadd_many(among_good_entries(envelope("Deposited", deposited_in_vault(kNeighbours, 66))));
   DeadLetter letter = neighbours_committed_and_one_letter(f);
   EXPECT_EQ(letter.error_detail, "P0001");
   EXPECT_NE(letter.error.find("table deposited_events refused the row: "), std::string::npos)
       << letter.error;
   EXPECT_NE(letter.error.find("vault 66 is closed"), std::string::npos) << letter.error;
-  EXPECT_EQ(ingest.breaker_state(), CircuitState::kClosed);
+  EXPECT_EQ(ingest->breaker_state(), CircuitState::kClosed);
 }
 
 TEST(HostileInput, RowRefusedByRowLevelSecurityIsDeadLetteredWithItsSqlstate) {
@@ -86,12 +91,9 @@ TEST(HostileInput, RowRefusedByRowLevelSecurityIsDeadLetteredWithItsSqlstate) {
   const std::string role = courier::testing::unique_name("ingest_owner");
   PG_ASSERT_OK(f.connect()->execute_script("CREATE ROLE " + role + " LOGIN; ALTER DATABASE " +
                                            f.database() + " OWNER TO " + role));
-  StreamsConfig config = f.streams_config();
-  config.workers = 1;
-  StreamIngestOptions options = f.options(config);
+  StreamIngestOptions options = f.options(f.streams_config());
   options.postgres.user = role;
-  StreamIngest ingest(options);
-  ASSERT_TRUE(ingest.start().ok());
+  auto ingest = started(options);
   PG_ASSERT_OK(f.connect()->execute_script(R"(
     ALTER TABLE deposited_events ENABLE ROW LEVEL SECURITY;
     ALTER TABLE deposited_events FORCE ROW LEVEL SECURITY;
@@ -104,22 +106,12 @@ TEST(HostileInput, RowRefusedByRowLevelSecurityIsDeadLetteredWithItsSqlstate) {
 
 TEST(HostileInput, ALostConnectionIsRetriedNotBlamedOnARow) {
   IngestFixture f;
-  StreamsConfig config = f.streams_config();
-  config.workers = 1;
-  StreamIngest ingest(f.options(config));
-  ASSERT_TRUE(ingest.start().ok());
+  auto ingest = started(f.options(f.streams_config()));
   // The first write of vault 77 ends its own session; a sequence remembers across rollbacks.
-  PG_ASSERT_OK(f.connect()->execute_script(R"(
-    CREATE SEQUENCE sessions_ended;
-    CREATE FUNCTION end_session_once() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.vault_type = 77 THEN
-        IF nextval('sessions_ended') = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
-      END IF;
-      RETURN NEW;
-    END $$;
-    CREATE TRIGGER end_session_once BEFORE INSERT ON deposited_events
-      FOR EACH ROW EXECUTE FUNCTION end_session_once();)"));
+  PG_ASSERT_OK(f.connect()->execute_script("CREATE SEQUENCE sessions_ended"));
+  add_insert_trigger(f, "end_session_once",
+                     "IF NEW.vault_type = 77 THEN IF nextval('sessions_ended') = 1 THEN "
+                     "PERFORM pg_terminate_backend(pg_backend_pid()); END IF; END IF;");
   f.xadd_many(among_good_entries(envelope("Deposited", deposited_in_vault(kNeighbours, 77))));
   ASSERT_TRUE(f.eventually_count("deposited_events", kNeighbours + 1));
   EXPECT_TRUE(pg::eventually([&] { return f.pending_count(f.stream() + "-group") == 0; }));
@@ -131,10 +123,9 @@ TEST(HostileInput, TheDeadLetterStreamStaysWithinItsCap) {
   IngestFixture f;
   StreamsConfig config = f.streams_config();
   config.dead_letter_max_length = 5;
-  StreamIngest ingest(f.options(config));
-  ASSERT_TRUE(ingest.start().ok());
+  auto ingest = started(f.options(config));
   f.xadd_many(std::vector<std::string>(12, "{not json"));
-  ASSERT_TRUE(pg::eventually([&] { return ingest.metrics().failed() == 12; }));
+  ASSERT_TRUE(pg::eventually([&] { return ingest->metrics().failed() == 12; }));
   EXPECT_TRUE(pg::eventually([&] { return f.pending_count(f.stream() + "-group") == 0; }));
   EXPECT_EQ(f.redis_integer({"XLEN", f.stream() + ":dead"}), 5);
 }
@@ -142,7 +133,6 @@ TEST(HostileInput, TheDeadLetterStreamStaysWithinItsCap) {
 TEST(HostileInput, ABatchStaysWithinItsByteCap) {
   IngestFixture f;
   StreamsConfig config = f.streams_config();
-  config.workers = 1;
   config.batch_timeout = 1s;  // only the byte cap closes these batches early
   config.max_batch_bytes = 5000;
   std::vector<std::string> payloads;
@@ -165,11 +155,10 @@ TEST(HostileInput, ABatchStaysWithinItsByteCap) {
     bytes += entry_bytes;
   }
   ASSERT_GE(expected_batches, 5u);
-  StreamIngest ingest(f.options(config));
-  ASSERT_TRUE(ingest.start().ok());
+  auto ingest = started(f.options(config));
   ASSERT_TRUE(f.eventually_count("deposited_events", 20));
-  EXPECT_TRUE(pg::eventually([&] { return ingest.metrics().processed() == 20; }));
-  EXPECT_EQ(ingest.metrics().batches(), expected_batches);
+  EXPECT_TRUE(pg::eventually([&] { return ingest->metrics().processed() == 20; }));
+  EXPECT_EQ(ingest->metrics().batches(), expected_batches);
   EXPECT_TRUE(f.dead_letters().empty());
 }
 
@@ -177,7 +166,6 @@ TEST(HostileInput, EntriesDeletedWhilePendingAreDroppedNotDeadLettered) {
   IngestFixture f;
   StreamsConfig config = f.streams_config();
   config.consumer = "stable";
-  config.workers = 1;
   config.claim_idle = std::chrono::hours(1);  // its own pending entries, read after a restart
   // Redis 7's XAUTOCLAIM drops deleted entries from the pending list whatever their idle
   // time, but scans at most ten times its COUNT (the batch size): the last of 1200 is left
@@ -187,8 +175,7 @@ TEST(HostileInput, EntriesDeletedWhilePendingAreDroppedNotDeadLettered) {
   auto last = f.client().command({"XREVRANGE", f.stream(), "+", "-", "COUNT", "1"});
   ASSERT_TRUE(last.ok() && last->size() == 1);
   ASSERT_EQ(f.redis_integer({"XDEL", f.stream(), (*last)[0][0].str()}), 1);
-  StreamIngest ingest(f.options(config));
-  ASSERT_TRUE(ingest.start().ok());
+  auto ingest = started(f.options(config));
   ASSERT_TRUE(f.eventually_count("deposited_events", entries - 1));
   EXPECT_TRUE(pg::eventually([&] { return f.pending_count(group) == 0; }));
   EXPECT_TRUE(f.dead_letters().empty()) << f.dead_letters()[0].error;
@@ -202,8 +189,7 @@ TEST(HostileInput, ClaimedEntriesDeletedWhilePendingAreDroppedNotDeadLettered) {
   const std::string group = f.entries_left_pending(3, "dead-host-0");
   auto first = (*f.client().command({"XRANGE", f.stream(), "-", "+"}))[0][0].str();
   ASSERT_EQ(f.redis_integer({"XDEL", f.stream(), first}), 1);
-  StreamIngest ingest(f.options(config));
-  ASSERT_TRUE(ingest.start().ok());
+  auto ingest = started(f.options(config));
   ASSERT_TRUE(f.eventually_count("deposited_events", 2));
   EXPECT_TRUE(pg::eventually([&] { return f.pending_count(group) == 0; }));
   EXPECT_TRUE(f.dead_letters().empty()) << f.dead_letters()[0].error;
