@@ -21,19 +21,13 @@ Status status_from_sqlstate(std::string_view code, std::string message) {
   return Status(status_code_for_sqlstate(code), std::move(message), std::string(code));
 }
 
-FailureBlame blame_for_sqlstate(std::string_view code) {
-  static constexpr std::string_view kServerClasses[] = {"08", "25", "28", "3D", "40", "53",
-                                                        "55", "57", "58", "72", "F0", "XX"};
-  static constexpr std::string_view kStatementClasses[] = {"0A", "26", "2D", "34",
-                                                           "3B", "3F", "42"};
-  if (code.size() != 5) return FailureBlame::kServer;
-  if (code == sqlstate::kInsufficientPrivilege) return FailureBlame::kRow;
-  std::string_view error_class = code.substr(0, 2);
-  for (std::string_view server : kServerClasses)
-    if (error_class == server) return FailureBlame::kServer;
-  for (std::string_view statement : kStatementClasses)
-    if (error_class == statement) return FailureBlame::kStatement;
-  return FailureBlame::kRow;
+bool is_server_state_error(std::string_view code) {
+  static constexpr std::string_view kServerStateClasses[] = {"08", "25", "28", "3D", "40", "53",
+                                                             "55", "57", "58", "72", "F0", "XX"};
+  if (code.size() != 5) return true;
+  for (std::string_view server_state : kServerStateClasses)
+    if (code.substr(0, 2) == server_state) return true;
+  return false;
 }
 
 }  // namespace courier::pg

@@ -44,24 +44,15 @@ StatusCode status_code_for_sqlstate(std::string_view sqlstate);
 // A Status with the code above, `message` as its message and the SQLSTATE as detail.
 Status status_from_sqlstate(std::string_view sqlstate, std::string message);
 
-// Who a failed write is to blame on, for a writer that can set single rows aside.
-enum class FailureBlame {
-  // The server's or the session's state: the same rows may succeed later, so retry.
-  // No SQLSTATE (a lost connection), 08 connection, 25 transaction state (a read-only
-  // replica), 28 authorization, 3D catalog, 40 rollback (serialization, deadlock), 53
-  // insufficient resources, 55 object state (lock timeout), 57 operator intervention
-  // (shutdown, statement timeout), 58 system error, 72 snapshot, F0 config file, XX internal.
-  kServer,
-  // The statement, whatever its rows: 42 syntax or access rule (undefined table or column,
-  // except 42501), 0A feature not supported, 26, 2D, 34, 3B, 3F. Fewer rows cannot help.
-  kStatement,
-  // Anything else may come from one row and is set aside with it: 22 data exception, 23
-  // integrity, 44 check option, 54 program limit, P0 a trigger's RAISE, 42501 row-level
-  // security (also a missing grant, which then refuses every row), ...
-  kRow,
-};
-
-// Who `sqlstate` (a Postgres error's Status::detail(), empty when it has none) blames.
-FailureBlame blame_for_sqlstate(std::string_view sqlstate);
+// True when a failed statement is to be blamed on the server's or the session's state,
+// so that the same rows may well succeed later: retry them as they are. No SQLSTATE (a
+// lost connection), 08 connection, 25 transaction state (a read-only replica), 28
+// authorization, 3D catalog, 40 rollback (serialization, deadlock), 53 insufficient
+// resources, 55 object state (lock timeout), 57 operator intervention (shutdown,
+// statement timeout), 58 system error, 72 snapshot, F0 config file, XX internal.
+// False for everything else: the statement or one of its rows is at fault (a data
+// exception, a constraint, a check option, a trigger's RAISE, row-level security, an
+// undefined object…), and a writer that can should look for the rows that fail alone.
+bool is_server_state_error(std::string_view sqlstate);
 
 }  // namespace courier::pg

@@ -10,8 +10,9 @@
 namespace courier::redis_to_pg {
 namespace {
 
-pg::FailureBlame blame_for(const Status& failure) {
-  return pg::blame_for_sqlstate(failure.detail());
+// Whether the rows may be written as they are later, rather than looked through now.
+bool is_server_state(const Status& failure) {
+  return pg::is_server_state_error(failure.detail());
 }
 
 // A list of quoted identifiers, "a", "b"; with `prefix` before each ("EXCLUDED.").
@@ -181,7 +182,7 @@ Status StreamBatchWriter::write_isolating(std::span<const DecodedRow> rows,
     auto released = connection_.execute("RELEASE SAVEPOINT courier_rows");
     return released.status();
   }
-  if (blame_for(written) != pg::FailureBlame::kRow) return written;
+  if (is_server_state(written)) return written;
   if (auto undone = connection_.execute("ROLLBACK TO SAVEPOINT courier_rows"); !undone.ok())
     return undone.status();
   (void)connection_.execute("RELEASE SAVEPOINT courier_rows");
@@ -229,17 +230,18 @@ Result<std::vector<RowRefusal>> StreamBatchWriter::write(std::span<const Decoded
   std::vector<RowRefusal> refused;
   if (rows.empty()) return refused;
   // Fastest first: rows never seen before (the usual case) COPY straight into their
-  // tables. A key already there (a redelivery), a refused row or a statement COPY cannot
-  // run (into a table with row-level security) falls back to staging + ON CONFLICT for the
-  // whole batch, and only a batch holding a refused row is written a third time,
-  // isolating it under savepoints.
+  // tables. Any failure but the server's state — a key already there (a redelivery), a
+  // refused row, COPY into a table with row-level security — falls back to staging + ON
+  // CONFLICT for the whole batch, and a batch failing that way too is written a third
+  // time, bisected under savepoints to find the rows refused alone. A missing table or
+  // column fails the staging table's creation, before any bisection: no row is blamed.
   Status direct = write_transaction(rows, Mode::kDirect, refused);
   if (direct.ok()) return refused;
-  if (blame_for(direct) == pg::FailureBlame::kServer) return direct;
+  if (is_server_state(direct)) return direct;
   ++fallbacks_;
   Status whole = write_transaction(rows, Mode::kStaged, refused);
   if (whole.ok()) return refused;
-  if (blame_for(whole) != pg::FailureBlame::kRow) return whole;
+  if (is_server_state(whole)) return whole;
   if (Status isolated = write_transaction(rows, Mode::kIsolating, refused); !isolated.ok())
     return isolated;
   return refused;

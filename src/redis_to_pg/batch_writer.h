@@ -4,9 +4,9 @@
 // COPY into a temporary staging table, then `INSERT … SELECT … ON CONFLICT (key) DO
 // NOTHING` (or DO UPDATE), then COMMIT. Writing again is harmless (the key makes it
 // idempotent), so a batch whose commit outcome is unknown is simply written again. A batch
-// that fails for anything but the server's state or the statement itself (pg::FailureBlame:
-// a constraint, a bad value, a trigger's RAISE, row-level security…) is bisected under
-// savepoints: each row refused alone is reported with its reason, its neighbours committed.
+// that fails for anything but the server's state (pg::is_server_state_error: a constraint,
+// a bad value, a trigger's RAISE, row-level security…) is bisected under savepoints: each
+// row refused alone is reported with its reason, its neighbours committed.
 //
 //   StreamBatchWriter writer(connection, decoder.mappings());
 //   auto refused = writer.write(rows);     // Result<std::vector<RowRefusal>>
@@ -71,8 +71,8 @@ class StreamBatchWriter {
   Status copy_direct(std::span<const DecodedRow> rows);
   Status copy_rows(std::span<const DecodedRow> rows, const std::vector<size_t>& indices,
                    const std::string& copy_sql, bool with_seq);
-  // Stages and inserts `indices` under a savepoint; on an error a row may cause, splits them
-  // in two and tries each half, recording single refused rows. Other errors are returned.
+  // Stages and inserts `indices` under a savepoint; on any error but the server's state,
+  // splits them in two and tries each half, recording single refused rows.
   Status write_isolating(std::span<const DecodedRow> rows, std::vector<size_t> indices,
                          std::vector<RowRefusal>& refused);
   // `clear_staging`: empty the staging tables afterwards, for the next part of a bisection

@@ -79,21 +79,16 @@ TEST(PgStatusFromSqlstate, IgnoresTheMessageText) {
             StatusCode::kInvalidArgument);
 }
 
-TEST(PgFailureBlame, TheServersStateIsRetriedNotBlamedOnRows) {
+TEST(PgServerStateError, TheServersStateIsRetriedNotBlamedOnRows) {
   for (std::string_view code : {"", "08006", "57P01", "57014", "40001", "40P01", "53100", "53300",
                                 "55P03", "58030", "25006", "XX000", "bad"})
-    EXPECT_EQ(blame_for_sqlstate(code), FailureBlame::kServer) << "'" << code << "'";
+    EXPECT_TRUE(is_server_state_error(code)) << "'" << code << "'";
 }
 
-TEST(PgFailureBlame, AStatementNoRowCanPassIsNotBlamedOnRows) {
-  for (std::string_view code : {"42P01", "42703", "42601", "42P10", "0A000"})
-    EXPECT_EQ(blame_for_sqlstate(code), FailureBlame::kStatement) << code;
-}
-
-TEST(PgFailureBlame, EverythingElseMayBeOneRowsFault) {
+TEST(PgServerStateError, TheStatementOrARowIsAtFaultOtherwise) {
   for (std::string_view code : {"22003", "22P02", "23505", "23514", "44000", "54000", "P0001",
-                                "P0004", "42501", "27000", "2F005", "39P01", "HV000"})
-    EXPECT_EQ(blame_for_sqlstate(code), FailureBlame::kRow) << code;
+                                "P0004", "42501", "42P01", "42883", "0A000", "27000", "HV000"})
+    EXPECT_FALSE(is_server_state_error(code)) << code;
 }
 
 }  // namespace
