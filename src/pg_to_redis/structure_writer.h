@@ -2,9 +2,8 @@
 // commands of the task's structure, written together with the task's new checkpoint.
 //
 //   StructureWriter writer(*client, task, {.cluster = true});
-//   Result<WriteReport> report = writer.write({.rows = rows, .checkpoint = "2024-05-01 …"},
-//                                             [&](const std::vector<RowError>& e) { return park(e);
-//                                             });
+//   Result<WriteReport> report =
+//       writer.write({.rows = rows, .checkpoint = "2024-05-01 …"}, park_in_dead_letters);
 //   for (const RowError& e : report->skipped) log(task.name, rows[e.row], e.reason);
 //
 // Contract with the reader: a SyncRow carries each value under the name the task uses
@@ -31,9 +30,9 @@
 //   harmless: HSET/HDEL/SET of the same values are idempotent (at least once, same end
 //   state).
 // - A row is left out only when it is at fault: it lacks a value the structure needs, or
-//   Redis refused it for its own key or value (redis::record_at_fault: WRONGTYPE on its key,
-//   a value the command cannot take). Any other refusal — the server's state (MISCONF, OOM,
-//   READONLY, an error not known), the setup (NOPERM) — fails the write before the
+//   (hash, string) Redis refused it for its own key or value (redis::record_at_fault:
+//   WRONGTYPE on its key, a value the command cannot take). Any other refusal — the server's state
+//   (MISCONF, OOM, READONLY, an error not known), the setup (NOPERM) — fails the write before the
 //   checkpoint moves, so no row is lost behind it. Rows left out are handed to the caller's
 //   ParkRows before the checkpoint moves past them; if that fails, the checkpoint stays.
 //
