@@ -285,7 +285,7 @@ bool appends_entries(Structure structure) {
   return structure == Structure::kList || structure == Structure::kStream;
 }
 
-Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
+Result<WriteReport> StructureWriter::write(const WriteBatch& batch, const ParkRows& park) {
   // Only appends can be duplicated by writing a batch twice, so only for list and stream
   // is a batch whose checkpoint is already stored left out. Idempotent structures are always
   // written: rows re-read by `lookback` must land even when the re-read batch ends exactly
@@ -303,9 +303,17 @@ Result<WriteReport> StructureWriter::write(const WriteBatch& batch) {
   }
 
   const BatchCommands built = build_commands(task_, batch);
+  if (park && !built.skipped.empty()) {
+    if (Status parked = park(built.skipped); !parked.ok()) return parked;
+  }
+  // Rows Redis refuses are known only after the write; a single-key write cannot leave one
+  // out (the transaction keeps its checkpoint), so only per-row writes park those.
+  const ParkRows park_refused = [&](const std::vector<RowError>& refused) {
+    return park ? park(refused) : Status::Ok();
+  };
   auto attempt = [&] {
     return is_single_key(task_.structure) ? write_atomically(built, batch)
-                                          : write_per_row(built, batch);
+                                          : write_per_row(built, batch, park_refused);
   };
   Result<WriteReport> written = attempt();
   if (guard_appends && !written.ok() && outcome_may_be_applied(written.status())) {
@@ -362,9 +370,9 @@ Result<WriteReport> StructureWriter::write_atomically(const BatchCommands& built
   return WriteReport{.rows_written = built.rows_written, .skipped = built.skipped};
 }
 
-Status StructureWriter::refused_in_transaction(const redis::Reply& reply,
-                                               const redis::Command& command,
-                                               const std::optional<redis::TransactionGuard>& guard) {
+Status StructureWriter::refused_in_transaction(
+    const redis::Reply& reply, const redis::Command& command,
+    const std::optional<redis::TransactionGuard>& guard) {
   Status rejected = redis::status_from_error_reply(
       reply.str(), redis::command_name(command) + " of task '" + task_.name + "'");
   const StatusCode code = rejected.code() == StatusCode::kUnavailable
@@ -389,21 +397,27 @@ Status StructureWriter::refused_in_transaction(const redis::Reply& reply,
 }
 
 Result<WriteReport> StructureWriter::write_per_row(const BatchCommands& built,
-                                                   const WriteBatch& batch) {
+                                                   const WriteBatch& batch, const ParkRows& park) {
   WriteReport report{.rows_written = built.rows_written, .skipped = built.skipped};
   std::vector<Result<redis::Reply>> replies = client_.pipeline(built.commands);
-  size_t last_rejected_row = BatchCommands::kWholeBatch;
+  std::vector<RowError> refused;
   for (size_t i = 0; i < replies.size(); ++i) {
-    const Status& status = replies[i].status();
+    const Status status = replies[i].status();
     if (status.ok()) continue;
-    if (!status.permanent()) return status;  // checkpoint untouched: the batch is re-sent
-    // Redis refused this row's key (e.g. WRONGTYPE): report the row, keep the others.
-    size_t row = built.command_rows[i];
-    if (row == last_rejected_row) continue;
-    last_rejected_row = row;
-    report.skipped.push_back(
-        {row, "Redis refused " + redis::command_name(built.commands[i]) + ": " + status.message()});
-    --report.rows_written;
+    // The server's state, the setup, or an error we do not know: checkpoint untouched, the
+    // batch is re-sent (the rows already written are written again, harmlessly).
+    if (!redis::record_at_fault(status)) return status;
+    // Redis refused this row's own key or value (e.g. WRONGTYPE): park the row, keep the others.
+    const size_t row = built.command_rows[i];
+    if (!refused.empty() && refused.back().row == row) continue;
+    refused.push_back(
+        {row, "Redis refused " + status.message() + " (key '" + built.commands[i].at(1) + "')",
+         status.code(), status.detail()});
+  }
+  if (!refused.empty()) {
+    if (Status parked = park(refused); !parked.ok()) return parked;
+    report.rows_written -= refused.size();
+    report.skipped.insert(report.skipped.end(), refused.begin(), refused.end());
   }
   if (batch.checkpoint.empty()) return report;
   Result<redis::Reply> set = client_.command({"SET", checkpoint_key_, batch.checkpoint});

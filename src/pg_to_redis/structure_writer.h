@@ -2,7 +2,8 @@
 // commands of the task's structure, written together with the task's new checkpoint.
 //
 //   StructureWriter writer(*client, task, {.cluster = true});
-//   Result<WriteReport> report = writer.write({.rows = rows, .checkpoint = "2024-05-01 …"});
+//   Result<WriteReport> report =
+//       writer.write({.rows = rows, .checkpoint = "2024-05-01 …"}, park_in_dead_letters);
 //   for (const RowError& e : report->skipped) log(task.name, rows[e.row], e.reason);
 //
 // Contract with the reader: a SyncRow carries each value under the name the task uses
@@ -28,12 +29,19 @@
 //   every row succeeded. A failure in between re-sends rows already written, which is
 //   harmless: HSET/HDEL/SET of the same values are idempotent (at least once, same end
 //   state).
+// - A row is left out only when it is at fault: it lacks a value the structure needs, or
+//   (hash, string) Redis refused it for its own key or value (redis::record_at_fault:
+//   WRONGTYPE on its key, a value the command cannot take). Any other refusal — the server's state
+//   (MISCONF, OOM, READONLY, an error not known), the setup (NOPERM) — fails the write before the
+//   checkpoint moves, so no row is lost behind it. Rows left out are handed to the caller's
+//   ParkRows before the checkpoint moves past them; if that fails, the checkpoint stays.
 //
 // Thread-safety: as the Client (one thread at a time).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,11 +72,19 @@ struct WriteBatch {
   std::string checkpoint;
 };
 
-// A row that was not written, and why (the caller logs it with the task and primary key).
+// A row that was not written, and why (the caller dead-letters it with the task and key).
 struct RowError {
   size_t row = 0;      // index in WriteBatch::rows
   std::string reason;  // "missing field 'amount'", "score 'abc' is not a number", ...
+  // Redis's refusal: kFailedPrecondition and its prefix ("WRONGTYPE"); a row that could
+  // not be built at all is kInvalidArgument with no detail.
+  StatusCode code = StatusCode::kInvalidArgument;
+  std::string detail;
 };
+
+// Sets rows aside (e.g. sends them to the dead letters) before the checkpoint moves past
+// them; a failure stops the write with that status, the checkpoint left where it was.
+using ParkRows = std::function<Status(const std::vector<RowError>&)>;
 
 struct WriteReport {
   size_t rows_written = 0;
@@ -125,11 +141,13 @@ class StructureWriter {
   StructureWriter(redis::Client& client, const TaskConfig& task,
                   StructureWriterOptions options = {});
 
-  // Writes the batch and its checkpoint (see the file comment for the guarantees). Errors:
-  // the Client's (kUnavailable: retry the same batch later — the next call checks the
-  // checkpoint first); kFailedPrecondition when Redis rejected the data (WRONGTYPE): the
-  // checkpoint is put back as it was, so no row is lost while the operator fixes the key.
-  Result<WriteReport> write(const WriteBatch& batch);
+  // Writes the batch and its checkpoint (see the file comment for the guarantees); the rows
+  // left out go to `park` first (none: they are only reported). Errors: the Client's
+  // (kUnavailable: retry the same batch later — the next call checks the checkpoint
+  // first); kFailedPrecondition when Redis rejected the single key of a map, list, set,
+  // sorted_set or stream task (WRONGTYPE): the checkpoint is put back as it was, so no row
+  // is lost while the operator fixes the key; `park`'s own failure.
+  Result<WriteReport> write(const WriteBatch& batch, const ParkRows& park = {});
 
   // The stored checkpoint; nullopt when none was written yet. Also what the next write
   // expects to find stored (anything else means another writer took the task over).
@@ -139,7 +157,8 @@ class StructureWriter {
 
  private:
   Result<WriteReport> write_atomically(const BatchCommands& built, const WriteBatch& batch);
-  Result<WriteReport> write_per_row(const BatchCommands& built, const WriteBatch& batch);
+  Result<WriteReport> write_per_row(const BatchCommands& built, const WriteBatch& batch,
+                                    const ParkRows& park);
   // A data command Redis refused inside the transaction (WRONGTYPE): the checkpoint is put
   // back to the guard's value, and the refusal returned.
   Status refused_in_transaction(const redis::Reply& reply, const redis::Command& command,

@@ -315,6 +315,7 @@ class TaskReader {
     task_.ttl = entry_.duration("ttl", config::kPositiveDuration);
     task_.maxlen = entry_.integer("maxlen", kTrimLengthRange);
     task_.max_length = entry_.integer("max_length", kTrimLengthRange);
+    task_.dead_letter_stream = entry_.string("dead_letter_stream").value_or("");
   }
 
   void check_structure_keys() {
@@ -412,6 +413,10 @@ const std::string& TaskConfig::column_for(const std::string& field) const {
 
 std::string TaskConfig::redis_key() const {
   return key_prefix + (alias.empty() ? table_as_written : alias);
+}
+
+std::string TaskConfig::dead_letter_key() const {
+  return dead_letter_stream.empty() ? "courier:dead:" + name : dead_letter_stream;
 }
 
 namespace {

@@ -124,6 +124,7 @@ struct TaskConfig {
   std::optional<std::chrono::milliseconds> ttl;  // EXPIRE of each key written; absent: none
   std::optional<std::int64_t> maxlen;            // stream: XADD MAXLEN ~ n
   std::optional<std::int64_t> max_length;        // list: LTRIM to the newest n entries
+  std::string dead_letter_stream;  // Redis stream of rows that cannot be written; empty: default
 
   SourceLocation location;  // the task's own entry, "tasks[2]"
 
@@ -132,6 +133,9 @@ struct TaskConfig {
   // The one Redis key of map, list, set, sorted_set and stream tasks: key_prefix + (alias,
   // else the table as written).
   std::string redis_key() const;
+  // Where rows that cannot be written are parked: `dead_letter_stream`, else
+  // "courier:dead:<name>" (key_prefix does not apply, as for the checkpoint).
+  std::string dead_letter_key() const;
   // One line for `courier validate`: "order_stream: public.orders -> stream 'order:stream', …".
   std::string describe() const;
 };

@@ -4,7 +4,11 @@
 
 #include <cstdlib>
 #include <future>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "courier/clock.h"
 #include "pg_to_redis/task_lease.h"
@@ -17,6 +21,34 @@ namespace {
 std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start);
+}
+
+// A row's values by name; nullopt for NULL.
+using NamedValues = std::vector<std::pair<std::string, std::optional<std::string_view>>>;
+
+// A JSON object of the row's values (null for NULL); invalid UTF-8 is replaced.
+std::string row_json(const NamedValues& values) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [name, value] : values)
+    object[name] = value ? nlohmann::json(*value) : nlohmann::json();
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The row as Postgres returned it (a row that could not be converted).
+std::string source_row_json(const pg::QueryResult& rows, int row) {
+  NamedValues values;
+  for (int c = 0; c < rows.column_count(); ++c)
+    values.emplace_back(std::string(rows.column_name(c)), rows.get(row, c));
+  return row_json(values);
+}
+
+// The row as it was to be written to Redis (field names as the task names them).
+std::string sync_row_json(const SyncRow& row) {
+  NamedValues values;
+  for (const auto& [name, value] : row.fields)
+    values.emplace_back(
+        name, value.is_null ? std::nullopt : std::optional<std::string_view>(value.bytes));
+  return row_json(values);
 }
 
 }  // namespace
@@ -67,6 +99,7 @@ Status TaskRunner::connect() {
     redis_ = std::move(*client);
     writer_ = std::make_unique<StructureWriter>(
         *redis_, task_, StructureWriterOptions{.cluster = options_.cluster});
+    dead_letters_ = std::make_unique<RedisStreamDeadLetterStore>(*redis_, task_.dead_letter_key());
   }
   if (!reader_) {
     auto reader = TableReader::open(*postgres_, task_);
@@ -161,20 +194,39 @@ Status TaskRunner::write_batch(const Batch& batch, RunReport& report) {
     }
   }
   ConvertedRows converted = converter_->convert(batch.rows);
+  // Rows that cannot be converted are parked before anything of the batch is written.
+  const auto now = std::chrono::system_clock::now();
+  auto letter = [&](int row, std::string reason, StatusCode code, std::string detail,
+                    std::string payload) {
+    return DeadLetter{.payload = std::move(payload),
+                      .error = std::move(reason),
+                      .error_code = std::string(status_code_name(code)),
+                      .error_detail = std::move(detail),
+                      .first_failure = now,
+                      .last_failure = now,
+                      .metadata = {{"task", task_.name},
+                                   {"table", task_.table.qualified()},
+                                   {"primary_key", converter_->row_identity(batch.rows, row)}}};
+  };
+  std::vector<DeadLetter> unconvertible;
   for (const RowProblem& problem : converted.problems) {
-    spdlog::warn("task {}: row {} of {} not written: {}", task_.name, problem.row_identity,
-                 task_.table.qualified(), problem.reason);
+    const int row = static_cast<int>(problem.row);
+    unconvertible.push_back(letter(row, problem.reason, StatusCode::kInvalidArgument, "",
+                                   source_row_json(batch.rows, row)));
   }
+  if (Status parked = park(std::move(unconvertible)); !parked.ok()) return parked;
   // Without tracking every run reads the whole table, so no checkpoint is kept.
   WriteBatch write{std::move(converted.rows),
                    task_.tracking && batch.after ? batch.after->encode() : std::string()};
-  Result<WriteReport> written = writer_->write(write);
+  Result<WriteReport> written = writer_->write(write, [&](const std::vector<RowError>& errors) {
+    std::vector<DeadLetter> refused;
+    for (const RowError& error : errors) {
+      refused.push_back(letter(static_cast<int>(converted.source_rows.at(error.row)), error.reason,
+                               error.code, error.detail, sync_row_json(write.rows.at(error.row))));
+    }
+    return park(std::move(refused));
+  });
   if (!written.ok()) return written.status();
-  for (const RowError& error : written->skipped) {
-    const int row = static_cast<int>(converted.source_rows.at(error.row));
-    spdlog::warn("task {}: row {} of {} not written: {}", task_.name,
-                 converter_->row_identity(batch.rows, row), task_.table.qualified(), error.reason);
-  }
 
   const size_t fetched = static_cast<size_t>(batch.rows.row_count());
   const size_t skipped = converted.problems.size() + written->skipped.size();
@@ -187,6 +239,24 @@ Status TaskRunner::write_batch(const Batch& batch, RunReport& report) {
     auto seconds = to_sorted_set_score(batch.rows.column_type(*tracking_column_),
                                        batch.rows.get(fetched - 1, *tracking_column_));
     if (seconds.ok()) report.newest_tracked_seconds = std::strtod(seconds->c_str(), nullptr);
+  }
+  return Status::Ok();
+}
+
+Status TaskRunner::park(std::vector<DeadLetter> letters) {
+  if (letters.empty()) return Status::Ok();
+  Result<std::vector<std::string>> sent = dead_letters_->send(letters);
+  if (!sent.ok()) {
+    return Status(sent.status().code(),
+                  "task '" + task_.name + "': " + std::to_string(letters.size()) +
+                      " row(s) could not be parked, so the checkpoint stays before them: " +
+                      sent.status().message(),
+                  sent.status().detail());
+  }
+  for (const DeadLetter& letter : letters) {
+    spdlog::warn("task {}: row {} of {} not written, dead-lettered to {}: {}", task_.name,
+                 letter.metadata.at("primary_key"), task_.table.qualified(),
+                 task_.dead_letter_key(), letter.error);
   }
   return Status::Ok();
 }

@@ -7,11 +7,16 @@
 //   if (!outcome.status.ok()) log(outcome.status.to_string());  // report has what was done
 //
 // A run that fails for a reason that may pass (Postgres or Redis restarting, connection
-// lost) is retried from the stored checkpoint with capped exponential backoff, so nothing
+// lost, a Redis error caused by the server's state: MISCONF, OOM, READONLY, one we do not
+// know) is retried from the stored checkpoint with capped exponential backoff, so nothing
 // is skipped and (for list/stream) nothing written twice; a permanent failure (bad SQL in
-// `where`, a missing table, WRONGTYPE in Redis) ends the run at once with the error.
-// Rows that cannot be converted or that Redis refuses are logged with the task and their
-// primary key and left out; the run goes on.
+// `where`, a missing table, WRONGTYPE on the key of a single-key task, NOPERM) ends the
+// run at once with the error, the checkpoint where it was.
+// Rows at fault — a value that cannot be converted, a row Redis refuses for its own key or
+// value (WRONGTYPE on a hash task's row key) — are parked in the task's dead-letter stream
+// (TaskConfig::dead_letter_key) with the task, table, primary key, reason and the row,
+// logged, and left out; the run goes on. They are parked before the checkpoint moves past
+// them: if the dead-letter stream cannot be written, the batch fails retryably instead.
 //
 // Connections: the runner owns one Postgres session and one Redis client, opened at the
 // first run and kept between runs (re-established after a failure).
@@ -28,6 +33,7 @@
 #include <stop_token>
 #include <string>
 
+#include "core/dead_letter/redis_stream_store.h"
 #include "courier/retry.h"
 #include "courier/status.h"
 #include "pg/connection.h"
@@ -47,7 +53,7 @@ struct RunReport {
   size_t batches = 0;
   size_t rows_fetched = 0;
   size_t rows_written = 0;
-  size_t rows_skipped = 0;  // not convertible, or refused by Redis; each one logged
+  size_t rows_skipped = 0;  // not convertible, or refused by Redis; each one dead-lettered
   size_t attempts = 0;      // 1 unless retryable failures made the run start again
   std::optional<std::string> checkpoint_before;  // stored when the run began; nullopt: none
   std::optional<std::string> checkpoint_after;   // stored when the run ended
@@ -94,6 +100,8 @@ class TaskRunner {
   // The task's lease, waiting up to options_.lease_wait; nullopt: held elsewhere.
   Result<std::optional<TaskLease>> acquire_lease();
   Status write_batch(const Batch& batch, RunReport& report);
+  // Sends `letters` to the task's dead-letter stream and logs each one.
+  Status park(std::vector<DeadLetter> letters);
   // Drops what depends on the Postgres session after a failure, so the next attempt starts
   // from a fresh session (session settings, primary key, planned query).
   void reset_after_failure();
@@ -108,6 +116,7 @@ class TaskRunner {
   std::optional<TableReader> reader_;
   std::optional<RowConverter> converter_;
   std::unique_ptr<StructureWriter> writer_;
+  std::unique_ptr<RedisStreamDeadLetterStore> dead_letters_;
   std::optional<int> tracking_column_;  // index in the result, for newest_tracked_seconds
 };
 

@@ -1,43 +1,82 @@
 #include "redis/errors.h"
 
+#include <algorithm>
 #include <charconv>
+#include <span>
 
 namespace courier::redis {
 namespace {
 
-struct ErrorClass {
-  std::string_view prefix;
-  StatusCode code;
+// Who is at fault, by the first word of the reply; a prefix in neither list is the
+// server's state (see the header).
+constexpr std::string_view kRecordPrefixes[] = {
+    "WRONGTYPE",  // the record's key holds another type
+    "BUSYKEY",    // the record's key exists already
+};
+constexpr std::string_view kRequestPrefixes[] = {
+    "NOSCRIPT", "NOAUTH", "WRONGPASS", "NOPERM", "BUSYGROUP", "NOGROUP", "CROSSSLOT",
 };
 
-constexpr ErrorClass kErrorClasses[] = {
-    {"LOADING", StatusCode::kUnavailable},
-    {"TRYAGAIN", StatusCode::kUnavailable},
-    {"CLUSTERDOWN", StatusCode::kUnavailable},
-    {"MASTERDOWN", StatusCode::kUnavailable},
-    {"BUSY", StatusCode::kUnavailable},
-    {"MOVED", StatusCode::kUnavailable},
-    {"ASK", StatusCode::kUnavailable},
-    {"READONLY", StatusCode::kUnavailable},
-    {"NOREPLICAS", StatusCode::kUnavailable},
-    {"OOM", StatusCode::kUnavailable},
-    {"WRONGTYPE", StatusCode::kFailedPrecondition},
-    {"NOSCRIPT", StatusCode::kFailedPrecondition},
-    {"NOAUTH", StatusCode::kFailedPrecondition},
-    {"WRONGPASS", StatusCode::kFailedPrecondition},
-    {"NOPERM", StatusCode::kFailedPrecondition},
-    {"BUSYGROUP", StatusCode::kFailedPrecondition},
-    {"NOGROUP", StatusCode::kFailedPrecondition},
-    {"BUSYKEY", StatusCode::kFailedPrecondition},
-    {"ERR", StatusCode::kInvalidArgument},
-    {"EXECABORT", StatusCode::kInvalidArgument},
-    {"CROSSSLOT", StatusCode::kInvalidArgument},
+// ERR says nothing by itself: the message does. How Redis's messages begin when one
+// argument — a record's value — cannot be what the command needs, and when the command
+// itself is wrong. Every other ERR (max number of clients reached, errors of scripts and
+// modules, ...) is taken for the server's state.
+constexpr std::string_view kRecordErrMessages[] = {
+    "value is not a valid float",
+    "value is not an integer or out of range",
+    "value is out of range",
+    "increment or decrement would overflow",
+    "increment would produce NaN or Infinity",
+    "hash value is not an integer",
+    "hash value is not a float",
+    "resulting score is not a number (NaN)",
+    "bit offset is not an integer or out of range",
+    "offset is out of range",
+    "string exceeds maximum allowed size",
+    "Invalid stream ID specified as stream command argument",
+    "The ID specified in XADD",
+};
+constexpr std::string_view kRequestErrMessages[] = {
+    "syntax error",
+    "unknown command",
+    "unknown subcommand",
+    "wrong number of arguments",
+    "DB index is out of range",  // SELECT: the connection settings
+    "invalid DB index",
+    "SELECT is not allowed in cluster mode",
+    "This instance has cluster support disabled",
+    "AUTH <password> called without any password configured",
+    "Client sent AUTH, but no password is set",
+    "invalid password",
 };
 
-StatusCode code_for_prefix(std::string_view prefix) {
-  for (const ErrorClass& error_class : kErrorClasses)
-    if (error_class.prefix == prefix) return error_class.code;
-  return StatusCode::kInternal;
+bool listed(std::span<const std::string_view> list, std::string_view word) {
+  return std::ranges::find(list, word) != list.end();
+}
+
+bool starts_with_any(std::string_view text, std::span<const std::string_view> starts) {
+  return std::ranges::any_of(starts,
+                             [&](std::string_view start) { return text.starts_with(start); });
+}
+
+constexpr std::string_view kExecAbortReason = "Transaction discarded because of: ";
+
+StatusCode code_for_error(std::string_view error) {
+  const std::string_view prefix = error_prefix(error);
+  if (prefix == "ERR") {
+    const std::string_view message = error.substr(std::min(error.size(), prefix.size() + 1));
+    if (starts_with_any(message, kRecordErrMessages)) return StatusCode::kFailedPrecondition;
+    if (starts_with_any(message, kRequestErrMessages)) return StatusCode::kInvalidArgument;
+    return StatusCode::kUnavailable;
+  }
+  if (prefix == "EXECABORT") {
+    const size_t reason = error.find(kExecAbortReason);
+    if (reason == std::string_view::npos) return StatusCode::kInvalidArgument;
+    return code_for_error(error.substr(reason + kExecAbortReason.size()));
+  }
+  if (listed(kRecordPrefixes, prefix)) return StatusCode::kFailedPrecondition;
+  if (listed(kRequestPrefixes, prefix)) return StatusCode::kInvalidArgument;
+  return StatusCode::kUnavailable;
 }
 
 std::string_view io_failure_detail(IoFailure failure) {
@@ -63,10 +102,13 @@ std::string_view error_prefix(std::string_view error) {
 }
 
 Status status_from_error_reply(std::string_view error, std::string_view context) {
-  std::string_view prefix = error_prefix(error);
   std::string message =
       context.empty() ? std::string(error) : std::string(context) + ": " + std::string(error);
-  return Status(code_for_prefix(prefix), std::move(message), std::string(prefix));
+  return Status(code_for_error(error), std::move(message), std::string(error_prefix(error)));
+}
+
+bool record_at_fault(const Status& status) {
+  return status.code() == StatusCode::kFailedPrecondition;
 }
 
 Status status_from_io_failure(IoFailure failure, std::string message) {

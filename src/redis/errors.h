@@ -1,15 +1,22 @@
 // Classifying Redis failures into courier::Status, and reading MOVED/ASK redirects.
 //
 //   Status s = status_from_error_reply("WRONGTYPE Operation against a key ...", "LPUSH on h:1");
-//   s.code();    // kFailedPrecondition: permanent, dead-letter the record
-//   s.detail();  // "WRONGTYPE"
+//   s.code();              // kFailedPrecondition: this command's key or value is at fault
+//   record_at_fault(s);    // true: set the record aside, write the others
 //
-// Retryable (kUnavailable): I/O errors, EOF, timeouts, and the server saying "not now":
-// LOADING, TRYAGAIN, CLUSTERDOWN, MASTERDOWN, BUSY, MOVED, ASK, READONLY, NOREPLICAS, OOM.
-// Permanent: WRONGTYPE, NOSCRIPT, NOAUTH, WRONGPASS, NOPERM, BUSYGROUP, NOGROUP, BUSYKEY
-// (kFailedPrecondition: the data or server setup is not as the command needs); ERR (syntax,
-// unknown command, bad arguments), EXECABORT, CROSSSLOT (kInvalidArgument: the request is
-// wrong); anything else is kInternal.
+// The code says who is at fault, which says what a pipeline does next:
+// - the server's state or the moment (kUnavailable, retryable): I/O errors, EOF, timeouts,
+//   LOADING, TRYAGAIN, CLUSTERDOWN, MASTERDOWN, BUSY, MOVED, ASK, READONLY, NOREPLICAS, OOM,
+//   MISCONF, "ERR max number of clients reached" — and every prefix or ERR message not
+//   listed below, so an error we do not know never costs a record.
+// - the record (kFailedPrecondition): WRONGTYPE and BUSYKEY on its key, and the ERR
+//   messages Redis gives for a value the command cannot take ("ERR value is not a valid
+//   float", "ERR value is not an integer or out of range", ...: listed in errors.cpp).
+// - the request or the setup (kInvalidArgument, permanent but no record's fault): NOAUTH,
+//   WRONGPASS, NOPERM, NOSCRIPT, BUSYGROUP, NOGROUP, CROSSSLOT, and ERR for an unknown
+//   command, a syntax error or a wrong number of arguments. EXECABORT is classified by the
+//   reason it names ("Transaction discarded because of: MISCONF ..."); without one it is
+//   the request's (the queued command's own error says more, and is reported first).
 // Thread-safety: pure functions; safe from any thread.
 #pragma once
 
@@ -37,6 +44,11 @@ std::string_view error_prefix(std::string_view error);
 
 // Status for an error reply; `context` (e.g. "GET on 127.0.0.1:6379") leads the message.
 Status status_from_error_reply(std::string_view error, std::string_view context = {});
+
+// True when Redis refused a command because of the key or value it carries (a Status from
+// status_from_error_reply with code kFailedPrecondition): the record may be set aside. False
+// for anything else, which a pipeline retries or stops on, never skipping the record.
+bool record_at_fault(const Status& status);
 
 // Status for a connection failure; detail "CONNECT", "TIMEOUT", "EOF", "IO" or "PROTOCOL".
 Status status_from_io_failure(IoFailure failure, std::string message);

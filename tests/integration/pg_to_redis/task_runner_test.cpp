@@ -1,22 +1,28 @@
 // A whole table-sync run against real servers: every structure end to end with the type
 // rules applied, equal timestamps across batch boundaries, a late row caught by lookback,
-// a bad row skipped while the run goes on, WRONGTYPE leaving the checkpoint alone, the
-// advisory lock between two runners, Redis and Postgres restarted in the middle of a run,
-// and a Redis Cluster target.
+// a bad row dead-lettered while the run goes on, WRONGTYPE leaving the checkpoint alone,
+// a server that refuses writes (MISCONF) losing no row, standalone and on one cluster
+// master, the advisory lock between two runners, Redis and Postgres restarted in the
+// middle of a run, and a Redis Cluster target.
 #include "pg_to_redis/task_runner.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../pg/pg_fixture.h"
+#include "core/dead_letter/redis_stream_store.h"
 #include "pg_to_redis/task_lease.h"
 #include "redis/client.h"
+#include "redis/slot.h"
 #include "servers.h"
 
 namespace courier::pg_to_redis {
@@ -32,6 +38,73 @@ std::unique_ptr<redis::Client> redis_client(const std::vector<std::string>& node
   EXPECT_TRUE(client.ok()) << client.status().to_string();
   return client.ok() ? std::move(*client) : nullptr;
 }
+
+template <typename Condition>
+bool poll_until(std::chrono::milliseconds deadline, Condition condition) {
+  const auto give_up = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= give_up) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// A Redis server whose last background save failed, while save points are configured and
+// stop-writes-on-bgsave-error is on (the default): it answers every write with MISCONF
+// until a save succeeds. The save is made slow (rdb-key-save-delay) and its child killed,
+// which Redis counts as a failed save; `dir` cannot be changed at run time in Redis 7.
+class RefusedWrites {
+ public:
+  // `probe_key` must be served by `server` (in a cluster: a slot it is master of).
+  RefusedWrites(testing::RedisServer& server, std::string probe_key)
+      : server_(server), probe_key_(std::move(probe_key)) {
+    server_.command({"SET", probe_key_, "before"});  // a key, so the save has work to delay
+    server_.command({"CONFIG", "SET", "save", "3600 1"});
+    server_.command({"CONFIG", "SET", "rdb-key-save-delay", "100000000"});
+    EXPECT_EQ(server_.command({"BGSAVE"}), "Background saving started");
+    const std::string pid = info_field("server", "process_id");
+    std::string child;
+    EXPECT_TRUE(poll_until(10s,
+                           [&] {
+                             std::ifstream children("/proc/" + pid + "/task/" + pid + "/children");
+                             return static_cast<bool>(children >> child);
+                           }))
+        << "no BGSAVE child of redis pid " << pid;
+    if (!child.empty()) ::kill(std::stoi(child), SIGKILL);
+    EXPECT_TRUE(poll_until(10s, [&] { return refuses(); })) << "writes are not refused";
+  }
+  ~RefusedWrites() {
+    heal();
+    server_.command({"CONFIG", "SET", "save", ""});
+    server_.command({"DEL", probe_key_});
+  }
+
+  bool refuses() const {
+    return server_.command({"SET", probe_key_, "probe"}).starts_with("MISCONF");
+  }
+
+  // A save that succeeds: writes are taken again.
+  void heal() {
+    server_.command({"CONFIG", "SET", "rdb-key-save-delay", "0"});
+    if (!refuses()) return;
+    EXPECT_TRUE(poll_until(10s, [&] {
+      server_.command({"BGSAVE"});  // refused while one still runs; then tried again
+      return !refuses();
+    })) << "writes are still refused";
+  }
+
+ private:
+  std::string info_field(const std::string& section, const std::string& field) const {
+    const std::string info = server_.command({"INFO", section});
+    const size_t at = info.find(field + ":");
+    if (at == std::string::npos) return "";
+    const size_t start = at + field.size() + 1;
+    return info.substr(start, info.find_first_of("\r\n", start) - start);
+  }
+
+  testing::RedisServer& server_;
+  std::string probe_key_;
+};
 
 class TaskRunnerTest : public pg::PgDatabaseTest {
  protected:
@@ -102,6 +175,21 @@ class TaskRunnerTest : public pg::PgDatabaseTest {
         if (fields[i].str() == "id") ids.push_back(fields[i + 1].str());
     }
     return ids;
+  }
+
+  // The rows parked in the task's dead-letter stream, as `courier dlq list` reads them.
+  std::vector<DeadLetter> dead_letters(const TaskConfig& t) {
+    RedisStreamDeadLetterStore store(*redis_, t.dead_letter_key());
+    auto letters = store.receive(100);
+    EXPECT_TRUE(letters.ok()) << letters.status().to_string();
+    return letters.ok() ? *letters : std::vector<DeadLetter>{};
+  }
+
+  TaskConfig hash_task() const {
+    TaskConfig t = task(Structure::kHash);
+    t.key_template = KeyTemplate{{{false, "order:"}, {true, "id"}}};
+    t.fields = {"status"};
+    return t;
   }
 
   std::string prefix_;
@@ -245,6 +333,62 @@ TEST_F(TaskRunnerTest, RowWithoutAUsableScoreIsSkippedAndTheRunGoesOn) {
   EXPECT_EQ(outcome.report.rows_skipped, 1u);
   EXPECT_EQ(outcome.report.rows_written, 3u);
   EXPECT_THAT(list({"ZRANGE", prefix_ + ":orders", "0", "-1"}), ElementsAre("1", "3", "4"));
+  // Parked with what it takes to find and fix it: the row as Postgres returned it (the
+  // columns the task reads).
+  std::vector<DeadLetter> letters = dead_letters(t);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].metadata["task"], t.name);
+  EXPECT_EQ(letters[0].metadata["table"], "public.orders");
+  EXPECT_EQ(letters[0].metadata["primary_key"], "id=2");
+  EXPECT_EQ(letters[0].error_code, "invalid_argument");
+  EXPECT_THAT(letters[0].error, ::testing::HasSubstr("rank"));
+  EXPECT_THAT(letters[0].payload, ::testing::HasSubstr(R"("id":"2")"));
+  EXPECT_THAT(letters[0].payload, ::testing::HasSubstr(R"("rank":null)"));
+}
+
+TEST_F(TaskRunnerTest, WrongTypeOnOneRowsKeyParksThatRowAndWritesItsNeighbours) {
+  insert(1, 5);
+  TaskConfig t = hash_task();
+  ASSERT_EQ(get({"SET", prefix_ + ":order:3", "a string, not a hash"}), "OK");
+  RunOutcome outcome = run(t);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.to_string();
+  EXPECT_EQ(outcome.report.rows_written, 4u);
+  EXPECT_EQ(outcome.report.rows_skipped, 1u);
+  for (const char* id : {"1", "2", "4", "5"})
+    EXPECT_EQ(get({"HGET", prefix_ + ":order:" + id, "status"}), std::string("s") + id);
+  EXPECT_NE(get({"GET", "checkpoint:" + t.name}), "(nil)");  // moved past the parked row
+  EXPECT_EQ(run_ok(t).rows_fetched, 0u);
+  std::vector<DeadLetter> letters = dead_letters(t);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].metadata["primary_key"], "id=3");
+  EXPECT_EQ(letters[0].metadata["table"], "public.orders");
+  EXPECT_EQ(letters[0].error_code, "failed_precondition");
+  EXPECT_EQ(letters[0].error_detail, "WRONGTYPE");
+  EXPECT_THAT(letters[0].error, ::testing::HasSubstr(prefix_ + ":order:3"));
+  EXPECT_EQ(letters[0].payload, R"({"id":"3","status":"s3"})");
+}
+
+TEST_F(TaskRunnerTest, WritesRefusedByTheServersStateKeepTheCheckpointUntilTheyAreWritten) {
+  auto redis = testing::RedisServer::start();
+  redis_address_ = redis->address();
+  redis_ = redis_client({redis_address_});
+  insert(1, 5);
+  TaskConfig t = hash_task();
+  {
+    RefusedWrites misconf(*redis, "probe");
+    RunOutcome refused = run(t, {.retry = {.max_attempts = 2, .initial_delay = 10ms}});
+    ASSERT_FALSE(refused.status.ok());
+    EXPECT_TRUE(refused.status.retryable()) << refused.status.to_string();
+    EXPECT_EQ(refused.status.detail(), "MISCONF");
+    EXPECT_EQ(refused.report.rows_skipped, 0u);
+    EXPECT_EQ(get({"GET", "checkpoint:" + t.name}), "(nil)");
+    EXPECT_THAT(dead_letters(t), ::testing::IsEmpty());
+  }
+  RunReport healed = run_ok(t);
+  EXPECT_EQ(healed.rows_written, 5u);
+  for (const char* id : {"1", "2", "3", "4", "5"})
+    EXPECT_EQ(get({"HGET", prefix_ + ":order:" + id, "status"}), std::string("s") + id);
+  EXPECT_NE(get({"GET", "checkpoint:" + t.name}), "(nil)");
 }
 
 TEST_F(TaskRunnerTest, WrongTypeInRedisFailsTheRunAndKeepsTheCheckpoint) {
@@ -373,6 +517,48 @@ TEST_F(TaskRunnerTest, ClusterTargetKeepsStreamAndCheckpointTogetherAndSpreadsHa
   // A second run finds its checkpoint (kept in the stream's slot) and writes nothing.
   TaskRunner again(stream, postgres_options(), {.nodes = seeds}, {.cluster = true});
   EXPECT_EQ(again.run().report.rows_fetched, 0u);
+}
+
+// One master refuses writes (MISCONF) while the checkpoint's master is healthy: the run
+// fails retryably without moving the checkpoint, and once the master takes writes again
+// the next run writes every row — none was skipped on the sick node's behalf.
+TEST_F(TaskRunnerTest, MisconfOnOneClusterMasterLosesNoRowOfAHashTask) {
+  constexpr int kRows = 60;
+  insert(1, kRows);
+  testing::RedisCluster& cluster = testing::shared_cluster();
+  const std::vector<std::string> seeds = cluster.node_addresses();
+  redis_ = redis_client(seeds);
+  TaskConfig t = hash_task();
+  t.batch_size = 100;  // one batch: its checkpoint may move only once all its rows are in
+  const std::string checkpoint_key = checkpoint_key_for(t, true);
+  auto row_key = [&](int id) { return prefix_ + ":order:" + std::to_string(id); };
+  testing::RedisServer* checkpoint_master =
+      &cluster.master_for_slot(redis::key_slot(checkpoint_key));
+  int sick_row = 1;
+  while (&cluster.master_for_slot(redis::key_slot(row_key(sick_row))) == checkpoint_master)
+    ++sick_row;
+  testing::RedisServer& sick = cluster.master_for_slot(redis::key_slot(row_key(sick_row)));
+  TaskRunnerOptions options{.cluster = true, .retry = {.max_attempts = 3, .initial_delay = 10ms}};
+  {
+    RefusedWrites misconf(sick, "{" + row_key(sick_row) + "}probe");
+    TaskRunner runner(t, postgres_options(), {.nodes = seeds}, options);
+    RunOutcome refused = runner.run();
+    ASSERT_FALSE(refused.status.ok());
+    EXPECT_TRUE(refused.status.retryable()) << refused.status.to_string();
+    EXPECT_EQ(refused.report.attempts, 3u);
+    EXPECT_EQ(refused.report.rows_skipped, 0u);
+    EXPECT_EQ(get({"GET", checkpoint_key}), "(nil)");
+    EXPECT_EQ(get({"EXISTS", row_key(sick_row)}), "0");
+    EXPECT_THAT(dead_letters(t), ::testing::IsEmpty());
+  }
+  TaskRunner runner(t, postgres_options(), {.nodes = seeds}, options);
+  RunOutcome healed = runner.run();
+  ASSERT_TRUE(healed.status.ok()) << healed.status.to_string();
+  EXPECT_EQ(healed.report.rows_written, static_cast<size_t>(kRows));
+  for (int id = 1; id <= kRows; ++id)
+    EXPECT_EQ(get({"HGET", row_key(id), "status"}), "s" + std::to_string(id)) << id;
+  EXPECT_EQ(get({"GET", checkpoint_key}), *healed.report.checkpoint_after);
+  EXPECT_THAT(dead_letters(t), ::testing::IsEmpty());
 }
 
 }  // namespace

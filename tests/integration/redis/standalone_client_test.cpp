@@ -232,7 +232,7 @@ TEST(StandaloneAuth, TheRightPasswordWorks) {
 TEST(StandaloneAuth, AWrongPasswordIsAClearPermanentError) {
   auto client = standalone_client(password_options("", "not-the-password"));
   Status status = client->ping();
-  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);  // the setup's fault, not a record's
   EXPECT_EQ(status.detail(), "WRONGPASS");
   EXPECT_TRUE(status.permanent());
   EXPECT_NE(status.message().find("AUTH failed"), std::string::npos) << status.message();
@@ -243,7 +243,7 @@ TEST(StandaloneAuth, AWrongPasswordIsAClearPermanentError) {
 TEST(StandaloneAuth, NoPasswordGivesNoauth) {
   auto client = standalone_client(password_options("", ""));
   Result<Reply> reply = client->command({"GET", "x"});
-  EXPECT_EQ(reply.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reply.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(reply.status().detail(), "NOAUTH");
 }
 

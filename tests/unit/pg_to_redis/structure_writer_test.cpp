@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "redis/errors.h"
 #include "redis/slot.h"
 
 namespace courier::pg_to_redis {
@@ -212,8 +213,8 @@ TEST(CheckpointKey, ClusterPerRowStructuresKeepLastValueKey) {
 }
 
 // Enough of Redis for the writer: strings for the checkpoint, a log of data commands,
-// transactions (guarded ones compare the key first, as WATCH + GET would), and a switch that
-// applies the next transaction but loses its reply.
+// transactions (guarded ones compare the key first, as WATCH + GET would), a switch that
+// applies the next transaction but loses its reply, and error replies for chosen keys.
 class FakeClient : public redis::Client {
  public:
   std::map<std::string, std::string> strings;
@@ -221,9 +222,12 @@ class FakeClient : public redis::Client {
   int transactions = 0;
   bool lose_next_reply = false;
   bool down = false;
+  std::map<std::string, std::string> refusals;  // key → the error Redis replies for it
 
   Result<redis::Reply> command(const Command& command) override {
     if (down) return Status(StatusCode::kUnavailable, "connection refused", "CONNECT");
+    if (command.size() > 1 && refusals.contains(command[1]))
+      return redis::status_from_error_reply(refusals[command[1]], command[0]);
     return apply(command);
   }
   std::vector<Result<redis::Reply>> pipeline(const std::vector<Command>& commands) override {
@@ -371,9 +375,125 @@ TEST(StructureWriter, IdempotentStructuresAreWrittenEvenWhenTheCheckpointAlready
       writer.write(batch({row({{"id", value("2")}}), row({{"id", value("1")}})}, "cp-1"));
   ASSERT_TRUE(again.ok()) << again.status().to_string();
   EXPECT_FALSE(again->already_applied);
-  EXPECT_THAT(client.applied, ElementsAre(Command{"SADD", "orders", "1"},
-                                          Command{"SADD", "orders", "2"},
-                                          Command{"SADD", "orders", "1"}));
+  EXPECT_THAT(client.applied,
+              ElementsAre(Command{"SADD", "orders", "1"}, Command{"SADD", "orders", "2"},
+                          Command{"SADD", "orders", "1"}));
+}
+
+// ---- who is at fault: a row, or the server -------------------------------------------------
+
+TaskConfig hash_task() {
+  TaskConfig t = task(Structure::kHash);
+  t.key_template = order_template();
+  t.fields = {"status"};
+  return t;
+}
+
+WriteBatch three_orders() {
+  return batch({row({{"id", value("1")}, {"status", value("a")}}),
+                row({{"id", value("2")}, {"status", value("b")}}),
+                row({{"id", value("3")}, {"status", value("c")}})},
+               "cp-3");
+}
+
+// Records every call; fails with `result`.
+struct ParkLog {
+  std::vector<std::vector<RowError>> calls;
+  Status result;
+  ParkRows callback() {
+    return [this](const std::vector<RowError>& rows) {
+      calls.push_back(rows);
+      return result;
+    };
+  }
+};
+
+TEST(StructureWriterFaults, AServerStateErrorOnOneRowKeepsTheCheckpointAndParksNothing) {
+  for (const char* error :
+       {"MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist",
+        "ERR max number of clients reached", "SOMETHINGNEW an error nobody has seen",
+        "OOM command not allowed when used memory > 'maxmemory'."}) {
+    FakeClient client;
+    TaskConfig t = hash_task();
+    client.refusals["order:2"] = error;
+    StructureWriter writer(client, t);
+    ParkLog parked;
+    Result<WriteReport> report = writer.write(three_orders(), parked.callback());
+    ASSERT_FALSE(report.ok()) << error;
+    EXPECT_TRUE(report.status().retryable()) << report.status().to_string();
+    EXPECT_FALSE(client.strings.contains("checkpoint:orders_task")) << error;
+    EXPECT_THAT(parked.calls, IsEmpty()) << error;
+  }
+}
+
+TEST(StructureWriterFaults, ASetupErrorStopsTheWriteWithoutParkingTheRow) {
+  FakeClient client;
+  TaskConfig t = hash_task();
+  client.refusals["order:2"] = "NOPERM this user has no permissions to access one of the keys";
+  StructureWriter writer(client, t);
+  ParkLog parked;
+  Result<WriteReport> report = writer.write(three_orders(), parked.callback());
+  ASSERT_FALSE(report.ok());
+  EXPECT_FALSE(client.strings.contains("checkpoint:orders_task"));
+  EXPECT_THAT(parked.calls, IsEmpty());
+}
+
+TEST(StructureWriterFaults, ARowRefusedForItsOwnKeyIsParkedBeforeTheCheckpointMoves) {
+  FakeClient client;
+  TaskConfig t = hash_task();
+  client.refusals["order:2"] = "WRONGTYPE Operation against a key holding the wrong kind of value";
+  StructureWriter writer(client, t);
+  bool checkpoint_moved_first = false;
+  std::vector<RowError> parked;
+  Result<WriteReport> report = writer.write(three_orders(), [&](const std::vector<RowError>& rows) {
+    checkpoint_moved_first = client.strings.contains("checkpoint:orders_task");
+    parked = rows;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  EXPECT_FALSE(checkpoint_moved_first);
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_EQ(parked[0].row, 1u);
+  EXPECT_EQ(parked[0].code, StatusCode::kFailedPrecondition);
+  EXPECT_EQ(parked[0].detail, "WRONGTYPE");
+  EXPECT_THAT(parked[0].reason, ::testing::HasSubstr("order:2"));
+  EXPECT_EQ(report->rows_written, 2u);
+  ASSERT_EQ(report->skipped.size(), 1u);
+  EXPECT_EQ(client.strings["checkpoint:orders_task"], "cp-3");
+}
+
+TEST(StructureWriterFaults, ARowThatCannotBeParkedKeepsTheCheckpoint) {
+  FakeClient client;
+  TaskConfig t = hash_task();
+  client.refusals["order:2"] = "WRONGTYPE Operation against a key holding the wrong kind of value";
+  StructureWriter writer(client, t);
+  ParkLog parked{.result = Status(StatusCode::kUnavailable, "dead-letter stream unreachable")};
+  Result<WriteReport> report = writer.write(three_orders(), parked.callback());
+  ASSERT_FALSE(report.ok());
+  EXPECT_TRUE(report.status().retryable());
+  EXPECT_EQ(parked.calls.size(), 1u);
+  EXPECT_FALSE(client.strings.contains("checkpoint:orders_task"));
+}
+
+TEST(StructureWriterFaults, RowsThatCannotBeBuiltAreParkedBeforeTheTransaction) {
+  FakeClient client;
+  TaskConfig t = list_task();
+  StructureWriter writer(client, t);
+  int transactions_before_park = -1;
+  std::vector<RowError> parked;
+  Result<WriteReport> report =
+      writer.write(batch({row({{"id", value("1")}}), row({{"other", value("x")}})}, "cp-2"),
+                   [&](const std::vector<RowError>& rows) {
+                     transactions_before_park = client.transactions;
+                     parked = rows;
+                     return Status::Ok();
+                   });
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  EXPECT_EQ(transactions_before_park, 0);
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_EQ(parked[0].row, 1u);
+  EXPECT_EQ(parked[0].code, StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.strings["checkpoint:orders_task"], "cp-2");
 }
 
 }  // namespace

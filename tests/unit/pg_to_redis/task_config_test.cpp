@@ -159,6 +159,19 @@ TEST(TaskConfigDefaults, AreFilledInWhereTheFileIsSilent) {
   EXPECT_FALSE(task.ttl.has_value());
   EXPECT_FALSE(task.maxlen.has_value());
   EXPECT_FALSE(task.log_sql);
+  EXPECT_EQ(task.dead_letter_key(), "courier:dead:orders_stream");
+}
+
+TEST(TaskConfigAdditions, DeadLetterStreamNamesWhereRowsAreParkedWithoutTheKeyPrefix) {
+  ReadTasks result = read(R"(tasks:
+  - name: orders_stream
+    table: orders
+    fields: [id]
+    key_prefix: "shop:"
+    dead_letter_stream: ops:dead:orders
+)");
+  ASSERT_TRUE(result.errors.empty()) << result.report();
+  EXPECT_EQ(result.tasks.at(0).dead_letter_key(), "ops:dead:orders");
 }
 
 TEST(TaskConfigDefaults, TrackingOperatorIsGreaterAndCheckpointKeyFollowsTheName) {
