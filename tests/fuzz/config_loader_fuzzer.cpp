@@ -4,7 +4,7 @@
 // against a fixed environment, so a seed can use them:
 //
 //   postgres: {url: "${DATABASE_URL}"}
-//   tasks: [{name: t, table: orders, structure: hash, key_prefix: "o:"}]
+//   tasks: [{name: t, table: orders, structure: hash, key: "o:{id}"}]
 //
 // Any input must load without crashing, each mistake with a message.
 #include <cstddef>
