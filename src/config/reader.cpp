@@ -75,10 +75,12 @@ void resolve_child(const ValueReader& parent, YAML::Node child, std::string path
 }
 
 // Replaces every ${VAR} in the scalars below `value` (whose node is `node`), in place.
-// Aliased nodes are shared, so `done` (by source offset) substitutes each scalar once.
+// Aliased nodes are shared, so `done` (by source offset) visits each node once: a scalar is
+// substituted once, and an alias inside the value it names (`a: &x [*x]`) ends the walk
+// instead of recursing without end.
 void resolve_in_place(const ValueReader& value, YAML::Node node, std::set<int>& done) {
+  if (!done.insert(node.Mark().pos).second) return;
   if (node.IsScalar()) {
-    if (!done.insert(node.Mark().pos).second) return;
     if (std::optional<std::string> text = value.as_string()) node = *text;
   } else if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) {

@@ -414,20 +414,27 @@ int64_t days_from_civil(int64_t year, int month, int day) {
   return era * 146097 + day_of_era - 719468;
 }
 
-// Unix epoch seconds as an exact decimal: "1732356000.123456", "-0.5".
+// Unix epoch seconds as an exact decimal: "1732356000.123456", "-0.5". Whole seconds and
+// microseconds are kept apart: in microseconds alone, years past 294 276 (Postgres dates
+// reach 5 874 897) would not fit in 64 bits.
 std::string epoch_decimal(const CivilTime& t) {
-  const int64_t seconds = days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 +
-                          t.minute * 60 + t.second - t.offset_seconds;
-  int64_t micros = 0;
+  int64_t seconds = days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 +
+                    t.minute * 60 + t.second - t.offset_seconds;
+  int64_t micros = 0;  // after `seconds`, towards the future
   for (size_t i = 0; i < 6; ++i)
     micros = micros * 10 + (i < t.fraction.size() ? t.fraction[i] - '0' : 0);
-  const int64_t total = seconds * 1'000'000 + micros;
-  const uint64_t magnitude =
-      total < 0 ? static_cast<uint64_t>(-(total + 1)) + 1 : static_cast<uint64_t>(total);
-  std::string out = total < 0 ? "-" : "";
-  out += std::to_string(magnitude / 1'000'000);
+  std::string out;
+  if (seconds < 0) {  // -2 s + 0.25 s is -1.75 s
+    out = "-";
+    seconds = -seconds;
+    if (micros > 0) {
+      seconds -= 1;
+      micros = 1'000'000 - micros;
+    }
+  }
+  out += std::to_string(seconds);
   out += '.';
-  append_padded(out, static_cast<int64_t>(magnitude % 1'000'000), 6);
+  append_padded(out, micros, 6);
   return out;
 }
 

@@ -72,8 +72,24 @@ TEST(LoadConfig, BadIndentationIsASyntaxErrorWithPosition) {
 TEST(LoadConfig, MoreThanOneDocumentIsAnError) {
   LoadResult result = load("log:\n  level: info\n---\nlog:\n  level: debug\n");
   ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0].line, 4);
+  EXPECT_EQ(result.errors[0].line, 3);  // the '---' that starts the second
   EXPECT_NE(result.errors[0].message.find("2 YAML documents"), std::string::npos);
+}
+
+TEST(LoadConfig, StrayCommaIsASyntaxErrorWhereItStands) {
+  // yaml-cpp 0.7 alone would hand out empty documents at the comma forever.
+  EXPECT_EQ(printed_errors(load(",")),
+            std::vector<std::string>{"courier.yaml:1:1: YAML syntax error: unexpected ','"});
+  EXPECT_EQ(printed_errors(load("- postgres\n, redis\n")),
+            std::vector<std::string>{"courier.yaml:2:1: YAML syntax error: unexpected ','"});
+}
+
+TEST(LoadConfig, NestingDeeperThanTheParserTakesIsSaidSo) {
+  std::string deep = "postgres: " + std::string(600, '[') + std::string(600, ']') + "\n";
+  LoadResult result = load(deep);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].message.find("YAML nested too deeply"), std::string::npos)
+      << result.errors[0].message;
 }
 
 TEST(LoadConfig, TopLevelMustBeAMapping) {

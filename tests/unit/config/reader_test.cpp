@@ -267,5 +267,18 @@ TEST(ResolveSubtree, ReportsUnsetVariablesWithTheirPaths) {
                 "give a default with '${GROUP:-default}'"}));
 }
 
+TEST(ResolveSubtree, AnAliasInsideTheValueItNamesIsResolvedOnce) {
+  // The list holds itself: a walk that followed every alias would never end.
+  Document doc("tasks: &self\n  - ${TASK}\n  - *self\n", {{"TASK", "recent_orders"}});
+  std::shared_ptr<const YamlSubtree> tasks = doc.root().value("tasks")->resolve_subtree();
+  ASSERT_TRUE(doc.errors().empty()) << doc.errors()[0];
+
+  ConfigErrors later_errors;
+  ReadContext later(later_errors);
+  SequenceReader list = tasks->reader(later).as_sequence().value();
+  EXPECT_EQ(list.item(0).as_string(), "recent_orders");
+  EXPECT_EQ(list.item(1).as_sequence()->item(0).as_string(), "recent_orders");
+}
+
 }  // namespace
 }  // namespace courier::config

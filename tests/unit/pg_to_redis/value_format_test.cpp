@@ -283,6 +283,14 @@ TEST(ValueFormatScore, DatesAndTimestampsAreEpochSeconds) {
   EXPECT_EQ(score(oid::kTimestamptz, "-infinity"), "-inf");
 }
 
+TEST(ValueFormatScore, TheLastDatesPostgresPrintsAreEpochSecondsToo) {
+  // In microseconds, these are beyond a 64-bit integer (found by tests/fuzz).
+  EXPECT_EQ(score(oid::kDate, "5874897-12-31"), "185331706992000");
+  EXPECT_EQ(score(oid::kTimestamp, "294276-12-31 23:59:59.999999"), "9224318016000");
+  EXPECT_EQ(score(oid::kTimestamptz, "294276-12-31 23:59:59.5-01"), "9224318019599.5");
+  EXPECT_EQ(score(oid::kTimestamp, "1969-12-31 23:59:58.25"), "-1.75");
+}
+
 TEST(ValueFormatScore, NullIsAnErrorNamingTheType) {
   Status status = score_error(oid::kTimestamptz, std::nullopt);
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
