@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "aggregator/api_config.h"
@@ -31,6 +33,10 @@ struct LoadedConfig {
 };
 
 constexpr const char* kDefaultConfigPath = "courier.yaml";
+// After SIGTERM, how long pipelines get to finish and acknowledge the batch in hand. Only a
+// dependency that hangs (its connections open, nothing answering) makes them take longer;
+// the process then exits anyway, and what was not acknowledged is delivered again.
+constexpr std::chrono::seconds kShutdownDeadline{8};
 
 // Stream ingest's reference service runs from environment variables alone: without a
 // file at the default path but with DATABASE_URL set, that is what `courier` does too.
@@ -107,7 +113,14 @@ int run(const std::string& path, const std::string& log_level_override) {
   }
   int signal = shutdown.wait();
   spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
-  supervisor.stop();
+  if (!supervisor.stop_within(kShutdownDeadline)) {
+    spdlog::error(
+        "shutdown: pipelines still blocked after {}s on a dependency that does not answer; "
+        "exiting without them (unacknowledged work is delivered again after a restart)",
+        kShutdownDeadline.count());
+    spdlog::shutdown();
+    std::_Exit(kExitFailure);  // destructors would join the blocked threads
+  }
   return kExitOk;
 }
 
@@ -133,14 +146,12 @@ int run_cli(std::vector<std::string> args) {
   validate_command->add_option("-c,--config", config_path, "configuration file")
       ->capture_default_str();
   auto* run_command = app.add_subcommand("run", "run everything the configuration names");
-  run_command->add_option("-c,--config", config_path, "configuration file")
-      ->capture_default_str();
+  run_command->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   run_command->add_option("--log-level", log_level, "override log.level");
   std::vector<std::string> only_tasks;
   auto* once_command =
       app.add_subcommand("once", "run the table-sync tasks once each, then exit (cron jobs)");
-  once_command->add_option("-c,--config", config_path, "configuration file")
-      ->capture_default_str();
+  once_command->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   once_command->add_option("--task", only_tasks, "run only this task (repeatable)");
   once_command->add_option("--log-level", log_level, "override log.level");
   DlqCommand dlq(app);

@@ -15,6 +15,11 @@ pg::ConnectionOptions postgres_options(const config::PostgresConfig& config) {
   // libpq counts whole seconds; round up so "500ms" does not become "no timeout".
   options.connect_timeout = std::chrono::ceil<std::chrono::seconds>(config.connect_timeout);
   options.application_name = config.application_name;
+  options.statement_timeout = config.statement_timeout;
+  options.keepalives_idle = std::chrono::ceil<std::chrono::seconds>(config.keepalives_idle);
+  options.keepalives_interval = std::chrono::ceil<std::chrono::seconds>(config.keepalives_interval);
+  options.keepalives_count = config.keepalives_count;
+  options.tcp_user_timeout = config.tcp_user_timeout;
   return options;
 }
 

@@ -42,8 +42,9 @@ int DatagenCommand::run(const ConfigLoader& load_config) {
   std::optional<config::CourierConfig> config = load_config(config_path_);
   if (!config) return kExitInvalid;
   configure_logging({.level = "error"});
-  Result<std::unique_ptr<pg::Connection>> connection =
-      pg::Connection::open(postgres_options(config->postgres));
+  pg::ConnectionOptions options = postgres_options(config->postgres);
+  options.statement_timeout = {};  // one COPY of millions of rows may take minutes
+  Result<std::unique_ptr<pg::Connection>> connection = pg::Connection::open(options);
   if (!connection.ok()) {
     fmt::print(stderr, "courier datagen: {}\n", connection.status().message());
     return kExitFailure;

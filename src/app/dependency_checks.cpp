@@ -8,6 +8,8 @@ namespace {
 // A health endpoint must answer quickly even when a store hangs: probes never wait
 // longer than this to connect, whatever the pipelines are configured to tolerate.
 constexpr std::chrono::seconds kProbeConnectTimeout{2};
+// The same for a reply once connected: a hung server (SIGSTOP) accepts and never answers.
+constexpr std::chrono::milliseconds kProbeReplyTimeout{2'000};
 
 http::HealthReport report(prometheus::Gauge& up, const Status& status, std::string ok_detail) {
   up.Set(status.ok() ? 1 : 0);
@@ -27,6 +29,8 @@ prometheus::Family<prometheus::Gauge>& dependency_up_family(prometheus::Registry
 PostgresCheck::PostgresCheck(pg::ConnectionOptions options, prometheus::Gauge& up)
     : options_(std::move(options)), up_(up) {
   options_.connect_timeout = std::min(options_.connect_timeout, kProbeConnectTimeout);
+  options_.statement_timeout = kProbeReplyTimeout / 2;  // SELECT 1 + grace: 2 s at most
+  options_.reply_grace = kProbeReplyTimeout / 2;
 }
 
 http::HealthReport PostgresCheck::probe() {
@@ -48,6 +52,9 @@ RedisCheck::RedisCheck(redis::ClientOptions options, prometheus::Gauge& up)
     : options_(std::move(options)), up_(up) {
   auto& timeout = options_.connection.connect_timeout;
   timeout = std::min<std::chrono::milliseconds>(timeout, kProbeConnectTimeout);
+  auto& reply_timeout = options_.connection.socket_timeout;
+  reply_timeout =
+      reply_timeout.count() == 0 ? kProbeReplyTimeout : std::min(reply_timeout, kProbeReplyTimeout);
 }
 
 http::HealthReport RedisCheck::probe() {

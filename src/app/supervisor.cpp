@@ -3,6 +3,9 @@
 #include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <thread>
+
 #include "aggregator/query_api.h"
 #include "app/connection_settings.h"
 #include "app/dependency_checks.h"
@@ -65,6 +68,21 @@ void Supervisor::stop() {
   stream_ingest_.reset();
   table_sync_.reset();
   spdlog::info("stopped");
+}
+
+bool Supervisor::stop_within(std::chrono::milliseconds deadline) {
+  auto stopped = std::make_shared<std::promise<void>>();
+  std::future<void> done = stopped->get_future();
+  std::thread stopper([this, stopped] {
+    stop();
+    stopped->set_value();
+  });
+  if (done.wait_for(deadline) == std::future_status::ready) {
+    stopper.join();
+    return true;
+  }
+  stopper.detach();
+  return false;
 }
 
 void Supervisor::register_build_info() {

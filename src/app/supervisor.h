@@ -4,11 +4,12 @@
 //
 //   Supervisor supervisor(loaded.config, loaded.pipelines);
 //   if (Status s = supervisor.start(); !s.ok()) return fail(s);
-//   shutdown.wait(); supervisor.stop();
+//   shutdown.wait(); if (!supervisor.stop_within(kShutdownDeadline)) std::_Exit(1);
 //
 // Thread-safety: start() and stop() from one thread (main); stop() is idempotent.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "aggregator/api_config.h"
@@ -43,6 +44,10 @@ class Supervisor {
 
   Status start();
   void stop();
+  // stop(), waiting at most `deadline`: false when a pipeline is still blocked then (a
+  // dependency that hangs without closing its connections). stop() then goes on in the
+  // background; the caller is expected to end the process.
+  bool stop_within(std::chrono::milliseconds deadline);
   // The HTTP port actually bound (differs from the config when it asked for port 0).
   int http_port() const { return http_ ? http_->port() : 0; }
 

@@ -44,8 +44,24 @@ Result<HostPort> parse_url_authority(std::string_view authority, int default_por
 
 // ---- postgresql:// -----------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 8> kPostgresQueryKeys = {
-    "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "application_name"};
+// clang-format off
+constexpr std::array<std::string_view, 12> kPostgresQueryKeys = {
+    "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout",
+    "application_name", "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "tcp_user_timeout"};
+// clang-format on
+
+// keepalives_* and tcp_user_timeout in libpq's units: a whole number in 1..`max`.
+Status apply_postgres_count(std::string_view key, std::string_view value, std::int64_t max,
+                            std::int64_t& out) {
+  std::optional<std::int64_t> number = parse_integer(value);
+  if (!number || *number < 1 || *number > max) {
+    return invalid("the url's " + std::string(key) + " must be a whole number in 1.." +
+                   std::to_string(max));
+  }
+  out = *number;
+  return Status::Ok();
+}
 
 Status apply_postgres_sslmode(std::string_view text, PostgresConfig& config) {
   for (const auto& mode : kPostgresSslModeNames) {
@@ -82,6 +98,19 @@ Status apply_postgres_parameter(std::string_view key, std::string value, Postgre
     config.connect_timeout = std::chrono::seconds(*seconds);
   } else if (key == "application_name") {
     config.application_name = std::move(value);
+  } else if (key == "keepalives_count") {
+    std::int64_t count = 0;
+    if (Status s = apply_postgres_count(key, value, 100, count); !s.ok()) return s;
+    config.keepalives_count = static_cast<int>(count);
+  } else if (key == "tcp_user_timeout") {  // milliseconds, as libpq takes it
+    std::int64_t ms = 0;
+    if (Status s = apply_postgres_count(key, value, 86'400'000, ms); !s.ok()) return s;
+    config.tcp_user_timeout = std::chrono::milliseconds(ms);
+  } else if (key == "keepalives_idle" || key == "keepalives_interval") {  // seconds
+    std::int64_t seconds = 0;
+    if (Status s = apply_postgres_count(key, value, 86'400, seconds); !s.ok()) return s;
+    (key == "keepalives_idle" ? config.keepalives_idle : config.keepalives_interval) =
+        std::chrono::seconds(seconds);
   }
   return Status::Ok();
 }

@@ -59,6 +59,14 @@ struct PostgresConfig {
   PostgresSslMode sslmode = PostgresSslMode::kDisable;  // Red Courier's default
   std::chrono::milliseconds connect_timeout{10'000};    // whole seconds for libpq, rounded up
   std::string application_name = "courier";             // shown in pg_stat_activity
+  // A hung or vanished server must not block a thread: statements the server cancels after
+  // statement_timeout (0: never; the client then waits without bound), dead peers found by
+  // TCP keepalives (whole seconds) and tcp_user_timeout.
+  std::chrono::milliseconds statement_timeout{60'000};
+  std::chrono::milliseconds keepalives_idle{10'000};     // silence before the first probe
+  std::chrono::milliseconds keepalives_interval{5'000};  // between unanswered probes
+  int keepalives_count = 3;                              // unanswered probes: connection dead
+  std::chrono::milliseconds tcp_user_timeout{20'000};    // data unacknowledged this long: dead
 
   // "host='localhost' port='5432' …" for PQconnectdb. Contains the password: never log it.
   std::string conninfo() const;

@@ -14,6 +14,7 @@ constexpr int kLowestListenPort = 0;  // 0: the system picks a free port
 constexpr IntegerRange kListenPortRange{kLowestListenPort, 65535};
 constexpr IntegerRange kHttpWorkersRange{1, 1024};
 constexpr IntegerRange kRedisDbRange{0, std::numeric_limits<int>::max()};
+constexpr IntegerRange kKeepaliveCountRange{1, 100};
 constexpr std::string_view kServerPortHost = "127.0.0.1";
 constexpr std::string_view kOneFormAdvice = "give either the url or the separate keys, not both";
 
@@ -51,6 +52,20 @@ void read_postgres_keys(MappingReader& section, PostgresConfig& postgres) {
       section.enumeration("sslmode", kPostgresSslModeNames).value_or(postgres.sslmode);
 }
 
+// statement_timeout, TCP keepalives and tcp_user_timeout (after the url, so these win).
+void read_postgres_liveness(MappingReader& section, PostgresConfig& postgres) {
+  postgres.statement_timeout =
+      section.duration("statement_timeout").value_or(postgres.statement_timeout);
+  postgres.keepalives_idle =
+      section.duration("keepalives_idle", kPositiveDuration).value_or(postgres.keepalives_idle);
+  postgres.keepalives_interval = section.duration("keepalives_interval", kPositiveDuration)
+                                     .value_or(postgres.keepalives_interval);
+  postgres.keepalives_count = section.integer<int>("keepalives_count", kKeepaliveCountRange)
+                                  .value_or(postgres.keepalives_count);
+  postgres.tcp_user_timeout =
+      section.duration("tcp_user_timeout").value_or(postgres.tcp_user_timeout);
+}
+
 void read_postgres(MappingReader& section, PostgresConfig& postgres) {
   bool both_forms = section.conflicts(
       "url", {"host", "port", "user", "password", "dbname", "sslmode"}, kOneFormAdvice);
@@ -60,6 +75,7 @@ void read_postgres(MappingReader& section, PostgresConfig& postgres) {
       section.duration("connect_timeout", kPositiveDuration).value_or(postgres.connect_timeout);
   postgres.application_name =
       section.string("application_name").value_or(postgres.application_name);
+  read_postgres_liveness(section, postgres);
   section.finish();
 }
 

@@ -48,7 +48,7 @@ Status deliver_copy_data(detail::LibpqConnection& link, detail::StatementInProgr
                          const ChunkCallback& on_chunk) {
   char* buffer = nullptr;
   int length = 0;
-  while ((length = PQgetCopyData(link.raw(), &buffer, 0)) > 0) {
+  while ((length = link.next_copy_data(&buffer)) > 0) {
     std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
     if (!on_chunk(std::string_view(buffer, length))) return statement.abandon();
   }
@@ -142,6 +142,18 @@ std::string Connection::server_version() const {
   const char* version =
       link_->is_open() ? PQparameterStatus(link_->raw(), "server_version") : nullptr;
   return version ? version : "";
+}
+
+Status Connection::set_statement_timeout(std::chrono::milliseconds timeout) {
+  auto set = execute("SELECT set_config('statement_timeout', $1, false)",
+                     {std::to_string(timeout.count())});
+  if (!set.ok()) return set.status();
+  link_->set_statement_timeout(timeout);
+  return Status::Ok();
+}
+
+std::chrono::milliseconds Connection::statement_timeout() const {
+  return link_->statement_timeout();
 }
 
 const ConnectionOptions& Connection::options() const {

@@ -1,7 +1,9 @@
 // Connection: one PostgreSQL session on libpq. Parameterised statements, streaming of
 // large results row by row in bounded memory, COPY in and out, and reconnecting after
 // the server was lost. Every failure is a Status classified by SQLSTATE (pg/errors.h);
-// a lost connection answers kUnavailable to every call until reconnect() succeeds.
+// a lost connection answers kUnavailable to every call until reconnect() succeeds. A server
+// that stops answering (hung, SIGSTOPped) is given statement_timeout + reply_grace per
+// reply (ConnectionOptions), then the connection is dropped: kUnavailable, not a hang.
 //
 //   auto conn = courier::pg::Connection::open(options);           // Result<unique_ptr>
 //   auto rows = (*conn)->execute("SELECT name FROM users WHERE id = $1", {"42"});
@@ -11,6 +13,7 @@
 // its own. Row callbacks must not call back into the same Connection.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -70,6 +73,13 @@ class Connection {
   // Drops the current session (if any) and connects again with the same options;
   // kUnavailable while the server is down. Any open transaction is lost.
   Status reconnect();
+
+  // Changes this session's statement_timeout (0: none) until reconnect(), which goes
+  // back to options().statement_timeout. The wait for each reply is bounded by it plus
+  // options().reply_grace (unbounded at 0), so set 0 for work that may run long
+  // (migrations); the server then no longer cancels it either.
+  Status set_statement_timeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds statement_timeout() const;
 
   // True while the session is up (as far as libpq has noticed).
   bool is_open() const;

@@ -13,8 +13,12 @@ namespace {
 constexpr std::array<std::string_view, 6> kSslModes = {"disable", "allow",     "prefer",
                                                        "require", "verify-ca", "verify-full"};
 // Keys ConnectionOptions has a field for; extra_parameters must not repeat them.
-constexpr std::array<std::string_view, 8> kFieldKeys = {
-    "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "application_name"};
+// clang-format off
+constexpr std::array<std::string_view, 13> kFieldKeys = {
+    "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout",
+    "application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout"};
+// clang-format on
 
 Status invalid(std::string message) {
   return Status(StatusCode::kInvalidArgument, std::move(message));
@@ -50,13 +54,15 @@ Status set_port(ConnectionOptions& options, std::string_view text) {
   return Status::Ok();
 }
 
-Status set_connect_timeout(ConnectionOptions& options, std::string_view text) {
-  std::optional<int> seconds = parse_int(text);
-  if (!seconds || *seconds < 0) {
-    return invalid("connection URL: connect_timeout '" + std::string(text) +
-                   "' is not a whole number of seconds");
+// Sets `field` from a whole number >= 0 in `unit`s (libpq's unit for that keyword).
+template <typename Field>
+Status set_count(Field& field, std::string_view key, std::string_view text, std::string_view unit) {
+  std::optional<int> value = parse_int(text);
+  if (!value || *value < 0) {
+    return invalid("connection URL: " + std::string(key) + " '" + std::string(text) +
+                   "' is not a whole number of " + std::string(unit));
   }
-  options.connect_timeout = std::chrono::seconds(*seconds);
+  field = Field(*value);
   return Status::Ok();
 }
 
@@ -64,7 +70,18 @@ Status set_connect_timeout(ConnectionOptions& options, std::string_view text) {
 Status apply_query_parameter(ConnectionOptions& options, const std::string& key,
                              std::string value) {
   if (key == "port") return set_port(options, value);
-  if (key == "connect_timeout") return set_connect_timeout(options, value);
+  if (key == "connect_timeout") return set_count(options.connect_timeout, key, value, "seconds");
+  if (key == "keepalives_idle") return set_count(options.keepalives_idle, key, value, "seconds");
+  if (key == "keepalives_interval")
+    return set_count(options.keepalives_interval, key, value, "seconds");
+  if (key == "keepalives_count") return set_count(options.keepalives_count, key, value, "probes");
+  if (key == "tcp_user_timeout")
+    return set_count(options.tcp_user_timeout, key, value, "milliseconds");
+  if (key == "keepalives") {
+    if (value != "0" && value != "1") return invalid("connection URL: keepalives must be 0 or 1");
+    options.keepalives = value == "1";
+    return Status::Ok();
+  }
   if (key == "host")
     options.host = std::move(value);
   else if (key == "user")
@@ -222,6 +239,12 @@ Status ConnectionOptions::validate() const {
   }
   if (connect_timeout.count() < 0)
     return invalid("connection options: connect_timeout is negative");
+  if (keepalives_idle.count() < 0 || keepalives_interval.count() < 0 || keepalives_count < 0 ||
+      tcp_user_timeout.count() < 0 || statement_timeout.count() < 0 || reply_grace.count() < 0) {
+    return invalid(
+        "connection options: keepalives_idle, keepalives_interval, keepalives_count, "
+        "tcp_user_timeout, statement_timeout and reply_grace must not be negative");
+  }
   if (contains_nul(host) || contains_nul(user) || contains_nul(password) || contains_nul(dbname) ||
       contains_nul(application_name)) {
     return invalid("connection options: a value contains a NUL byte");
@@ -249,7 +272,24 @@ std::string ConnectionOptions::conninfo() const {
   append_keyword(out, "sslmode", sslmode);
   append_keyword(out, "connect_timeout", std::to_string(connect_timeout.count()));
   append_keyword(out, "application_name", application_name);
-  for (const auto& [key, value] : extra_parameters) append_keyword(out, key, value);
+  append_keyword(out, "keepalives", keepalives ? "1" : "0");
+  if (keepalives) {
+    append_keyword(out, "keepalives_idle", std::to_string(keepalives_idle.count()));
+    append_keyword(out, "keepalives_interval", std::to_string(keepalives_interval.count()));
+    append_keyword(out, "keepalives_count", std::to_string(keepalives_count));
+  }
+  append_keyword(out, "tcp_user_timeout", std::to_string(tcp_user_timeout.count()));
+  // libpq keeps only the last `options`: ours and the caller's go in one.
+  std::string server_options;
+  if (statement_timeout.count() > 0)
+    server_options = "-c statement_timeout=" + std::to_string(statement_timeout.count());
+  for (const auto& [key, value] : extra_parameters) {
+    if (key == "options")
+      server_options += (server_options.empty() ? "" : " ") + value;
+    else
+      append_keyword(out, key, value);
+  }
+  if (!server_options.empty()) append_keyword(out, "options", server_options);
   return out;
 }
 

@@ -27,19 +27,36 @@ struct ConnectionOptions {
   std::string sslmode = "prefer";            // disable|allow|prefer|require|verify-ca|verify-full
   std::chrono::seconds connect_timeout{10};  // give up connecting after this long
   std::string application_name = "courier";  // shown in pg_stat_activity
+  // A dead peer (host gone, network cut) is noticed within about 25 s: TCP keepalive
+  // probes after keepalives_idle of silence, every keepalives_interval, keepalives_count
+  // unanswered ones end the connection; data unacknowledged for tcp_user_timeout does too.
+  bool keepalives = true;                              // false: no keepalive probes at all
+  std::chrono::seconds keepalives_idle{10};            // silence before the first probe
+  std::chrono::seconds keepalives_interval{5};         // between unanswered probes
+  int keepalives_count = 3;                            // unanswered probes before giving up
+  std::chrono::milliseconds tcp_user_timeout{20'000};  // 0: the OS default (minutes)
+  // The server cancels a statement running longer (sent at connect as
+  // options=-c statement_timeout=...); 0: the server's own setting.
+  std::chrono::milliseconds statement_timeout{0};
+  // A server that stops answering altogether (hung, SIGSTOPped: the kernel still acks) is
+  // given statement_timeout + reply_grace to reply, then the connection is dropped and
+  // the call fails kUnavailable. No client-side bound while statement_timeout is 0.
+  std::chrono::milliseconds reply_grace{5'000};
   // Any other libpq keyword (e.g. {"target_session_attrs", "read-write"}), passed through.
   std::vector<std::pair<std::string, std::string>> extra_parameters;
 
   // Parses postgresql://user:pass@host:port/dbname?sslmode=require&connect_timeout=5
   // (scheme "postgres://" too). Parts are percent-decoded; missing parts keep their
-  // defaults. Query parameters other than the fields above go to extra_parameters.
+  // defaults. keepalives* and tcp_user_timeout take libpq's units (seconds, milliseconds
+  // for tcp_user_timeout). Other query parameters go to extra_parameters.
   static Result<ConnectionOptions> from_url(std::string_view url);
 
   // Checks the fields that libpq would otherwise reject with a less helpful message.
   Status validate() const;
 
   // The libpq connection string, every value single-quoted and escaped. Contains the
-  // password: pass it to libpq, never log it.
+  // password: pass it to libpq, never log it. A statement_timeout goes first into
+  // `options`, ahead of any `options` given in extra_parameters.
   std::string conninfo() const;
 
   // "postgresql://app:***@db:5432/shop?sslmode=prefer&connect_timeout=10&application_name=courier"

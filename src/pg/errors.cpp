@@ -8,8 +8,9 @@ StatusCode status_code_for_sqlstate(std::string_view code) {
   if (code == sqlstate::kSerializationFailure || code == sqlstate::kDeadlockDetected) {
     return StatusCode::kAborted;
   }
+  // 57014: statement_timeout (or a cancel) ended it; the server was slow, not the request wrong.
   if (error_class == "08" || code == sqlstate::kAdminShutdown || code == sqlstate::kCrashShutdown ||
-      code == sqlstate::kCannotConnectNow) {
+      code == sqlstate::kCannotConnectNow || code == sqlstate::kQueryCanceled) {
     return StatusCode::kUnavailable;
   }
   if (error_class == "23") return StatusCode::kFailedPrecondition;

@@ -54,6 +54,31 @@ class AdvisoryLockGuard {
   bool held_ = false;
 };
 
+// Lifts the session's statement_timeout while migrations run (an index build or a
+// waiting lock may take long) and puts the previous one back when the call ends.
+class StatementTimeoutLift {
+ public:
+  explicit StatementTimeoutLift(Connection& connection)
+      : connection_(connection), previous_(connection.statement_timeout()) {}
+  ~StatementTimeoutLift() {
+    if (lifted_) (void)connection_.set_statement_timeout(previous_);
+  }
+  StatementTimeoutLift(const StatementTimeoutLift&) = delete;
+  StatementTimeoutLift& operator=(const StatementTimeoutLift&) = delete;
+
+  Status lift() {
+    if (previous_.count() == 0) return Status::Ok();
+    if (Status set = connection_.set_statement_timeout({}); !set.ok()) return set;
+    lifted_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  Connection& connection_;
+  std::chrono::milliseconds previous_;
+  bool lifted_ = false;
+};
+
 struct AppliedMigration {
   std::string name;
   std::string checksum;
@@ -180,6 +205,9 @@ Result<MigrationReport> apply_migrations(Connection& connection,
   auto table = quote_qualified_name(options.history_table);
   if (!table.ok()) return with_context(table.status(), "migration history table");
 
+  StatementTimeoutLift no_timeout(connection);
+  if (Status lifted = no_timeout.lift(); !lifted.ok())
+    return with_context(lifted, "cannot lift the statement_timeout for migrations");
   AdvisoryLockGuard lock(connection, "courier migrations " + options.history_table);
   if (Status locked = lock.acquire(); !locked.ok())
     return with_context(locked, "cannot take the migrations lock");

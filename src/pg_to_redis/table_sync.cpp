@@ -10,6 +10,7 @@
 #include "courier/clock.h"
 #include "pg_to_redis/schedule.h"
 #include "pg_to_redis/task_metrics.h"
+#include "supervised_thread.h"
 
 namespace courier::pg_to_redis {
 namespace {
@@ -51,16 +52,16 @@ class TableSync::TaskThread {
         schedule_(std::move(schedule)),
         metrics_(registry, task),
         runner_(task, options.postgres, options.redis,
-                {.cluster = options.cluster, .stop = stop_.token()}) {}
+                {.cluster = options.cluster, .stop = stop_.token()}),
+        thread_({.name = "task " + task.name, .stop = stop_}, [this] { loop(); }) {}
 
-  void start() {
-    thread_ = std::jthread([this] { loop(); });
+  void start() { thread_.start(); }
+  void stop() { thread_.stop(); }
+  // The thread's health while it recovers from a throw, else the task's.
+  http::HealthReport health() {
+    http::HealthReport thread = thread_.health();
+    return thread.healthy ? metrics_.health() : thread;
   }
-  void stop() {
-    stop_.request_stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  TaskMetrics& metrics() { return metrics_; }
 
  private:
   void loop() {
@@ -111,7 +112,7 @@ class TableSync::TaskThread {
   StopSignal stop_;
   TaskMetrics metrics_;
   TaskRunner runner_;
-  std::jthread thread_;
+  SupervisedThread thread_;  // last: stopped and joined before the members it uses go
 };
 
 TableSync::TableSync(std::vector<TaskConfig> tasks, TableSyncOptions options)
@@ -134,8 +135,8 @@ Status TableSync::start(prometheus::Registry& metrics, http::HealthRegistry& hea
   for (size_t i = 0; i < tasks_.size(); ++i) {
     threads_.push_back(
         std::make_unique<TaskThread>(tasks_[i], std::move(schedules[i]), options_, metrics));
-    TaskMetrics* task_metrics = &threads_.back()->metrics();
-    health.add("task:" + tasks_[i].name, [task_metrics] { return task_metrics->health(); });
+    TaskThread* thread = threads_.back().get();
+    health.add("task:" + tasks_[i].name, [thread] { return thread->health(); });
   }
   for (auto& thread : threads_) thread->start();
   return Status::Ok();

@@ -3,10 +3,13 @@
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <vector>
 
@@ -27,6 +30,19 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 timeval to_timeval(std::chrono::milliseconds timeout) {
   return timeval{static_cast<time_t>(timeout.count() / 1000),
                  static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+}
+
+// How long the server may hold the reply to `command` on purpose: the BLOCK argument of
+// XREAD / XREADGROUP, in milliseconds (0: none, or BLOCK 0, which waits without end).
+std::chrono::milliseconds server_side_wait(const Command& command) {
+  for (size_t i = 1; i + 1 < command.size(); ++i) {
+    if (command[i].size() != 5 || strcasecmp(command[i].c_str(), "BLOCK") != 0) continue;
+    char* end = nullptr;
+    long long ms = std::strtoll(command[i + 1].c_str(), &end, 10);
+    return (end != nullptr && *end == '\0' && ms > 0) ? std::chrono::milliseconds(ms)
+                                                      : std::chrono::milliseconds(0);
+  }
+  return std::chrono::milliseconds(0);
 }
 
 Reply to_reply(const redisReply& raw) {
@@ -94,6 +110,10 @@ struct Connection::Impl {
   ContextPtr context;
   std::string address;
   std::chrono::milliseconds socket_timeout{0};
+  // Longest BLOCK among the commands whose replies are unread: reads wait that much
+  // longer than socket_timeout, so a blocking read is not mistaken for a hung server.
+  std::chrono::milliseconds blocked_for{0};
+  std::chrono::milliseconds read_timeout{0};  // what the socket is set to now
   size_t pending = 0;
   bool unflushed = false;
   std::optional<Status> failure;  // set by the first I/O failure; the context is gone then
@@ -112,12 +132,24 @@ struct Connection::Impl {
       kind = IoFailure::kProtocol;
     } else if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK) {
       kind = IoFailure::kTimeout;
-      reason = "timed out after " + std::to_string(socket_timeout.count()) + " ms";
+      reason = "timed out after " + std::to_string(read_timeout.count()) + " ms";
     }
     failure = status_from_io_failure(
         kind, "redis " + address + ": " + std::string(operation) + " failed: " + reason);
     context.reset();
     return *failure;
+  }
+
+  // Sets the socket's timeout for the next read: socket_timeout, plus the longest BLOCK
+  // pending. 0 (no timeout) stays 0.
+  Status fit_read_timeout() {
+    std::chrono::milliseconds wanted =
+        socket_timeout.count() == 0 ? socket_timeout : socket_timeout + blocked_for;
+    if (wanted == read_timeout) return Status::Ok();
+    if (redisSetTimeout(context.get(), to_timeval(wanted)) != REDIS_OK)
+      return fail("setting the read timeout", errno);
+    read_timeout = wanted;
+    return Status::Ok();
   }
 };
 
@@ -146,6 +178,7 @@ Result<Connection> Connection::open(const ConnectionOptions& options) {
   impl->context = std::move(context);
   impl->address = std::move(address);
   impl->socket_timeout = options.socket_timeout;
+  impl->read_timeout = options.socket_timeout;
   Connection connection(std::move(impl));
 
   if (!options.password.empty()) {
@@ -187,6 +220,7 @@ Status Connection::append(const Command& command) {
     return impl_->fail("buffering " + command_name(command), errno);
   }
   ++impl_->pending;
+  impl_->blocked_for = std::max(impl_->blocked_for, server_side_wait(command));
   impl_->unflushed = true;
   return Status::Ok();
 }
@@ -211,13 +245,14 @@ Result<Reply> Connection::read_reply() {
   if (impl_->pending == 0)
     return Status(StatusCode::kInternal, "redis " + address() + ": read with no command pending");
   if (Status flushed = flush(); !flushed.ok()) return flushed;
+  if (Status fitted = impl_->fit_read_timeout(); !fitted.ok()) return fitted;
   void* raw = nullptr;
   if (redisGetReply(impl_->context.get(), &raw) != REDIS_OK) {
     int saved_errno = errno;
     return impl_->fail("read", saved_errno);
   }
   ReplyPtr reply(static_cast<redisReply*>(raw));
-  --impl_->pending;
+  if (--impl_->pending == 0) impl_->blocked_for = std::chrono::milliseconds(0);
   return to_reply(*reply);
 }
 

@@ -5,8 +5,9 @@
 //   conn->flush(); auto set = conn->read_reply(); auto get = conn->read_reply();
 //
 // open() connects within connect_timeout, then AUTHs and SELECTs as the options say. Every
-// later read and write is bounded by socket_timeout. Error replies are ordinary Reply
-// values here (the caller decides what MOVED or WRONGTYPE mean); I/O failures are Status
+// later read and write is bounded by socket_timeout (a read awaiting XREAD[GROUP] ... BLOCK n
+// by socket_timeout + n, so blocking is not taken for a hung server). Error replies are ordinary
+// Reply values here (the caller decides what MOVED or WRONGTYPE mean); I/O failures are Status
 // values, and after one the connection is broken for good: every later call fails with the
 // same status, and the owner opens a new connection. SIGPIPE is blocked in the writing
 // thread while writing, so a server that went away cannot kill the process.

@@ -124,9 +124,6 @@ Status IngestWorker::write_once(const std::vector<DecodedRow>& rows,
       postgres_ = std::move(*opened);
       writer_ = std::make_unique<StreamBatchWriter>(*postgres_, shared_.decoder->mappings());
     }
-    auto timeout = postgres_->execute("SELECT set_config('statement_timeout', $1, false)",
-                                      {std::to_string(shared_.config.processing_timeout.count())});
-    if (!timeout.ok()) return timeout.status();
   }
   auto written = writer_->write(rows);
   if (!written.ok()) {

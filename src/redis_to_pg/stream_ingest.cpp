@@ -49,6 +49,8 @@ Result<std::vector<int64_t>> apply_ingest_schema(pg::Connection& connection,
 StreamIngest::StreamIngest(StreamIngestOptions options) {
   shared_.config = std::move(options.streams);
   shared_.postgres = std::move(options.postgres);
+  // Set at connect on every session (reconnects too): pg's one statement_timeout mechanism.
+  shared_.postgres.statement_timeout = shared_.config.processing_timeout;
   shared_.redis = std::move(options.redis);
   shared_.clock = options.clock;
   shared_.decoder = std::make_unique<EntryDecoder>(shared_.config);
@@ -82,6 +84,10 @@ void StreamIngest::register_http(http::HttpServer& server) {
                      ", postgres " + (metrics_->postgres_healthy() ? "ok" : "failing") +
                      ", breaker " + std::string(circuit_state_name(shared_.breaker->state()))};
   });
+  server.health().add("stream_ingest_threads", [this] {
+    std::lock_guard lock(threads_mutex_);
+    return combined_health(threads_);
+  });
   server.health().add_fields([this] { return metrics_->health_fields(shared_.breaker->state()); });
 }
 
@@ -105,11 +111,20 @@ Status StreamIngest::start() {
     return Status(migrated.code(), "stream ingest schema: " + migrated.message(),
                   migrated.detail());
   started_ = true;
+  std::lock_guard lock(threads_mutex_);
+  auto supervised = [&](std::string name, std::function<void()> body) {
+    threads_.push_back(std::make_unique<SupervisedThread>(
+        SupervisedThreadOptions{
+            .name = std::move(name), .stop = shared_.stop, .clock = shared_.clock},
+        std::move(body)));
+    threads_.back()->start();
+  };
   for (int i = 0; i < shared_.config.workers; ++i) {
     workers_.push_back(std::make_unique<IngestWorker>(shared_, i));
-    threads_.emplace_back([worker = workers_.back().get()] { worker->run(); });
+    supervised("stream ingest worker " + std::to_string(i),
+               [worker = workers_.back().get()] { worker->run(); });
   }
-  threads_.emplace_back([this] { monitor(); });
+  supervised("stream ingest monitor", [this] { monitor(); });
   spdlog::info("stream ingest: {}", shared_.config.describe());
   return Status::Ok();
 }
@@ -117,7 +132,8 @@ Status StreamIngest::start() {
 void StreamIngest::stop() {
   if (!started_) return;
   shared_.stop.request_stop();
-  for (std::thread& thread : threads_) thread.join();
+  std::lock_guard lock(threads_mutex_);
+  for (auto& thread : threads_) thread->join();
   threads_.clear();
   workers_.clear();
   started_ = false;

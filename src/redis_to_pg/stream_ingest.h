@@ -13,7 +13,7 @@
 #pragma once
 
 #include <memory>
-#include <thread>
+#include <mutex>
 #include <vector>
 
 #include "courier/status.h"
@@ -25,6 +25,7 @@
 #include "redis_to_pg/ingest_metrics.h"
 #include "redis_to_pg/ingest_worker.h"
 #include "redis_to_pg/stream_config.h"
+#include "supervised_thread.h"
 
 namespace courier::redis_to_pg {
 
@@ -76,7 +77,8 @@ class StreamIngest {
   std::shared_ptr<prometheus::Registry> own_registry_;  // when no server is given
   std::unique_ptr<IngestMetrics> metrics_;
   std::vector<std::unique_ptr<IngestWorker>> workers_;
-  std::vector<std::thread> threads_;
+  mutable std::mutex threads_mutex_;  // /health reads threads_ while stop() clears it
+  std::vector<std::unique_ptr<SupervisedThread>> threads_;  // workers and the monitor
   bool started_ = false;
 };
 

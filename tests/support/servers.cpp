@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,8 +84,9 @@ ContextPtr connect_redis(const std::string& host, int port, const std::string& p
   if (!context || context->err) return ContextPtr(nullptr, &redisFree);
   redisSetTimeout(context.get(), timeval{5, 0});
   if (!password.empty()) {
-    ReplyPtr auth(static_cast<redisReply*>(redisCommand(context.get(), "AUTH %s", password.c_str())),
-                  &freeReplyObject);
+    ReplyPtr auth(
+        static_cast<redisReply*>(redisCommand(context.get(), "AUTH %s", password.c_str())),
+        &freeReplyObject);
     if (!auth || auth->type == REDIS_REPLY_ERROR) return ContextPtr(nullptr, &redisFree);
   }
   return context;
@@ -97,8 +99,8 @@ ReplyPtr run_redis(redisContext* context, const std::vector<std::string>& args) 
     argv.push_back(arg.data());
     lengths.push_back(arg.size());
   }
-  return ReplyPtr(static_cast<redisReply*>(redisCommandArgv(
-                      context, static_cast<int>(args.size()), argv.data(), lengths.data())),
+  return ReplyPtr(static_cast<redisReply*>(redisCommandArgv(context, static_cast<int>(args.size()),
+                                                            argv.data(), lengths.data())),
                   &freeReplyObject);
 }
 
@@ -151,6 +153,47 @@ bool covers_all_slots(const SlotOwners& owners) {
   return next == 16384;
 }
 
+// Processes whose parent is `parent`, from /proc (Postgres backends of a postmaster).
+std::vector<pid_t> child_pids(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; skip past the last ')'.
+    size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 1));
+    char state = 0;
+    pid_t ppid = 0;
+    if (fields >> state >> ppid && ppid == parent) children.push_back(std::stoi(name));
+  }
+  return children;
+}
+
+// SIGSTOPs or SIGCONTs a process and its children. The parent stops first (so it forks no
+// new child meanwhile) and continues last.
+void signal_process_tree(pid_t parent, int signal) {
+  if (signal == SIGSTOP) kill(parent, SIGSTOP);
+  for (pid_t child : child_pids(parent)) kill(child, signal);
+  if (signal == SIGCONT) kill(parent, SIGCONT);
+}
+
+// SIGSTOPs (`pause`) or SIGCONTs a server process, with its children when `with_children`;
+// `paused` tracks the state, so repeated calls do nothing.
+void set_paused(ChildProcess& process, bool& paused, bool pause, bool with_children) {
+  if (pause == paused || (pause && !process.running())) return;
+  int signal = pause ? SIGSTOP : SIGCONT;
+  if (with_children)
+    signal_process_tree(process.pid(), signal);
+  else
+    kill(process.pid(), signal);
+  paused = pause;
+}
+
 std::string sanitize(std::string_view prefix) {
   std::string name;
   for (char c : prefix)
@@ -181,6 +224,7 @@ std::unique_ptr<PostgresServer> PostgresServer::start(Options options) {
 }
 
 PostgresServer::~PostgresServer() {
+  resume();  // a stopped server would ignore the shutdown signal
   if (process_.running() && !process_.signal_and_wait(SIGINT, 10s)) process_.kill9();
   remove_tree(dir_);
 }
@@ -222,10 +266,22 @@ std::string PostgresServer::create_database(std::string_view prefix) {
 }
 
 void PostgresServer::stop() {
+  resume();
   if (!process_.signal_and_wait(SIGINT, 30s)) process_.kill9();
 }
 
-void PostgresServer::kill9() { process_.kill9(); }
+void PostgresServer::kill9() {
+  resume();  // stopped backends would outlive the postmaster, holding its shared memory
+  process_.kill9();
+}
+
+// Backends too: they serve the open connections.
+void PostgresServer::pause() {
+  set_paused(process_, paused_, true, true);
+}
+void PostgresServer::resume() {
+  set_paused(process_, paused_, false, true);
+}
 
 void PostgresServer::restart() {
   stop();
@@ -266,14 +322,15 @@ std::unique_ptr<RedisServer> RedisServer::start(Options options) {
 }
 
 RedisServer::~RedisServer() {
+  resume();  // a stopped server would ignore the shutdown signal
   if (process_.running() && !process_.signal_and_wait(SIGTERM, 10s)) process_.kill9();
   remove_tree(dir_);
 }
 
 void RedisServer::launch() {
-  std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_), "--bind",
-                                   host_, "--dir", dir_, "--save", "", "--protected-mode", "no",
-                                   "--daemonize", "no"};
+  std::vector<std::string> argv = {
+      "redis-server", "--port", std::to_string(port_), "--bind", host_,         "--dir", dir_,
+      "--save",       "",       "--protected-mode",    "no",     "--daemonize", "no"};
   if (options_.append_only) {
     argv.insert(argv.end(), {"--appendonly", "yes", "--appendfsync", "always"});
   } else {
@@ -294,10 +351,21 @@ std::string RedisServer::url() const { return "redis://" + address(); }
 std::string RedisServer::address() const { return host_ + ":" + std::to_string(port_); }
 
 void RedisServer::stop() {
+  resume();
   if (!process_.signal_and_wait(SIGTERM, 30s)) process_.kill9();
 }
 
-void RedisServer::kill9() { process_.kill9(); }
+void RedisServer::kill9() {
+  resume();
+  process_.kill9();
+}
+
+void RedisServer::pause() {
+  set_paused(process_, paused_, true, false);
+}
+void RedisServer::resume() {
+  set_paused(process_, paused_, false, false);
+}
 
 void RedisServer::restart() {
   stop();

@@ -4,6 +4,7 @@
 //   auto pg = courier::testing::PostgresServer::start();
 //   std::string db = pg->create_database("copy_test");   // isolation: own database
 //   pg->kill9(); /* ...client sees errors... */ pg->restart();
+//   pg->pause(); /* ...a hung server: connections stay open, nothing answers... */ pg->resume();
 //
 // Servers run as child processes of the test binary; they die with it (parent-death
 // signal) even when a test crashes, and their data directories are removed when the
@@ -50,6 +51,12 @@ class PostgresServer {
   void stop();     // fast shutdown (SIGINT), waits for exit
   void kill9();    // SIGKILL the postmaster, as a crash would
   void restart();  // start again on the same port and data; waits until it accepts
+  // SIGSTOP the postmaster and every backend (a hung server: the kernel still accepts
+  // connections and data, nothing answers); resume() continues them. A paused server is
+  // resumed before it is stopped or destroyed.
+  void pause();
+  void resume();
+  bool paused() const { return paused_; }
   bool running() const;
   // Polls until a connection succeeds or the deadline passes.
   bool wait_ready(std::chrono::milliseconds deadline = 30s) const;
@@ -62,6 +69,7 @@ class PostgresServer {
   int port_ = 0;
   std::string dir_;  // temporary directory holding data/ and the socket
   ChildProcess process_;
+  bool paused_ = false;
 };
 
 class RedisServer {
@@ -84,6 +92,11 @@ class RedisServer {
   void stop();
   void kill9();
   void restart();
+  // SIGSTOP / SIGCONT the server process: a hung server that still accepts connections.
+  // A paused server is resumed before it is stopped or destroyed.
+  void pause();
+  void resume();
+  bool paused() const { return paused_; }
   bool running() const;
   bool wait_ready(std::chrono::milliseconds deadline = 30s) const;
   // Runs one command with redis-cli semantics and returns its reply as text (for test
@@ -98,6 +111,7 @@ class RedisServer {
   int port_ = 0;
   std::string dir_;
   ChildProcess process_;
+  bool paused_ = false;
 };
 
 class RedisCluster {
@@ -108,7 +122,7 @@ class RedisCluster {
   ~RedisCluster();
 
   size_t size() const { return nodes_.size(); }
-  RedisServer& node(size_t i) { return *nodes_.at(i); }
+  RedisServer& node(size_t i) { return *nodes_.at(i); }  // node(i).pause() hangs one node
   // Nodes that are masters right now (asks the cluster; changes after a failover).
   std::vector<RedisServer*> masters() const;
   std::vector<RedisServer*> replicas() const;

@@ -1,5 +1,8 @@
 #include "pg/detail/libpq_connection.h"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <vector>
 
 #include "pg/errors.h"
@@ -65,6 +68,8 @@ Status LibpqConnection::connect() {
   }
   PQsetNoticeProcessor(conn, ignore_notice, nullptr);
   conn_ = conn;
+  statement_timeout_ = options_.statement_timeout;
+  dropped_reason_.clear();
   return Status::Ok();
 }
 
@@ -88,8 +93,55 @@ Status LibpqConnection::check_ready() const {
 }
 
 Status LibpqConnection::lost() const {
+  std::string why = dropped_reason_.empty() ? "" : " (" + dropped_reason_ + ")";
   return Status(StatusCode::kUnavailable,
-                "connection to " + options_.describe() + " is lost; call reconnect()");
+                "connection to " + options_.describe() + " is lost" + why + "; call reconnect()");
+}
+
+bool LibpqConnection::await_input() {
+  using Clock = std::chrono::steady_clock;
+  // statement_timeout 0: no bound, as a statement may legitimately run that long.
+  std::optional<Clock::time_point> deadline;
+  if (statement_timeout_.count() > 0)
+    deadline = Clock::now() + statement_timeout_ + options_.reply_grace;
+  while (true) {
+    int wait_ms = -1;
+    if (deadline) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) {
+        // The server (or its host) hangs; the kernel may still be acking, so keepalives
+        // cannot tell. A cancel request would wait on the same server: just hang up.
+        dropped_reason_ = "no reply within statement_timeout " +
+                          std::to_string(statement_timeout_.count()) + " ms + reply_grace " +
+                          std::to_string(options_.reply_grace.count()) + " ms";
+        close();
+        return false;
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd socket{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+    int ready = poll(&socket, 1, wait_ms);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready > 0) break;
+  }
+  PQconsumeInput(conn_);  // a failure is reported by the next PQgetResult / PQgetCopyData
+  return true;
+}
+
+bool LibpqConnection::wait_for_reply() {
+  while (conn_ != nullptr && PQisBusy(conn_)) {
+    if (!await_input()) return false;
+  }
+  return true;
+}
+
+int LibpqConnection::next_copy_data(char** buffer) {
+  while (conn_ != nullptr) {
+    int length = PQgetCopyData(conn_, buffer, 1);
+    if (length != 0) return length;
+    if (!await_input()) break;
+  }
+  return -2;
 }
 
 Status LibpqConnection::send_query(std::string_view sql,
@@ -142,6 +194,7 @@ Status LibpqConnection::error_from_result(const PgResult& result) const {
 }
 
 Status LibpqConnection::error_from_connection(std::string_view action) const {
+  if (!dropped_reason_.empty()) return lost();
   StatusCode code = is_open() ? StatusCode::kInternal : StatusCode::kUnavailable;
   return Status(code, std::string(action) + " failed: " + one_line(PQerrorMessage(conn_)));
 }
@@ -170,7 +223,7 @@ void LibpqConnection::end_copy_if_started(const PgResult& result) {
       break;
     case PGRES_COPY_OUT: {
       char* buffer = nullptr;
-      while (PQgetCopyData(conn_, &buffer, 0) > 0) PQfreemem(buffer);
+      while (next_copy_data(&buffer) > 0) PQfreemem(buffer);
       break;
     }
     case PGRES_COPY_BOTH:  // replication streams are never started here; cannot recover

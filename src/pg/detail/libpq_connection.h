@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,8 +52,20 @@ class LibpqConnection {
   Status send_query(std::string_view sql, std::span<const std::optional<std::string>> params);
   // Sends one or more ';'-separated statements without parameters (simple protocol).
   Status send_script(std::string_view sql);
-  // The next result of the current statement; empty when there are no more.
-  PgResult next_result() { return PgResult(PQgetResult(conn_)); }
+  // The next result of the current statement; empty when there are no more, or when the
+  // server did not answer within the reply bound (the connection is dropped then).
+  PgResult next_result() {
+    if (!wait_for_reply()) return PgResult();
+    return PgResult(PQgetResult(conn_));
+  }
+  // PQgetCopyData that waits for data within the reply bound: > 0 a row of `length`
+  // bytes in *buffer (free with PQfreemem), -1 the copy ended, -2 an error or no reply.
+  int next_copy_data(char** buffer);
+
+  // The statement_timeout in force: options().statement_timeout after connect(), then
+  // what the session was told. Bounds the wait for each reply (plus reply_grace).
+  std::chrono::milliseconds statement_timeout() const { return statement_timeout_; }
+  void set_statement_timeout(std::chrono::milliseconds timeout) { statement_timeout_ = timeout; }
 
   // Ok for a completed command or query (rows, no rows, empty statement); the classified
   // error for a failure; kInvalidArgument naming `expected` for anything else (COPY).
@@ -75,9 +88,18 @@ class LibpqConnection {
   void abandon_statement(bool started_in_transaction_block);
 
  private:
+  // Waits until libpq has a whole result to hand out; false after dropping a connection
+  // whose server sent nothing within the reply bound.
+  bool wait_for_reply();
+  // Waits until the socket has input and reads it; false (connection dropped) when none
+  // came within the reply bound.
+  bool await_input();
+
   ConnectionOptions options_;
   PGconn* conn_ = nullptr;
   bool busy_ = false;
+  std::chrono::milliseconds statement_timeout_{0};
+  std::string dropped_reason_;  // why the connection was dropped unanswered; empty otherwise
 };
 
 // A statement whose output is being handed to a caller's callback. Keeps the connection

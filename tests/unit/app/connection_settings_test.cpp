@@ -24,6 +24,27 @@ TEST(ConnectionSettings, PostgresKeepsEveryFieldAndRoundsTheTimeoutUp) {
   EXPECT_EQ(options.connect_timeout, std::chrono::seconds(2));
 }
 
+TEST(ConnectionSettings, PostgresGetsTheStatementTimeoutAndKeepalives) {
+  config::PostgresConfig defaults;
+  pg::ConnectionOptions options = postgres_options(defaults);
+  EXPECT_EQ(options.statement_timeout, std::chrono::seconds(60)) << "the data path's default";
+  EXPECT_EQ(options.keepalives_idle, std::chrono::seconds(10));
+  EXPECT_EQ(options.tcp_user_timeout, std::chrono::seconds(20));
+
+  config::PostgresConfig config;
+  config.statement_timeout = std::chrono::milliseconds(2500);
+  config.keepalives_idle = std::chrono::milliseconds(1500);
+  config.keepalives_interval = std::chrono::seconds(4);
+  config.keepalives_count = 7;
+  config.tcp_user_timeout = std::chrono::seconds(9);
+  options = postgres_options(config);
+  EXPECT_EQ(options.statement_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(options.keepalives_idle, std::chrono::seconds(2)) << "whole seconds, rounded up";
+  EXPECT_EQ(options.keepalives_interval, std::chrono::seconds(4));
+  EXPECT_EQ(options.keepalives_count, 7);
+  EXPECT_EQ(options.tcp_user_timeout, std::chrono::seconds(9));
+}
+
 TEST(ConnectionSettings, RedisStandaloneUsesTheAddress) {
   config::RedisConfig config;
   config.addr = {"10.0.0.5", 6380};

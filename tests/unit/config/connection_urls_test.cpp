@@ -81,6 +81,18 @@ TEST(PostgresUrl, SetsEveryConnectionField) {
   EXPECT_EQ(config.application_name, "sync");
 }
 
+TEST(PostgresUrl, TakesKeepalivesAndTcpUserTimeoutInLibpqUnits) {
+  PostgresConfig config = postgres_from(
+      "postgresql://db/shop?keepalives_idle=30&keepalives_interval=2&keepalives_count=9"
+      "&tcp_user_timeout=1500");
+  EXPECT_EQ(config.keepalives_idle, seconds(30));
+  EXPECT_EQ(config.keepalives_interval, seconds(2));
+  EXPECT_EQ(config.keepalives_count, 9);
+  EXPECT_EQ(config.tcp_user_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(postgres_url_error("postgresql://db/shop?keepalives_count=0"),
+            "the url's keepalives_count must be a whole number in 1..100");
+}
+
 TEST(PostgresUrl, DecodesPercentEscapesAndAllowsSpecialCharactersInThePassword) {
   PostgresConfig config = postgres_from("postgres://app:p%40ss:w@rd/x@db/shop%20db");
   EXPECT_EQ(config.user, "app");

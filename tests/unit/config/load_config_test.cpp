@@ -136,6 +136,24 @@ TEST(LoadConfig, EmptyFileGivesEveryDefault) {
   }
 }
 
+TEST(LoadConfig, PostgresLivenessKeysHaveDefaultsAndAreRead) {
+  LoadResult defaults = load("");
+  EXPECT_EQ(defaults.config.postgres.statement_timeout, milliseconds(60'000));
+  EXPECT_EQ(defaults.config.postgres.tcp_user_timeout, milliseconds(20'000));
+  LoadResult result = load(
+      "postgres:\n  statement_timeout: 0\n  keepalives_idle: 30s\n  keepalives_interval: 2s\n"
+      "  keepalives_count: 9\n  tcp_user_timeout: 1500ms\n");
+  ASSERT_TRUE(result.errors.empty()) << printed_errors(result).front();
+  EXPECT_EQ(result.config.postgres.statement_timeout, milliseconds(0));
+  EXPECT_EQ(result.config.postgres.keepalives_idle, milliseconds(30'000));
+  EXPECT_EQ(result.config.postgres.keepalives_interval, milliseconds(2'000));
+  EXPECT_EQ(result.config.postgres.keepalives_count, 9);
+  EXPECT_EQ(result.config.postgres.tcp_user_timeout, milliseconds(1500));
+  std::vector<std::string> errors = printed_errors(load("postgres:\n  keepalives_count: 0\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("keepalives_count"), std::string::npos) << errors[0];
+}
+
 TEST(LoadConfig, ReadsEveryKeyOfEverySection) {
   LoadResult result = load(R"(postgres:
   host: pg.internal

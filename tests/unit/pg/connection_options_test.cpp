@@ -200,6 +200,51 @@ TEST(PgConnectionOptions, ConninfoQuotesValuesSoLibpqReadsThemBack) {
   EXPECT_EQ(read["target_session_attrs"], "read-write");
 }
 
+TEST(PgConnectionOptions, ConninfoDetectsADeadPeerByDefault) {
+  std::map<std::string, std::string> read = libpq_reading(ConnectionOptions{}.conninfo());
+  EXPECT_EQ(read["keepalives"], "1");
+  EXPECT_EQ(read["keepalives_idle"], "10");
+  EXPECT_EQ(read["keepalives_interval"], "5");
+  EXPECT_EQ(read["keepalives_count"], "3");
+  EXPECT_EQ(read["tcp_user_timeout"], "20000");
+  EXPECT_EQ(read.count("options"), 0u) << "no statement_timeout unless one is asked for";
+}
+
+TEST(PgConnectionOptions, ConninfoSendsTheStatementTimeoutBeforeTheCallersOptions) {
+  ConnectionOptions options;
+  options.statement_timeout = 60s;
+  options.extra_parameters = {{"options", "-c search_path=app"}};
+  std::map<std::string, std::string> read = libpq_reading(options.conninfo());
+  EXPECT_EQ(read["options"], "-c statement_timeout=60000 -c search_path=app")
+      << "libpq keeps one `options`: both settings must be in it";
+}
+
+TEST(PgConnectionOptions, UrlOverridesKeepalivesAndTcpUserTimeoutInLibpqUnits) {
+  ConnectionOptions options = parse_ok(
+      "postgresql://h/db?keepalives_idle=30&keepalives_interval=2&keepalives_count=9"
+      "&tcp_user_timeout=1500");
+  EXPECT_EQ(options.keepalives_idle, 30s);
+  EXPECT_EQ(options.keepalives_interval, 2s);
+  EXPECT_EQ(options.keepalives_count, 9);
+  EXPECT_EQ(options.tcp_user_timeout, 1500ms);
+  EXPECT_TRUE(options.extra_parameters.empty()) << "fields, not repeated pass-through keywords";
+  EXPECT_FALSE(parse_ok("postgresql://h/db?keepalives=0").keepalives);
+  std::map<std::string, std::string> read =
+      libpq_reading(parse_ok("postgresql://h/db?keepalives=0").conninfo());
+  EXPECT_EQ(read["keepalives"], "0");
+  EXPECT_EQ(read.count("keepalives_idle"), 0u);
+  EXPECT_NE(parse_error("postgresql://h/db?tcp_user_timeout=soon")
+                .message()
+                .find("tcp_user_timeout 'soon' is not a whole number of milliseconds"),
+            std::string::npos);
+}
+
+TEST(PgConnectionOptions, ValidateRejectsNegativeTimeouts) {
+  ConnectionOptions options;
+  options.statement_timeout = -1ms;
+  EXPECT_EQ(options.validate().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(PgConnectionOptions, ValidateRejectsExtraParametersThatShadowFields) {
   ConnectionOptions options;
   options.extra_parameters = {{"password", "x"}};

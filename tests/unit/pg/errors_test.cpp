@@ -38,6 +38,8 @@ INSTANTIATE_TEST_SUITE_P(Table, PgSqlstateClassification,
                              // retryable: lost a race
                              Classification{"40001", StatusCode::kAborted},
                              Classification{"40P01", StatusCode::kAborted},
+                             // retryable: statement_timeout, the server was too slow
+                             Classification{"57014", StatusCode::kUnavailable},
                              // permanent: data breaks a rule
                              Classification{"23505", StatusCode::kFailedPrecondition},
                              Classification{"23503", StatusCode::kFailedPrecondition},
@@ -51,7 +53,6 @@ INSTANTIATE_TEST_SUITE_P(Table, PgSqlstateClassification,
                              Classification{"22001", StatusCode::kInvalidArgument},
                              // everything else: permanent
                              Classification{"40002", StatusCode::kInternal},
-                             Classification{"57014", StatusCode::kInternal},
                              Classification{"57P04", StatusCode::kInternal},
                              Classification{"53100", StatusCode::kInternal},
                              Classification{"XX000", StatusCode::kInternal},
