@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,30 +101,33 @@ class HttpLimitsTest : public ::testing::Test {
   std::unique_ptr<HttpServer> server;
 };
 
-// Streams `total` bytes of body in the background until the server stops taking them,
-// while the test reads the answer.
-class BodyStreamer {
+// Runs `send(stopping)` on its own thread, as a hostile client, until it returns; the
+// destructor asks it to stop and waits.
+class HostileClient {
  public:
-  BodyStreamer(RawConnection& connection, size_t total, bool chunked)
-      : thread_([&connection, total, chunked, this] {
-          const std::string block(64 << 10, 'x');
-          char size_line[32];
-          std::snprintf(size_line, sizeof size_line, "%zx\r\n", block.size());
-          for (size_t sent = 0; sent < total && !stop_; sent += block.size()) {
-            bool ok =
-                chunked ? connection.send(size_line + block + "\r\n") : connection.send(block);
-            if (!ok) break;
-          }
-        }) {}
-  ~BodyStreamer() {
-    stop_ = true;
+  explicit HostileClient(std::function<void(const std::atomic<bool>& stopping)> send)
+      : thread_([this, send = std::move(send)] { send(stopping_); }) {}
+  ~HostileClient() {
+    stopping_ = true;
     thread_.join();
   }
 
  private:
-  std::atomic<bool> stop_ = false;
+  std::atomic<bool> stopping_ = false;
   std::thread thread_;
 };
+
+// Sends `total` bytes of body (plain or chunked) while the server takes them.
+std::function<void(const std::atomic<bool>&)> body_of(RawConnection& connection, size_t total,
+                                                      bool chunked) {
+  return [&connection, total, chunked](const std::atomic<bool>& stopping) {
+    const std::string block(64 << 10, 'x');
+    char size_line[32];
+    std::snprintf(size_line, sizeof size_line, "%zx\r\n", block.size());
+    for (size_t sent = 0; sent < total && !stopping; sent += block.size())
+      if (!connection.send(chunked ? size_line + block + "\r\n" : block)) break;
+  };
+}
 
 TEST_F(HttpLimitsTest, AHugeAnnouncedBodyIs413WithoutBeingRead) {
   start({.max_body_bytes = 1 << 20});
@@ -136,7 +140,7 @@ TEST_F(HttpLimitsTest, AHugeAnnouncedBodyIs413WithoutBeingRead) {
       "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(huge) + "\r\n\r\n"));
   std::string response;
   {
-    BodyStreamer streamer(connection, huge, false);
+    HostileClient streamer(body_of(connection, huge, false));
     response = connection.read_until_closed(milliseconds(10'000));
   }
   EXPECT_EQ(status_line(response), "HTTP/1.1 413 Payload Too Large") << response;
@@ -155,7 +159,7 @@ TEST_F(HttpLimitsTest, AHugeChunkedBodyIsCutOffAt413) {
       connection.send("POST /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
   std::string response;
   {
-    BodyStreamer streamer(connection, size_t{200} << 20, true);
+    HostileClient streamer(body_of(connection, size_t{200} << 20, true));
     response = connection.read_until_closed(milliseconds(10'000));
   }
   EXPECT_EQ(status_line(response), "HTTP/1.1 413 Payload Too Large") << response;
@@ -187,31 +191,22 @@ TEST_F(HttpLimitsTest, EndlessHeadersAre431) {
 
 // Sends a request to each connection one byte every 200 ms: every read the server makes
 // succeeds, but the request never completes.
-class Trickler {
- public:
-  explicit Trickler(std::vector<std::unique_ptr<RawConnection>>& connections)
-      : thread_([&connections, this] {
-          const std::string request = "GET /health HTTP/1.1\r\nX-Slow: " + std::string(1000, 'z');
-          for (size_t at = 0; at < request.size() && !stop_; ++at) {
-            for (auto& connection : connections) connection->send(request.substr(at, 1));
-            std::this_thread::sleep_for(milliseconds(200));  // the attack's pace, not a wait
-          }
-        }) {}
-  ~Trickler() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::atomic<bool> stop_ = false;
-  std::thread thread_;
-};
+std::function<void(const std::atomic<bool>&)> trickle_to(
+    std::vector<std::unique_ptr<RawConnection>>& connections) {
+  return [&connections](const std::atomic<bool>& stopping) {
+    const std::string request = "GET /health HTTP/1.1\r\nX-Slow: " + std::string(1000, 'z');
+    for (size_t at = 0; at < request.size() && !stopping; ++at) {
+      for (auto& connection : connections) connection->send(request.substr(at, 1));
+      std::this_thread::sleep_for(milliseconds(200));  // the attack's pace, not a wait
+    }
+  };
+}
 
 TEST_F(HttpLimitsTest, SlowClientsAreCutOffAndOthersAreStillServed) {
   start({.worker_threads = 3, .read_timeout = milliseconds(1'000)});
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < 3; ++i) slow.push_back(std::make_unique<RawConnection>(port()));
-  Trickler trickler(slow);
+  HostileClient trickler(trickle_to(slow));
   auto started = Clock::now();
   httplib::Client client("127.0.0.1", port());
   client.set_read_timeout(std::chrono::seconds(5));
