@@ -55,9 +55,14 @@ std::vector<config::ConfigError> read_api_config(const config::CourierConfig& co
     if (!root) return errors.sorted();
     read_into(root->boolean("enabled"), api.enabled);
     read_into(root->string("auth_token"), api.auth_token);
+    read_into(root->boolean("auth_all_routes"), api.auth_all_routes);
+    if (api.auth_all_routes && api.auth_token.empty())
+      root->error_at("auth_all_routes", "auth_all_routes needs auth_token; set api.auth_token");
     read_into(root->integer<int>("postgres_connections", {1, 1'000}), api.postgres_connections);
     read_into(root->duration("pool_wait", config::kPositiveDuration), api.pool_wait);
     read_into(root->boolean("coalescing"), api.coalescing);
+    read_into(root->duration("coalescing_wait", config::kPositiveDuration), api.coalescing_wait);
+    read_into(root->integer<int>("max_fanout", {1, 10'000'000}), api.max_fanout);
     read_into(root->boolean("read_from_replicas"), api.read_from_replicas);
     if (auto cache = root->mapping("cache")) read_cache(*cache, api.cache);
     if (auto near_cache = root->mapping("near_cache")) read_near_cache(*near_cache, api.near_cache);

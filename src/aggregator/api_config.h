@@ -25,6 +25,7 @@ namespace courier::aggregator {
 struct ApiConfig {
   bool enabled = true;           // `enabled: false` keeps the section but serves no API
   std::string auth_token;        // non-empty: writes need "Authorization: Bearer <token>"
+  bool auth_all_routes = false;  // true: every route, /health and /metrics too, needs it
   int postgres_connections = 8;  // pool shared by the HTTP workers
   std::chrono::milliseconds pool_wait{2'000};  // waiting for a free connection, then 503
 
@@ -42,7 +43,11 @@ struct ApiConfig {
     int max_memory_mb = 64;     // each, for pages and for post bodies
   } near_cache;
 
-  bool coalescing = true;           // concurrent identical reads share one computation
+  bool coalescing = true;  // concurrent identical reads share one computation
+  std::chrono::milliseconds coalescing_wait{5'000};  // a follower's wait for its leader; 503
+  // Feeds of users following more accounts are answered by one Postgres query instead of
+  // reading every followee's timeline into memory.
+  int max_fanout = 5'000;
   bool read_from_replicas = false;  // cluster reads may go to replicas (which may lag)
 
   struct HotKeys {

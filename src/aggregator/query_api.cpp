@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "aggregator/api_config.h"
+#include "pg/errors.h"
 
 namespace courier::aggregator {
 namespace {
@@ -16,13 +17,41 @@ using http::Response;
 
 constexpr const char* kId = "([^/]+)";  // anything, so that "abc" is a 400, not a 404
 
-Response answer(const Result<std::string>& body, int success_status) {
-  if (!body.ok()) return Response::error(http_status_for(body.status()), body.status().message());
+bool is_sqlstate(const std::string& detail) {
+  return detail.size() == 5;
+}
+
+}  // namespace
+
+std::string QueryApi::public_message(const Status& status) {
+  int http_status = http_status_for(status);
+  if (http_status < 500 && !is_sqlstate(status.detail())) return status.message();
+  if (http_status == 409 && status.detail() == pg::sqlstate::kUniqueViolation)
+    return status.message();  // written by the API ("username 'x' is taken")
+  // The rest may carry hosts, users, SQL or row values: they go to the log only.
+  service_.warn("request_failed", "api: request failed: " + status.to_string());
+  switch (http_status) {
+    case 400:
+      return "the database rejected a value (SQLSTATE " + status.detail() + ")";
+    case 409:
+      return "conflicts with existing data (SQLSTATE " + status.detail() + ")";
+    case 503:
+      return "postgres unavailable or busy; retry shortly";
+    default:
+      return "internal error; the server log has the details";
+  }
+}
+
+Response QueryApi::answer(const Result<std::string>& body, int success_status) {
+  if (!body.ok())
+    return Response::error(http_status_for(body.status()), public_message(body.status()));
   return Response{success_status, *body, "application/json"};
 }
 
+namespace {
+
 bool authorized(const Request& request, const std::string& token) {
-  return token.empty() || request.header("Authorization") == "Bearer " + token;
+  return token.empty() || http::bearer_token_matches(request.header("Authorization"), token);
 }
 
 }  // namespace
@@ -55,6 +84,7 @@ std::unique_ptr<QueryApi> QueryApi::create(const ApiConfig& api,
     spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
                  schema.message());
   std::unique_ptr<QueryApi> query_api(new QueryApi(std::move(service), server));
+  if (api.auth_all_routes) server.require_token(api.auth_token);
   // Answering from Postgres only is degraded, not down: /health says so and stays 200.
   server.health().add("api_cache", [api = query_api.get()] {
     return http::HealthReport{true, "redis circuit " + std::string(api->service().redis_circuit())};
@@ -79,8 +109,8 @@ void QueryApi::register_routes() {
       } else if (write && !authorized(request, service_.config().auth_token)) {
         response = Response::error(401, "writes need 'Authorization: Bearer <api.auth_token>'");
       } else if (Status schema = service_.ensure_schema(); !schema.ok()) {
-        response =
-            Response::error(http_status_for(schema), "database not ready: " + schema.message());
+        response = Response::error(http_status_for(schema),
+                                   "database not ready: " + public_message(schema));
       } else {
         response = handle(request);
       }
@@ -98,8 +128,8 @@ void QueryApi::register_routes() {
     };
   };
   // A route creating something from a JSON body: parsed, then created (201).
-  auto creating = [](auto parse, auto create) {
-    return [parse, create](const Request& request) {
+  auto creating = [this](auto parse, auto create) {
+    return [this, parse, create](const Request& request) {
       auto parsed = parse(request.body);
       if (!parsed.ok()) return answer(parsed.status(), 201);
       return answer(create(*parsed), 201);

@@ -50,6 +50,11 @@ class QueryApi {
   SocialService& service() { return service_; }
 
  private:
+  // What a client is told of a failure: 5xx and raw Postgres rejections in words it can
+  // act on, never hosts, users, SQL or row values (those go to the log).
+  std::string public_message(const Status& status);
+  http::Response answer(const Result<std::string>& body, int success_status);
+
   QueryApi(std::unique_ptr<SocialService> owned, http::HttpServer& server)
       : owned_(std::move(owned)), service_(*owned_), server_(server) {}
 

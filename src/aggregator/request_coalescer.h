@@ -2,14 +2,18 @@
 // caller for a key runs it; callers arriving while it runs wait and get the same result,
 // so a burst of misses on a hot key costs one Postgres query, not one per request.
 //
-//   RequestCoalescer<std::string> coalescer;
+//   RequestCoalescer<std::string> coalescer(std::chrono::seconds(5));
 //   bool shared = false;
 //   Result<std::string> body = coalescer.run("feed:7:limit=20", [&] { return build(); }, &shared);
 //
-// Nothing is cached: once the leader finishes, the next caller runs anew.
+// Nothing is cached: once the leader finishes, the next caller runs anew. A follower waits
+// at most `follower_wait`; then it gets kUnavailable ("timed out waiting") instead of
+// hanging on a leader stuck behind a sick dependency. A leader that fails or throws
+// wakes its followers with its error.
 // Thread-safety: run() from any thread; `compute` runs on the leader's thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -23,6 +27,9 @@ namespace courier::aggregator {
 template <typename T>
 class RequestCoalescer {
  public:
+  explicit RequestCoalescer(std::chrono::milliseconds follower_wait = std::chrono::seconds(5))
+      : follower_wait_(follower_wait) {}
+
   Result<T> run(const std::string& key, const std::function<Result<T>()>& compute,
                 bool* shared = nullptr) {
     std::promise<Result<T>> promise;
@@ -40,7 +47,7 @@ class RequestCoalescer {
       pending = entry->second.result;
     }
     if (shared) *shared = !leader;
-    if (!leader) return pending.get();
+    if (!leader) return follow(key, pending);
     Result<T> result = Status(StatusCode::kInternal, "request failed");
     try {
       result = compute();
@@ -68,6 +75,17 @@ class RequestCoalescer {
   }
 
  private:
+  Result<T> follow(const std::string& key, const std::shared_future<Result<T>>& pending) {
+    if (pending.wait_for(follower_wait_) == std::future_status::ready) return pending.get();
+    {
+      std::lock_guard lock(mutex_);
+      auto found = in_flight_.find(key);
+      if (found != in_flight_.end() && found->second.followers > 0) --found->second.followers;
+    }
+    return Status(StatusCode::kUnavailable,
+                  "timed out waiting for an identical request in progress; retry");
+  }
+
   void finish(const std::string& key, std::promise<Result<T>>& promise, const Result<T>& result) {
     {
       std::lock_guard lock(mutex_);
@@ -80,6 +98,7 @@ class RequestCoalescer {
     std::shared_future<Result<T>> result;
     size_t followers = 0;
   };
+  std::chrono::milliseconds follower_wait_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, InFlight> in_flight_;
 };

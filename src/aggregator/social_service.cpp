@@ -124,6 +124,7 @@ SocialService::SocialService(ServiceOptions options, prometheus::Registry& regis
       near_cache_(near_cache_options(options_.api, options_.api.near_cache.ttl), options_.clock),
       // Posts are never edited: a body kept in process is never stale; only memory bounds it.
       body_cache_(near_cache_options(options_.api, options_.api.cache.post_ttl), options_.clock),
+      coalescer_(options_.api.coalescing_wait),
       breaker_(breaker_options(options_)),
       postgres_pool_(
           static_cast<size_t>(options_.api.postgres_connections),
@@ -140,6 +141,11 @@ SocialService::SocialService(ServiceOptions options, prometheus::Registry& regis
 SocialService::~SocialService() = default;
 
 // ---------- plumbing ----------
+
+void SocialService::warn(const std::string& subject, std::string_view message) {
+  std::lock_guard lock(log_mutex_);
+  log_.warn(subject, message);
+}
 
 Status SocialService::ensure_schema() {
   if (schema_ready_.load(std::memory_order_acquire)) return Status::Ok();  // every request
@@ -288,6 +294,15 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
     if (!*followed) return not_found_user(user_id);
     users = std::move(**followed);
     metrics_.fanout(users.size());
+    if (users.size() > static_cast<size_t>(options_.api.max_fanout)) {
+      // Every followee's timeline window would be held at once: one Postgres query with a
+      // LIMIT answers the same page in bounded memory.
+      metrics_.degraded("fanout_over_cap");
+      warn("fanout", "query api: a feed over api.max_fanout (" +
+                         std::to_string(options_.api.max_fanout) +
+                         ") followees is answered by one Postgres query");
+      return page_from_postgres(user_id, page, feed);
+    }
   }
   PageWindow window{page.after, page.offset, page.limit + 1};
   // The heads of hot timelines are in most feeds: kept in process, they are read from the

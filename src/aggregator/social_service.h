@@ -70,6 +70,8 @@ class SocialService {
   // Requests waiting right now for an identical one to finish (coalescing).
   size_t coalesced_waiting() const { return coalescer_.followers(); }
   const ApiConfig& config() const { return options_.api; }
+  // A warning for operators, at most once a second per subject (outages repeat).
+  void warn(const std::string& subject, std::string_view message);
   // "closed", "open", "half_open": whether Redis is in the read path.
   std::string_view redis_circuit() { return circuit_state_name(breaker_.state()); }
 

@@ -41,4 +41,14 @@ redis::ClientOptions redis_options(const config::RedisConfig& config) {
   return options;
 }
 
+http::ServerOptions http_server_options(const config::HttpConfig& config) {
+  return http::ServerOptions{.host = config.listen.host,
+                             .port = config.listen.port,
+                             .worker_threads = config.workers,
+                             .max_connections = config.max_connections,
+                             .max_body_bytes = static_cast<std::size_t>(config.max_body_bytes),
+                             .max_header_bytes = static_cast<std::size_t>(config.max_header_bytes),
+                             .read_timeout = config.read_timeout};
+}
+
 }  // namespace courier::app

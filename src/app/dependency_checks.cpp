@@ -1,5 +1,7 @@
 #include "app/dependency_checks.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 namespace courier::app {
@@ -11,10 +13,14 @@ constexpr std::chrono::seconds kProbeConnectTimeout{2};
 // The same for a reply once connected: a hung server (SIGSTOP) accepts and never answers.
 constexpr std::chrono::milliseconds kProbeReplyTimeout{2'000};
 
-http::HealthReport report(prometheus::Gauge& up, const Status& status, std::string ok_detail) {
+// /health may be public: it says which store failed, never where it is or who logs in
+// (the error, with host and user, goes to the log).
+http::HealthReport report(prometheus::Gauge& up, const Status& status, std::string_view store,
+                          std::string ok_detail) {
   up.Set(status.ok() ? 1 : 0);
   if (status.ok()) return {true, std::move(ok_detail)};
-  return {false, status.to_string()};
+  spdlog::warn("health: {} probe failed: {}", store, status.to_string());
+  return {false, std::string(store) + " unavailable (details in the log)"};
 }
 
 }  // namespace
@@ -37,15 +43,15 @@ http::HealthReport PostgresCheck::probe() {
   std::lock_guard lock(mutex_);
   if (!connection_) {
     auto opened = pg::Connection::open(options_);
-    if (!opened.ok()) return report(up_, opened.status(), "");
+    if (!opened.ok()) return report(up_, opened.status(), "postgres", "");
     connection_ = std::move(opened).value();
   }
   auto result = connection_->execute("SELECT 1");
   if (!result.ok()) {
     connection_.reset();  // reconnect on the next probe
-    return report(up_, result.status(), "");
+    return report(up_, result.status(), "postgres", "");
   }
-  return report(up_, Status::Ok(), "connected to " + options_.describe());
+  return report(up_, Status::Ok(), "postgres", "select 1 ok");
 }
 
 RedisCheck::RedisCheck(redis::ClientOptions options, prometheus::Gauge& up)
@@ -61,15 +67,10 @@ http::HealthReport RedisCheck::probe() {
   std::lock_guard lock(mutex_);
   if (!client_) {
     auto made = redis::make_client(options_);
-    if (!made.ok()) return report(up_, made.status(), "");
+    if (!made.ok()) return report(up_, made.status(), "redis", "");
     client_ = std::move(made).value();
   }
-  std::string where;
-  for (const auto& node : options_.nodes) {
-    if (!where.empty()) where += ',';
-    where += node;
-  }
-  return report(up_, client_->ping(), "ping ok: " + where);
+  return report(up_, client_->ping(), "redis", "ping ok");
 }
 
 }  // namespace courier::app

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -94,6 +95,10 @@ struct RedisConfig {
 struct HttpConfig {
   HostPort listen{"127.0.0.1", 8080};  // port 0: any free port
   int workers = 32;  // connections served at once (a thread each, kept while the client keeps it)
+  int max_connections = 256;  // admitted at once, served or waiting (at least workers); then 503
+  std::int64_t max_body_bytes = 1 << 20;           // request body; larger: 413, never read
+  std::int64_t max_header_bytes = 64 << 10;        // request line + headers; larger: 431
+  std::chrono::milliseconds read_timeout{10'000};  // a whole request; slower clients: 408
 
   std::string describe() const;
 };

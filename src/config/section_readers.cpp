@@ -1,5 +1,6 @@
 #include "config/section_readers.h"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -13,6 +14,9 @@ constexpr int kLowestServerPort = 1;
 constexpr int kLowestListenPort = 0;  // 0: the system picks a free port
 constexpr IntegerRange kListenPortRange{kLowestListenPort, 65535};
 constexpr IntegerRange kHttpWorkersRange{1, 1024};
+constexpr IntegerRange kHttpConnectionsRange{1, 65'536};
+constexpr IntegerRange kHttpBodyBytesRange{1, std::int64_t{1} << 30};
+constexpr IntegerRange kHttpHeaderBytesRange{1'024, std::int64_t{1} << 20};
 constexpr IntegerRange kRedisDbRange{0, std::numeric_limits<int>::max()};
 constexpr IntegerRange kKeepaliveCountRange{1, 100};
 constexpr std::string_view kServerPortHost = "127.0.0.1";
@@ -128,6 +132,20 @@ std::optional<HostPort> read_http(MappingReader& section, HttpConfig& http) {
       listen ? read_host_port(*listen, std::nullopt, kLowestListenPort) : std::nullopt;
   if (endpoint) http.listen = *endpoint;
   http.workers = section.integer<int>("workers", kHttpWorkersRange).value_or(http.workers);
+  std::optional<int> max_connections =
+      section.integer<int>("max_connections", kHttpConnectionsRange);
+  http.max_connections = max_connections.value_or(std::max(http.max_connections, http.workers));
+  http.max_body_bytes = section.integer<std::int64_t>("max_body_bytes", kHttpBodyBytesRange)
+                            .value_or(http.max_body_bytes);
+  http.max_header_bytes = section.integer<std::int64_t>("max_header_bytes", kHttpHeaderBytesRange)
+                              .value_or(http.max_header_bytes);
+  http.read_timeout =
+      section.duration("read_timeout", kPositiveDuration).value_or(http.read_timeout);
+  if (max_connections && *max_connections < http.workers) {
+    section.error_at("max_connections", "max_connections (" + std::to_string(http.max_connections) +
+                                            ") is below workers (" + std::to_string(http.workers) +
+                                            "): workers beyond it would never serve; raise it");
+  }
   section.finish();
   return endpoint;
 }

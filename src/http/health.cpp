@@ -1,5 +1,7 @@
 #include "http/health.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <exception>
 
@@ -36,7 +38,9 @@ nlohmann::json HealthRegistry::report() const {
     try {
       result = check();
     } catch (const std::exception& error) {
-      result = {false, std::string("health check threw: ") + error.what()};
+      // The exception's text is for operators (it may name hosts or users): logged only.
+      spdlog::warn("health: check '{}' threw: {}", name, error.what());
+      result = {false, "health check failed (details in the log)"};
     }
     all_healthy = all_healthy && result.healthy;
     details[name] = {{"healthy", result.healthy}, {"detail", result.detail}};

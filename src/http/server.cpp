@@ -1,12 +1,16 @@
 #include "http/server.h"
 
 #include <httplib.h>
+#include <prometheus/counter.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <exception>
+
+#include "http/bounded_server.h"
 
 namespace courier::http {
 namespace {
@@ -30,15 +34,41 @@ void write_response(const Response& response, httplib::Response& out) {
 // Runs a handler so that nothing it does can take the server down: an exception
 // becomes a 500 with a JSON body and a log line.
 httplib::Server::Handler guarded(Method method, Handler handler) {
-  return [method, handler = std::move(handler)](const httplib::Request& in,
-                                                httplib::Response& out) {
-    try {
-      write_response(handler(to_request(in, method)), out);
-    } catch (const std::exception& error) {
-      spdlog::error("http: handler for {} failed: {}", in.path, error.what());
-      write_response(Response::error(500, "internal error"), out);
-    }
-  };
+  return
+      [method, handler = std::move(handler)](const httplib::Request& in, httplib::Response& out) {
+        try {
+          write_response(handler(to_request(in, method)), out);
+        } catch (const std::exception& error) {
+          spdlog::error("http: handler for {} failed: {}", in.path, error.what());
+          write_response(Response::error(500, "internal error"), out);
+        }
+      };
+}
+
+std::string_view rejection_reason(Rejection why) {
+  switch (why) {
+    case Rejection::kConnections:
+      return "connections";
+    case Rejection::kBody:
+      return "body_too_large";
+    case Rejection::kHeaders:
+      return "headers_too_large";
+    case Rejection::kTimeout:
+      return "read_timeout";
+  }
+  return "unknown";
+}
+
+// Hostile or overloading clients can be many: one warning a second at most.
+void warn_rejected(Rejection why) {
+  static std::atomic<std::int64_t> last_warned{0};
+  std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+  std::int64_t last = last_warned.load();
+  if (now != last && last_warned.compare_exchange_strong(last, now))
+    spdlog::warn("http: refused a request or connection ({}); see courier_http_rejected_total",
+                 rejection_reason(why));
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -61,6 +91,18 @@ std::string Request::header(const std::string& name) const {
   return {};
 }
 
+bool bearer_token_matches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (token.empty()) return false;
+  // Every byte of what the client sent is compared against the token, repeated: the time
+  // depends on the client's input only, never on the token's length or content.
+  std::string expected = std::string(kScheme) + std::string(token);
+  unsigned char difference = authorization.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < authorization.size(); ++i)
+    difference |= static_cast<unsigned char>(authorization[i] ^ expected[i % expected.size()]);
+  return difference == 0;
+}
+
 Response Response::json(int status, const nlohmann::json& body) {
   return Response{status, body.dump(), "application/json"};
 }
@@ -72,9 +114,28 @@ Response Response::error(int status, const std::string& message) {
 HttpServer::HttpServer(ServerOptions options, std::shared_ptr<prometheus::Registry> metrics)
     : options_(std::move(options)),
       metrics_(metrics ? std::move(metrics) : std::make_shared<prometheus::Registry>()),
-      server_(std::make_unique<httplib::Server>()) {
-  int workers = std::max(1, options_.worker_threads);
-  server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+      rejected_(&prometheus::BuildCounter()
+                     .Name("courier_http_rejected_total")
+                     .Help("Connections and requests refused by the HTTP server's limits")
+                     .Register(*metrics_)) {
+  RequestLimits limits{.max_body_bytes = options_.max_body_bytes,
+                       .max_header_bytes = options_.max_header_bytes,
+                       .read_timeout = options_.read_timeout};
+  server_ = std::make_unique<BoundedServer>(limits, [this](Rejection why) {
+    rejected_->Add({{"reason", std::string(rejection_reason(why))}}).Increment();
+    warn_rejected(why);
+  });
+  size_t workers = static_cast<size_t>(std::max(1, options_.worker_threads));
+  size_t admitted = static_cast<size_t>(std::max(1, options_.max_connections));
+  server_->new_task_queue = [workers, admitted] { return new AdmissionQueue(workers, admitted); };
+  // Before any body is read: the token (when every route needs it), the announced length.
+  server_->set_pre_routing_handler([this](const httplib::Request& in, httplib::Response& out) {
+    if (!required_token_.empty() &&
+        !bearer_token_matches(in.get_header_value("Authorization"), required_token_)) {
+      return BoundedServer::refuse(out, 401, "this server needs 'Authorization: Bearer <token>'");
+    }
+    return server_->check_announced_length(in, out);
+  });
   // httplib's default also sets SO_REUSEPORT, which would let a second courier bind the
   // same port and silently take half the requests; a busy port must be an error.
   server_->set_socket_options([](int socket) {
@@ -90,15 +151,25 @@ HttpServer::HttpServer(ServerOptions options, std::shared_ptr<prometheus::Regist
   add_builtin_routes();
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 void HttpServer::add_route(Method method, const std::string& pattern, Handler handler) {
   auto wrapped = guarded(method, std::move(handler));
   switch (method) {
-    case Method::kGet: server_->Get(pattern, wrapped); break;
-    case Method::kPost: server_->Post(pattern, wrapped); break;
-    case Method::kPut: server_->Put(pattern, wrapped); break;
-    case Method::kDelete: server_->Delete(pattern, wrapped); break;
+    case Method::kGet:
+      server_->Get(pattern, wrapped);
+      break;
+    case Method::kPost:
+      server_->Post(pattern, wrapped);
+      break;
+    case Method::kPut:
+      server_->Put(pattern, wrapped);
+      break;
+    case Method::kDelete:
+      server_->Delete(pattern, wrapped);
+      break;
   }
 }
 

@@ -135,5 +135,28 @@ TEST(ApiConfig, TheSocialExamplesAreValid) {
   }
 }
 
+TEST(ApiConfig, LimitsHaveDefaultsAndCanBeSet) {
+  Read defaults = read("api: {}\n");
+  ASSERT_TRUE(defaults.api);
+  EXPECT_FALSE(defaults.api->auth_all_routes);
+  EXPECT_EQ(defaults.api->coalescing_wait, 5s);
+  EXPECT_EQ(defaults.api->max_fanout, 5'000);
+  Read set = read(
+      "api:\n  auth_token: t\n  auth_all_routes: true\n  coalescing_wait: 250ms\n"
+      "  max_fanout: 10\n");
+  ASSERT_TRUE(set.errors.empty());
+  ASSERT_TRUE(set.api);
+  EXPECT_TRUE(set.api->auth_all_routes);
+  EXPECT_EQ(set.api->coalescing_wait, 250ms);
+  EXPECT_EQ(set.api->max_fanout, 10);
+}
+
+TEST(ApiConfig, AuthAllRoutesNeedsAToken) {
+  Read result = read("api:\n  auth_all_routes: true\n");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].path, "api.auth_all_routes");
+  EXPECT_NE(result.errors[0].message.find("needs auth_token"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace courier::aggregator

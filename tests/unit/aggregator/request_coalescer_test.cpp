@@ -70,5 +70,56 @@ TEST(RequestCoalescer, AnErrorIsSharedAndTheNextCallRunsAgain) {
   EXPECT_EQ(coalescer.run("k", [] { return Result<int>(5); }).value_or(0), 5);
 }
 
+// A leader stuck behind a sick dependency: its followers give up after their wait, with
+// an error saying so, instead of holding a worker as long as the leader hangs.
+TEST(RequestCoalescer, FollowersOfAStuckLeaderGiveUpAfterTheirWait) {
+  RequestCoalescer<int> coalescer(std::chrono::milliseconds(200));
+  std::latch leader_started(1);
+  std::promise<void> release;
+  std::thread leader([&] {
+    (void)coalescer.run("feed:1", [&]() -> Result<int> {
+      leader_started.count_down();
+      release.get_future().wait();
+      return 1;
+    });
+  });
+  leader_started.wait();
+  auto started = std::chrono::steady_clock::now();
+  Result<int> followed = coalescer.run("feed:1", [] { return Result<int>(2); });
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(followed.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(followed.status().message().find("timed out waiting"), std::string::npos);
+  EXPECT_GE(waited, std::chrono::milliseconds(200));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_EQ(coalescer.followers("feed:1"), 0u);
+  release.set_value();
+  leader.join();
+}
+
+TEST(RequestCoalescer, ALeaderThatThrowsWakesItsFollowersWithAnError) {
+  RequestCoalescer<int> coalescer(std::chrono::seconds(30));
+  std::latch leader_started(1);
+  std::promise<void> release;
+  std::thread leader([&] {
+    EXPECT_THROW((void)coalescer.run("k",
+                                     [&]() -> Result<int> {
+                                       leader_started.count_down();
+                                       release.get_future().wait();
+                                       throw std::runtime_error("bug");
+                                     }),
+                 std::runtime_error);
+  });
+  leader_started.wait();
+  std::future<Result<int>> follower = std::async(
+      std::launch::async, [&] { return coalescer.run("k", [] { return Result<int>(2); }); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (coalescer.followers("k") < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  release.set_value();
+  ASSERT_EQ(follower.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(follower.get().status().code(), StatusCode::kInternal);
+  leader.join();
+}
+
 }  // namespace
 }  // namespace courier::aggregator

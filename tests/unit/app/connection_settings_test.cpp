@@ -68,5 +68,23 @@ TEST(ConnectionSettings, RedisNodesMeanACluster) {
   EXPECT_TRUE(options.read_from_replicas);
 }
 
+TEST(ConnectionSettings, HttpKeepsEveryLimit) {
+  config::HttpConfig config;
+  config.listen = {"0.0.0.0", 9000};
+  config.workers = 4;
+  config.max_connections = 40;
+  config.max_body_bytes = 5000;
+  config.max_header_bytes = 3000;
+  config.read_timeout = std::chrono::milliseconds(1500);
+  http::ServerOptions options = http_server_options(config);
+  EXPECT_EQ(options.host, "0.0.0.0");
+  EXPECT_EQ(options.port, 9000);
+  EXPECT_EQ(options.worker_threads, 4);
+  EXPECT_EQ(options.max_connections, 40);
+  EXPECT_EQ(options.max_body_bytes, 5000u);
+  EXPECT_EQ(options.max_header_bytes, 3000u);
+  EXPECT_EQ(options.read_timeout, std::chrono::milliseconds(1500));
+}
+
 }  // namespace
 }  // namespace courier::app

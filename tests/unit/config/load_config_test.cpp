@@ -400,5 +400,31 @@ TEST(PostgresConfig, ConninfoLeavesOutEmptySettings) {
             "port='5432' sslmode='disable' connect_timeout='10' application_name='courier'");
 }
 
+TEST(LoadConfig, HttpLimitsHaveDefaultsAndCanBeSet) {
+  LoadResult defaults = load("http:\n  workers: 300\n");
+  ASSERT_TRUE(defaults.ok()) << defaults.error_report();
+  EXPECT_EQ(defaults.config.http.max_connections, 300);  // never below workers
+  EXPECT_EQ(defaults.config.http.max_body_bytes, 1 << 20);
+  EXPECT_EQ(defaults.config.http.max_header_bytes, 64 << 10);
+  EXPECT_EQ(defaults.config.http.read_timeout, milliseconds(10'000));
+  LoadResult set = load(
+      "http:\n  max_connections: 50\n  max_body_bytes: 4096\n  max_header_bytes: 2048\n"
+      "  read_timeout: 2s\n  workers: 8\n");
+  ASSERT_TRUE(set.ok()) << set.error_report();
+  EXPECT_EQ(set.config.http.max_connections, 50);
+  EXPECT_EQ(set.config.http.max_body_bytes, 4096);
+  EXPECT_EQ(set.config.http.max_header_bytes, 2048);
+  EXPECT_EQ(set.config.http.read_timeout, milliseconds(2'000));
+}
+
+TEST(LoadConfig, HttpMaxConnectionsBelowWorkersIsAnError) {
+  LoadResult result = load("http:\n  workers: 16\n  max_connections: 8\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(printed_errors(result),
+            std::vector<std::string>{"courier.yaml:3:20: http.max_connections: max_connections (8) "
+                                     "is below workers (16): workers beyond it would never serve; "
+                                     "raise it"});
+}
+
 }  // namespace
 }  // namespace courier::config

@@ -37,14 +37,16 @@ TEST_F(HttpServerTest, HealthIs200WhenEveryCheckIsHealthy) {
 TEST_F(HttpServerTest, HealthIs503WhenOneCheckFailsOrThrows) {
   server.health().add("postgres", [] { return HealthReport{true, ""}; });
   server.health().add("redis", [] { return HealthReport{false, "connection refused"}; });
-  server.health().add("broken", []() -> HealthReport { throw std::runtime_error("boom"); });
+  server.health().add("broken", []() -> HealthReport {
+    throw std::runtime_error("cannot reach postgres://app@db.internal:5432/shop");
+  });
   auto response = client().Get("/health");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 503);
   auto body = nlohmann::json::parse(response->body);
   EXPECT_FALSE(body["healthy"].get<bool>());
   EXPECT_FALSE(body["checks"]["redis"]["healthy"].get<bool>());
-  EXPECT_NE(body["checks"]["broken"]["detail"].get<std::string>().find("boom"), std::string::npos);
+  EXPECT_EQ(body["checks"]["broken"]["detail"], "health check failed (details in the log)");
 }
 
 TEST_F(HttpServerTest, HealthRecoversWhenTheCheckRecovers) {
