@@ -21,10 +21,7 @@ Supervisor::~Supervisor() {
 }
 
 Status Supervisor::start() {
-  http_ = std::make_unique<http::HttpServer>(
-      http::ServerOptions{.host = config_.http.listen.host,
-                          .port = config_.http.listen.port,
-                          .worker_threads = config_.http.workers});
+  http_ = std::make_unique<http::HttpServer>(http_server_options(config_.http));
   register_build_info();
   register_dependency_checks();
   // Pipelines register their metrics and health checks before the server answers.

@@ -58,6 +58,51 @@ TEST(CourierRun, HealthReportsAPostgresOutageAndItsEnd) {
   EXPECT_EQ(exit_code_after(courier.process(), SIGTERM), 0) << courier.log();
 }
 
+// Resident memory of a process in kB, from /proc/<pid>/status (VmRSS).
+long resident_kb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  return -1;
+}
+
+TEST(CourierRun, AHugeBodyIsRefusedWith413WithoutBeingReadAndTheConfiguredLimitHolds) {
+  PostgresServer& pg = shared_postgres();
+  // Lines indented under the connection sections' last one, http:.
+  CourierProcess courier(pg, pg.create_database("app"), shared_redis(), "  max_body_bytes: 4096\n");
+  ASSERT_TRUE(courier.wait_for_health(200)) << courier.log();
+  long before_kb = resident_kb(courier.process().pid());
+
+  httplib::Client client("127.0.0.1", courier.http_port());
+  client.set_read_timeout(10, 0);
+  auto small = client.Post("/metrics", std::string(4000, 'x'), "text/plain");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 404);  // within the limit: read, then routed
+  auto over = client.Post("/metrics", std::string(5000, 'x'), "text/plain");
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 413);
+
+  // 200 MB announced and streamed: the server answers 413 before reading it.
+  constexpr size_t kHuge = 200u << 20;
+  std::string chunk(1 << 20, 'y');
+  httplib::Client huge_client("127.0.0.1", courier.http_port());
+  huge_client.set_write_timeout(10, 0);
+  auto huge = huge_client.Post(
+      "/metrics", kHuge,
+      [&](size_t offset, size_t length, httplib::DataSink& sink) {
+        sink.write(chunk.data(), std::min(length, chunk.size()));
+        return offset < kHuge;
+      },
+      "application/octet-stream");
+  if (huge) EXPECT_EQ(huge->status, 413);  // the server may close before the client reads
+  EXPECT_EQ(courier.get_status("/health"), 200) << courier.log();
+  long after_kb = resident_kb(courier.process().pid());
+  ASSERT_GT(before_kb, 0);
+  EXPECT_LT(after_kb - before_kb, 20 * 1024) << "RSS grew from " << before_kb << " kB";
+  EXPECT_EQ(exit_code_after(courier.process(), SIGTERM), 0) << courier.log();
+}
+
 TEST(CourierRun, ABusyHttpPortIsAClearStartupFailure) {
   PostgresServer& pg = shared_postgres();
   std::string db = pg.create_database("app");
@@ -66,8 +111,9 @@ TEST(CourierRun, ABusyHttpPortIsAClearStartupFailure) {
   // A second process on the same port must refuse, not share it.
   std::string dir = make_temp_dir("app-busy");
   std::ofstream(dir + "/courier.yaml")
-      << "postgres:\n  host: 127.0.0.1\n  port: " << pg.port() << "\nredis:\n  addr: "
-      << shared_redis().address() << "\nhttp:\n  listen: 127.0.0.1:" << first.http_port() << "\n";
+      << "postgres:\n  host: 127.0.0.1\n  port: " << pg.port()
+      << "\nredis:\n  addr: " << shared_redis().address()
+      << "\nhttp:\n  listen: 127.0.0.1:" << first.http_port() << "\n";
   CommandOutput second = run_command({COURIER_BINARY, "run", "-c", dir + "/courier.yaml"}, "", 30s);
   remove_tree(dir);
   EXPECT_EQ(second.exit_code, 1) << second.output;
