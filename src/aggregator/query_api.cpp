@@ -57,6 +57,10 @@ bool authorized(const Request& request, const std::string& token) {
 }  // namespace
 
 int http_status_for(const Status& status) {
+  // A Redis reply or I/O failure (detail: its prefix) is never the client's fault, whatever
+  // its class: a refused password or a syntax error is the server's or our setup's.
+  if (!status.detail().empty() && !is_sqlstate(status.detail()))
+    return status.retryable() ? 503 : 500;
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
       return 400;

@@ -45,5 +45,15 @@ TEST(HttpStatus, EachKindOfFailureHasItsStatus) {
   EXPECT_EQ(http_status_for(Status(StatusCode::kInternal, "")), 500);
 }
 
+TEST(HttpStatus, ARedisRefusalIsNeverTheClientsFault) {
+  EXPECT_EQ(http_status_for(Status(StatusCode::kInvalidArgument, "WRONGPASS ...", "WRONGPASS")),
+            500);
+  EXPECT_EQ(http_status_for(Status(StatusCode::kFailedPrecondition, "WRONGTYPE", "WRONGTYPE")),
+            500);
+  EXPECT_EQ(http_status_for(Status(StatusCode::kUnavailable, "MISCONF ...", "MISCONF")), 503);
+  // A Postgres error keeps its class: a value it rejects is the client's.
+  EXPECT_EQ(http_status_for(Status(StatusCode::kInvalidArgument, "bad", "22P02")), 400);
+}
+
 }  // namespace
 }  // namespace courier::aggregator
