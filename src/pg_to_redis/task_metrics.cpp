@@ -79,7 +79,10 @@ void TaskMetrics::record(const RunOutcome& outcome,
     runs_failed_.Increment();
     consecutive_failures_gauge_.Set(++consecutive_failures_);
     std::lock_guard lock(mutex_);
-    last_error_ = outcome.status.to_string();
+    // Only the kind of failure: /health is public and messages may carry hosts, users or
+    // SQL. The whole message is in the log (describe_run).
+    last_error_ = std::string(status_code_name(outcome.status.code()));
+    if (!outcome.status.detail().empty()) last_error_ += " (" + outcome.status.detail() + ")";
     return;
   }
   (report.locked_elsewhere ? runs_locked_elsewhere_ : runs_ok_).Increment();
@@ -107,7 +110,8 @@ http::HealthReport TaskMetrics::health() const {
                                               failures == 1 ? "" : "s")};
   }
   std::lock_guard lock(mutex_);
-  return {false, fmt::format("{} runs failed in a row; last error: {}", failures, last_error_)};
+  return {false, fmt::format("{} runs failed in a row; last error: {}; details in the log",
+                             failures, last_error_)};
 }
 
 }  // namespace courier::pg_to_redis
