@@ -306,8 +306,8 @@ int main(int argc, char** argv) {
     std::optional<http::HttpServer> server;
     if (scenario.http) {
       server.emplace(http::ServerOptions{.host = "127.0.0.1", .port = 0});
-      api.emplace(service, *server);
-      api->register_routes();
+      api.emplace(service);
+      api->attach(*server);
       if (Status started = server->start(); !started.ok()) {
         fmt::print(stderr, "hot_partition: {}\n", started.to_string());
         return 1;

@@ -29,7 +29,7 @@ std::string QueryApi::public_message(const Status& status) {
   if (http_status == 409 && status.detail() == pg::sqlstate::kUniqueViolation)
     return status.message();  // written by the API ("username 'x' is taken")
   // The rest may carry hosts, users, SQL or row values: they go to the log only.
-  service_.warn("request_failed", "api: request failed: " + status.to_string());
+  service_->warn("request_failed", "api: request failed: " + status.to_string());
   switch (http_status) {
     case 400:
       return "the database rejected a value (SQLSTATE " + status.detail() + ")";
@@ -77,49 +77,56 @@ int http_status_for(const Status& status) {
   }
 }
 
-std::unique_ptr<QueryApi> QueryApi::create(const ApiConfig& api,
-                                           const pg::ConnectionOptions& postgres,
-                                           const redis::ClientOptions& redis,
-                                           http::HttpServer& server) {
-  if (!api.enabled) return nullptr;
-  auto service = std::make_unique<SocialService>(
-      ServiceOptions{.api = api, .postgres = postgres, .redis = redis}, server.metrics());
-  if (Status schema = service->ensure_schema(); !schema.ok())
-    spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
-                 schema.message());
-  std::unique_ptr<QueryApi> query_api(new QueryApi(std::move(service), server));
+QueryApi::QueryApi(ApiConfig api, pg::ConnectionOptions postgres, redis::ClientOptions redis)
+    : to_build_(ServiceOptions{
+          .api = std::move(api), .postgres = std::move(postgres), .redis = std::move(redis)}) {}
+
+void QueryApi::attach(http::HttpServer& server) {
+  if (to_build_) {
+    owned_ = std::make_unique<SocialService>(std::move(*to_build_), server.metrics());
+    to_build_.reset();
+    service_ = owned_.get();
+  }
+  const ApiConfig& api = service_->config();
   if (api.auth_all_routes) server.require_token(api.auth_token);
   // Answering from Postgres only is degraded, not down: /health says so and stays 200.
-  server.health().add("api_cache", [api = query_api.get()] {
-    return http::HealthReport{true, "redis circuit " + std::string(api->service().redis_circuit())};
+  server.health().add("api_cache", [this] {
+    return http::HealthReport{true, "redis circuit " + std::string(service_->redis_circuit())};
   });
-  query_api->register_routes();
+  register_routes(server);
+}
+
+Status QueryApi::start() {
+  if (Status schema = service_->ensure_schema(); !schema.ok())
+    spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
+                 schema.message());
+  const ApiConfig& api = service_->config();
   spdlog::info("api: /api/v1 registered (cache {}, near cache {}, coalescing {}, replica reads {})",
                api.cache.enabled ? "on" : "off", api.near_cache.enabled ? "on" : "off",
                api.coalescing ? "on" : "off", api.read_from_replicas ? "on" : "off");
-  return query_api;
+  return Status::Ok();
 }
 
-void QueryApi::register_routes() {
+void QueryApi::register_routes(http::HttpServer& server) {
   // Every route: timed, counted, schema ensured, writes authorised.
-  auto route = [this](Method method, const std::string& pattern, std::string name,
-                      std::function<Response(const Request&)> handle) {
+  auto route = [this, &server](Method method, const std::string& pattern, std::string name,
+                               std::function<Response(const Request&)> handle) {
     bool write = method != Method::kGet;
-    server_.add_route(method, pattern, [this, name, write, handle](const Request& request) {
+    server.add_route(method, pattern, [this, name, write, handle](const Request& request) {
       auto started = std::chrono::steady_clock::now();
       Response response;
       if (stopping_) {
         response = Response::error(503, "shutting down");
-      } else if (write && !authorized(request, service_.config().auth_token)) {
+      } else if (write && !authorized(request, service_->config().auth_token)) {
         response = Response::error(401, "writes need 'Authorization: Bearer <api.auth_token>'");
-      } else if (Status schema = service_.ensure_schema(); !schema.ok()) {
+      } else if (Status schema = service_->ensure_schema(); !schema.ok()) {
         response = Response::error(http_status_for(schema),
                                    "database not ready: " + public_message(schema));
       } else {
         response = handle(request);
       }
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-      service_.metrics().request(name, response.status, took.count());
+      service_->metrics().request(name, response.status, took.count());
       return response;
     });
   };
@@ -143,23 +150,23 @@ void QueryApi::register_routes() {
     return [this, feed](std::int64_t user, const Request& request) -> Result<std::string> {
       Result<PageRequest> page = parse_page_request(request.query);
       if (!page.ok()) return page.status();
-      return feed ? service_.feed(user, *page) : service_.user_posts(user, *page);
+      return feed ? service_->feed(user, *page) : service_->user_posts(user, *page);
     };
   };
   const std::string user_path = std::string("/api/v1/users/") + kId;
 
-  route(
-      Method::kPost, "/api/v1/users", "create_user",
-      creating(parse_new_user, [this](const NewUser& user) { return service_.create_user(user); }));
-  route(
-      Method::kPost, "/api/v1/posts", "create_post",
-      creating(parse_new_post, [this](const NewPost& post) { return service_.create_post(post); }));
+  route(Method::kPost, "/api/v1/users", "create_user",
+        creating(parse_new_user,
+                 [this](const NewUser& user) { return service_->create_user(user); }));
+  route(Method::kPost, "/api/v1/posts", "create_post",
+        creating(parse_new_post,
+                 [this](const NewPost& post) { return service_->create_post(post); }));
   route(
       Method::kGet, user_path, "get_user",
-      by_id("user id", [this](std::int64_t id, const Request&) { return service_.get_user(id); }));
+      by_id("user id", [this](std::int64_t id, const Request&) { return service_->get_user(id); }));
   route(
       Method::kGet, std::string("/api/v1/posts/") + kId, "get_post",
-      by_id("post id", [this](std::int64_t id, const Request&) { return service_.get_post(id); }));
+      by_id("post id", [this](std::int64_t id, const Request&) { return service_->get_post(id); }));
   route(Method::kGet, user_path + "/posts", "user_posts", by_id("user id", page(false)));
   route(Method::kGet, user_path + "/feed", "feed", by_id("user id", page(true)));
   route(Method::kPost, user_path + "/follow", "follow",
@@ -167,9 +174,9 @@ void QueryApi::register_routes() {
               [this](std::int64_t follower, const Request& request) -> Result<std::string> {
                 Result<NewFollow> follow = parse_new_follow(request.body);
                 if (!follow.ok()) return follow.status();
-                return service_.follow(follower, *follow);
+                return service_->follow(follower, *follow);
               }));
-  server_.add_route(Method::kGet, "/ping", [](const Request&) {
+  server.add_route(Method::kGet, "/ping", [](const Request&) {
     return Response::json(200, {{"message", "pong"}});
   });
 }

@@ -14,9 +14,10 @@
 // {"error": "..."} saying what was wrong. With api.auth_token set, writes need
 // "Authorization: Bearer <token>" (401 otherwise).
 //
-//   auto api = QueryApi::create(api_config, pg_options, redis_options, server);  // before
-//   if (!api.ok()) fail(api.status());                 // server.start(); nullptr: no `api:`
-//   (*api)->stop(); server.stop(); api->reset();        // shutting down
+//   QueryApi api(api_config, pg_options, redis_options);
+//   api.attach(server);                    // routes, health, metrics: before server.start()
+//   (void)api.start();                     // applies the schema if Postgres answers
+//   api.stop(); server.stop();             // shutting down: requests answer 503 meanwhile
 //
 // Thread-safety: routes are registered before the server starts; handlers run concurrently;
 // stop() from any thread.
@@ -26,41 +27,41 @@
 #include <memory>
 #include <string>
 
+#include "aggregator/api_config.h"
 #include "aggregator/social_service.h"
+#include "component.h"
 #include "http/server.h"
 
 namespace courier::aggregator {
 
-class QueryApi {
+class QueryApi final : public Component {
  public:
-  // Builds the service of an `api:` section (read_api_config) on the server's metrics
-  // registry and registers the routes; nullptr when the section says `enabled: false`.
-  // Applies the schema now if Postgres answers (else on the first request).
-  static std::unique_ptr<QueryApi> create(const ApiConfig& api,
-                                          const pg::ConnectionOptions& postgres,
-                                          const redis::ClientOptions& redis,
-                                          http::HttpServer& server);
-
+  // The API of an `api:` section (read_api_config); its service is built by attach(), on
+  // the server's metrics registry.
+  QueryApi(ApiConfig api, pg::ConnectionOptions postgres, redis::ClientOptions redis);
   // Routes over a service the caller owns (tests).
-  QueryApi(SocialService& service, http::HttpServer& server) : service_(service), server_(server) {}
+  explicit QueryApi(SocialService& service) : service_(&service) {}
 
-  void register_routes();
+  std::string name() const override { return "query api"; }
+  // Registers the routes, the "api_cache" health check and (api.auth_all_routes) the token
+  // on every route of the server.
+  void attach(http::HttpServer& server) override;
+  // Applies the schema now if Postgres answers (else on the first request). Never fails.
+  Status start() override;
   // From now on every API request answers 503 "shutting down"; the server can then stop.
-  void stop() { stopping_ = true; }
-  SocialService& service() { return service_; }
+  void stop() override { stopping_ = true; }
+  SocialService& service() { return *service_; }
 
  private:
+  void register_routes(http::HttpServer& server);
   // What a client is told of a failure: 5xx and raw Postgres rejections in words it can
   // act on, never hosts, users, SQL or row values (those go to the log).
   std::string public_message(const Status& status);
   http::Response answer(const Result<std::string>& body, int success_status);
 
-  QueryApi(std::unique_ptr<SocialService> owned, http::HttpServer& server)
-      : owned_(std::move(owned)), service_(*owned_), server_(server) {}
-
+  std::optional<ServiceOptions> to_build_;  // the service attach() builds, when not given
   std::unique_ptr<SocialService> owned_;
-  SocialService& service_;
-  http::HttpServer& server_;
+  SocialService* service_ = nullptr;
   std::atomic<bool> stopping_ = false;
 };
 

@@ -11,12 +11,13 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "aggregator/api_config.h"
+#include "app/connection_settings.h"
 #include "app/datagen_command.h"
 #include "app/dlq_command.h"
 #include "app/logging.h"
 #include "app/migrate_command.h"
 #include "app/once_command.h"
+#include "app/pipelines.h"
 #include "app/shutdown_signal.h"
 #include "app/supervisor.h"
 #include "app/version.h"
@@ -56,16 +57,7 @@ std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
   LoadedConfig result{std::move(loaded.config), {}};
   config::ConfigErrors errors;
   for (config::ConfigError& error : loaded.errors) errors.add(std::move(error));
-  PipelineConfigs& pipelines = result.pipelines;
-  for (config::ConfigError& error : pg_to_redis::read_tasks(result.config, pipelines.tasks)) {
-    errors.add(std::move(error));
-  }
-  redis_to_pg::StreamsConfig streams;
-  for (config::ConfigError& error :
-       redis_to_pg::read_streams(result.config, config::process_environment(), streams))
-    errors.add(std::move(error));
-  if (result.config.reserved_section("streams")) pipelines.streams = std::move(streams);
-  for (config::ConfigError& error : aggregator::read_api_config(result.config, pipelines.api))
+  for (config::ConfigError& error : read_pipelines(result.config, result.pipelines))
     errors.add(std::move(error));
   if (errors.empty()) return result;
   fmt::print(stderr, "{}", config::format_errors(errors.sorted(), loaded.source_name));
@@ -106,7 +98,8 @@ int run(const std::string& path, const std::string& log_level_override) {
   auto loaded = load_all_or_report(path);
   if (!loaded || !start_logging(loaded->config, log_level_override)) return kExitInvalid;
   spdlog::info("courier {} starting with {}", kVersion, path);
-  Supervisor supervisor(loaded->config, std::move(loaded->pipelines));
+  Supervisor supervisor(http_server_options(loaded->config.http),
+                        make_components(loaded->config, std::move(loaded->pipelines)));
   if (Status started = supervisor.start(); !started.ok()) {
     spdlog::error("cannot start: {}", started.message());
     return kExitFailure;

@@ -73,4 +73,13 @@ http::HealthReport RedisCheck::probe() {
   return report(up_, client_->ping(), "redis", "ping ok");
 }
 
+void DependencyChecks::attach(http::HttpServer& server) {
+  auto& up = dependency_up_family(server.metrics());
+  postgres_check_ =
+      std::make_shared<PostgresCheck>(postgres_, up.Add({{"dependency", "postgres"}}));
+  redis_check_ = std::make_shared<RedisCheck>(redis_, up.Add({{"dependency", "redis"}}));
+  server.health().add("postgres", [check = postgres_check_] { return check->probe(); });
+  server.health().add("redis", [check = redis_check_] { return check->probe(); });
+}
+
 }  // namespace courier::app

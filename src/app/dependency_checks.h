@@ -5,14 +5,17 @@
 //   auto postgres = std::make_shared<PostgresCheck>(postgres_options(config.postgres), gauge);
 //   server.health().add("postgres", [postgres] { return postgres->probe(); });
 //
+// `courier run` registers both through the DependencyChecks component.
+//
 // Thread-safety: probe() may be called from any thread; calls are serialised.
 #pragma once
+
+#include <prometheus/gauge.h>
 
 #include <memory>
 #include <mutex>
 
-#include <prometheus/gauge.h>
-
+#include "component.h"
 #include "http/health.h"
 #include "pg/connection.h"
 #include "redis/client.h"
@@ -46,6 +49,23 @@ class RedisCheck {
   prometheus::Gauge& up_;
   std::mutex mutex_;
   std::unique_ptr<redis::Client> client_;
+};
+
+// Both checks as a component: "postgres" and "redis" on /health, courier_dependency_up.
+class DependencyChecks final : public Component {
+ public:
+  DependencyChecks(pg::ConnectionOptions postgres, redis::ClientOptions redis)
+      : postgres_(std::move(postgres)), redis_(std::move(redis)) {}
+  std::string name() const override { return "dependency checks"; }
+  void attach(http::HttpServer& server) override;
+  Status start() override { return Status::Ok(); }  // probes run when /health is asked
+  void stop() override {}
+
+ private:
+  pg::ConnectionOptions postgres_;
+  redis::ClientOptions redis_;
+  std::shared_ptr<PostgresCheck> postgres_check_;
+  std::shared_ptr<RedisCheck> redis_check_;
 };
 
 }  // namespace courier::app

@@ -16,8 +16,8 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
   void format(const spdlog::details::log_msg& message, const std::tm&,
               spdlog::memory_buf_t& destination) override {
     std::string text(message.payload.data(), message.payload.size());
-    std::string quoted = nlohmann::json(text).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace);
+    std::string quoted =
+        nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     destination.append(quoted.data(), quoted.data() + quoted.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {

@@ -28,7 +28,9 @@ ShutdownSignal::ShutdownSignal() {
   pthread_sigmask(SIG_BLOCK, &set, &previous_mask);
 }
 
-ShutdownSignal::~ShutdownSignal() { pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr); }
+ShutdownSignal::~ShutdownSignal() {
+  pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
+}
 
 int ShutdownSignal::wait() {
   sigset_t set = shutdown_signals();
@@ -39,6 +41,8 @@ int ShutdownSignal::wait() {
 }
 
 // A signal sent to our own process is delivered to the thread waiting in sigwait.
-void ShutdownSignal::request() { kill(getpid(), SIGTERM); }
+void ShutdownSignal::request() {
+  kill(getpid(), SIGTERM);
+}
 
 }  // namespace courier::app

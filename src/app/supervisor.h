@@ -1,8 +1,8 @@
-// The running process: starts what the configuration asks for — the HTTP server with
-// /health and /metrics, dependency checks, the table-sync tasks (and, as later modules
-// land, every other pipeline) — and stops it all in reverse order.
+// The running process: the one HTTP server (/health, /metrics, the routes components add)
+// and the components the configuration names (app/pipelines.h). Attaches every component
+// to the server, starts them in order, then the server; stops them in reverse order.
 //
-//   Supervisor supervisor(loaded.config, loaded.pipelines);
+//   Supervisor supervisor(http_server_options(config.http), make_components(config, pipelines));
 //   if (Status s = supervisor.start(); !s.ok()) return fail(s);
 //   shutdown.wait(); if (!supervisor.stop_within(kShutdownDeadline)) std::_Exit(1);
 //
@@ -12,39 +12,21 @@
 #include <chrono>
 #include <memory>
 
-#include "aggregator/api_config.h"
-#include "config/courier_config.h"
+#include "component.h"
 #include "courier/status.h"
 #include "http/server.h"
-#include "pg_to_redis/table_sync.h"
-#include "pg_to_redis/task_config.h"
-#include "redis_to_pg/stream_config.h"
-#include "redis_to_pg/stream_ingest.h"
-
-namespace courier::aggregator {
-class QueryApi;
-}
 
 namespace courier::app {
 
-class PostgresCheck;
-class RedisCheck;
-
-// The pipelines' own sections, read and checked once, when the file was loaded.
-struct PipelineConfigs {
-  std::vector<pg_to_redis::TaskConfig> tasks;         // `tasks:`: table sync
-  std::optional<redis_to_pg::StreamsConfig> streams;  // `streams:` present: stream ingest
-  std::optional<aggregator::ApiConfig> api;           // `api:` present: the query API
-};
-
 class Supervisor {
  public:
-  Supervisor(config::CourierConfig config, PipelineConfigs pipelines);
+  Supervisor(http::ServerOptions http, Components components);
   ~Supervisor();
 
+  // A component that fails to start stops the start-up, with its error.
   Status start();
   void stop();
-  // stop(), waiting at most `deadline`: false when a pipeline is still blocked then (a
+  // stop(), waiting at most `deadline`: false when a component is still blocked then (a
   // dependency that hangs without closing its connections). stop() then goes on in the
   // background; the caller is expected to end the process.
   bool stop_within(std::chrono::milliseconds deadline);
@@ -53,16 +35,10 @@ class Supervisor {
 
  private:
   void register_build_info();
-  void register_dependency_checks();
 
-  config::CourierConfig config_;
-  PipelineConfigs pipelines_;
+  http::ServerOptions http_options_;
+  Components components_;
   std::unique_ptr<http::HttpServer> http_;
-  std::unique_ptr<pg_to_redis::TableSync> table_sync_;
-  std::unique_ptr<aggregator::QueryApi> api_;  // the query API, when configured
-  std::shared_ptr<PostgresCheck> postgres_check_;
-  std::shared_ptr<RedisCheck> redis_check_;
-  std::unique_ptr<redis_to_pg::StreamIngest> stream_ingest_;  // when `streams:` is present
 };
 
 }  // namespace courier::app

@@ -122,7 +122,10 @@ TableSync::~TableSync() {
   stop();
 }
 
-Status TableSync::start(prometheus::Registry& metrics, http::HealthRegistry& health) {
+Status TableSync::start() {
+  if (server_ == nullptr) {
+    return Status(StatusCode::kFailedPrecondition, "table sync: attach() it to a server first");
+  }
   std::vector<Schedule> schedules;
   for (const TaskConfig& task : tasks_) {
     auto schedule = parse_schedule(task.schedule, task.time_zone);
@@ -133,10 +136,10 @@ Status TableSync::start(prometheus::Registry& metrics, http::HealthRegistry& hea
     schedules.push_back(std::move(*schedule));
   }
   for (size_t i = 0; i < tasks_.size(); ++i) {
-    threads_.push_back(
-        std::make_unique<TaskThread>(tasks_[i], std::move(schedules[i]), options_, metrics));
+    threads_.push_back(std::make_unique<TaskThread>(tasks_[i], std::move(schedules[i]), options_,
+                                                    server_->metrics()));
     TaskThread* thread = threads_.back().get();
-    health.add("task:" + tasks_[i].name, [thread] { return thread->health(); });
+    server_->health().add("task:" + tasks_[i].name, [thread] { return thread->health(); });
   }
   for (auto& thread : threads_) thread->start();
   return Status::Ok();

@@ -3,7 +3,8 @@
 // per-run logs, metrics on /metrics and a health check per task on /health.
 //
 //   TableSync sync(tasks, {.postgres = pg_options, .redis = redis_options});
-//   if (Status s = sync.start(server.metrics(), server.health()); !s.ok()) fail(s);
+//   sync.attach(server);  // metrics and a health check per task
+//   if (Status s = sync.start(); !s.ok()) fail(s);
 //   ... sync.stop();   // finishes the batch in flight, then returns
 //
 // Several courier processes may run the same tasks: each run takes the task's advisory
@@ -13,14 +14,12 @@
 // Thread-safety: start() and stop() from one thread; stop() is idempotent.
 #pragma once
 
-#include <prometheus/registry.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "component.h"
 #include "courier/status.h"
-#include "http/health.h"
 #include "pg/connection_options.h"
 #include "pg_to_redis/task_config.h"
 #include "pg_to_redis/task_runner.h"
@@ -38,21 +37,25 @@ struct TableSyncOptions {
 // batches, checkpoint ["…","41"] -> ["…","1241"], 0.35s".
 std::string describe_run(const std::string& task, const RunOutcome& outcome);
 
-class TableSync {
+class TableSync final : public Component {
  public:
   TableSync(std::vector<TaskConfig> tasks, TableSyncOptions options);
-  ~TableSync();  // stops
+  ~TableSync() override;  // stops
 
+  std::string name() const override { return "table sync"; }
+  // Remembers the server: start() registers each task's metrics and health check there.
+  void attach(http::HttpServer& server) override { server_ = &server; }
   // Checks every schedule, registers metrics and health checks, starts the task threads.
   // kInvalidArgument naming the task when a schedule does not parse.
-  Status start(prometheus::Registry& metrics, http::HealthRegistry& health);
-  void stop();
+  Status start() override;
+  void stop() override;
 
  private:
   class TaskThread;
 
   std::vector<TaskConfig> tasks_;
   TableSyncOptions options_;
+  http::HttpServer* server_ = nullptr;
   std::vector<std::unique_ptr<TaskThread>> threads_;
 };
 

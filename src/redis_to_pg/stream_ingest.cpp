@@ -73,7 +73,7 @@ StreamIngest::~StreamIngest() {
   stop();
 }
 
-void StreamIngest::register_http(http::HttpServer& server) {
+void StreamIngest::attach(http::HttpServer& server) {
   metrics_ = std::make_unique<IngestMetrics>(server.metrics());
   shared_.metrics = metrics_.get();
   server.health().add("stream_ingest", [this] {

@@ -5,7 +5,7 @@
 // /metrics on the HTTP server it is given (before that server starts).
 //
 //   StreamIngest ingest({.streams = streams, .postgres = pg, .redis = redis});
-//   ingest.register_http(server);            // optional
+//   ingest.attach(server);                   // optional
 //   if (Status s = ingest.start(); !s.ok()) fail(s);
 //   ingest.stop();                           // finishes batches in hand, acks, joins
 //
@@ -16,6 +16,7 @@
 #include <mutex>
 #include <vector>
 
+#include "component.h"
 #include "courier/status.h"
 #include "http/server.h"
 #include "pg/connection.h"
@@ -49,22 +50,23 @@ struct StreamIngestOptions {
   ClockPtr clock = system_clock();
 };
 
-class StreamIngest {
+class StreamIngest final : public Component {
  public:
   explicit StreamIngest(StreamIngestOptions options);
-  ~StreamIngest();  // stops
+  ~StreamIngest() override;  // stops
   StreamIngest(const StreamIngest&) = delete;
   StreamIngest& operator=(const StreamIngest&) = delete;
 
+  std::string name() const override { return "stream ingest"; }
   // Metrics into the server's registry; the reference's fields and a "stream_ingest"
-  // check on its /health. Call before start() and before the server starts.
-  void register_http(http::HttpServer& server);
+  // check on its /health. Optional (without it, metrics go to a registry of its own).
+  void attach(http::HttpServer& server) override;
 
   // Applies the migrations and checks every mapping against its table (an error stops
   // start-up, naming the mapping), then starts the workers.
-  Status start();
+  Status start() override;
   // Stops reading; batches in hand are written and acked; joins every thread. Idempotent.
-  void stop();
+  void stop() override;
 
   const IngestMetrics& metrics() const { return *metrics_; }
   CircuitState breaker_state() const { return shared_.breaker->state(); }

@@ -20,8 +20,8 @@ class HttpRoutesTest : public ::testing::Test {
     server_ = std::make_unique<http::HttpServer>(
         http::ServerOptions{.port = 0},
         std::shared_ptr<prometheus::Registry>(&env_->registry(), [](auto*) {}));
-    api_ = std::make_unique<QueryApi>(env_->service(), *server_);
-    api_->register_routes();
+    api_ = std::make_unique<QueryApi>(env_->service());
+    api_->attach(*server_);
     Status started = server_->start();
     ASSERT_TRUE(started.ok()) << started.to_string();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());

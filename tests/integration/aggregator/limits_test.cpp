@@ -22,8 +22,8 @@ class SickPostgresApi {
                  registry_),
         server_(http::ServerOptions{.port = 0},
                 std::shared_ptr<prometheus::Registry>(&registry_, [](auto*) {})),
-        api_(service_, server_) {
-    api_.register_routes();
+        api_(service_) {
+    api_.attach(server_);
     EXPECT_TRUE(server_.start().ok());
   }
   httplib::Client client() { return httplib::Client("127.0.0.1", server_.port()); }
@@ -117,9 +117,11 @@ TEST(ApiAuth, AuthAllRoutesPutsHealthAndMetricsBehindTheToken) {
   http::HttpServer server(http::ServerOptions{.port = 0});
   courier::testing::PostgresServer& postgres = shared_postgres();
   std::string database = postgres.create_database("auth");
-  std::unique_ptr<QueryApi> query_api =
-      QueryApi::create(api, *pg::ConnectionOptions::from_url(postgres.url(database)),
-                       cluster_options(shared_cluster()), server);
+  auto query_api =
+      std::make_unique<QueryApi>(api, *pg::ConnectionOptions::from_url(postgres.url(database)),
+                                 cluster_options(shared_cluster()));
+  query_api->attach(server);
+  ASSERT_TRUE(query_api->start().ok());
   ASSERT_TRUE(server.start().ok());
   httplib::Client client("127.0.0.1", server.port());
   for (const char* path : {"/health", "/metrics", "/ping"}) {
