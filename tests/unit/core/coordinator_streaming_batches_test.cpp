@@ -159,7 +159,9 @@ TEST_F(StreamingBatchesTest, ReceiveErrorsInARowDoubleTheWaitUpToTheCap) {
     clock_->advance(clock_->requested_waits().back());
     ASSERT_TRUE(source->receives.wait_for(waits + 1));
   }
-  EXPECT_THAT(clock_->requested_waits(), ElementsAre(100ms, 200ms, 350ms, 350ms));
+  const std::vector<Duration> waits = clock_->requested_waits();  // a fifth may have begun
+  EXPECT_THAT(std::vector<Duration>(waits.begin(), waits.begin() + 4),
+              ElementsAre(100ms, 200ms, 350ms, 350ms));
 }
 
 TEST_F(StreamingBatchesTest, AnApplierThatThrowsNacksTheBatchReportsItAndTheWorkerGoesOn) {
