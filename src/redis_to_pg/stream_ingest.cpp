@@ -9,6 +9,8 @@ namespace courier::redis_to_pg {
 namespace {
 
 constexpr std::chrono::seconds kMonitorInterval{1};
+// How long /health reports a worker whose source or applier threw.
+constexpr std::chrono::minutes kFaultShownFor{1};
 
 // XINFO GROUPS reply: one flat [name, value, …] list per group.
 std::optional<int64_t> group_field(const redis::Reply& groups, const std::string& group,
@@ -84,10 +86,7 @@ void StreamIngest::attach(http::HttpServer& server) {
                      ", postgres " + (metrics_->postgres_healthy() ? "ok" : "failing") +
                      ", breaker " + std::string(circuit_state_name(shared_.breaker->state()))};
   });
-  server.health().add("stream_ingest_threads", [this] {
-    std::lock_guard lock(threads_mutex_);
-    return combined_health(threads_);
-  });
+  server.health().add("stream_ingest_threads", [this] { return threads_health(); });
   server.health().add_fields([this] { return metrics_->health_fields(shared_.breaker->state()); });
 }
 
@@ -111,30 +110,43 @@ Status StreamIngest::start() {
     return Status(migrated.code(), "stream ingest schema: " + migrated.message(),
                   migrated.detail());
   started_ = true;
-  std::lock_guard lock(threads_mutex_);
-  auto supervised = [&](std::string name, std::function<void()> body) {
-    threads_.push_back(std::make_unique<SupervisedThread>(
-        SupervisedThreadOptions{
-            .name = std::move(name), .stop = shared_.stop, .clock = shared_.clock},
-        std::move(body)));
-    threads_.back()->start();
-  };
   for (int i = 0; i < shared_.config.workers; ++i) {
-    workers_.push_back(std::make_unique<IngestWorker>(shared_, i));
-    supervised("stream ingest worker " + std::to_string(i),
-               [worker = workers_.back().get()] { worker->run(); });
+    CoordinatorHooks hooks;
+    // A source or applier that threw: the coordinator goes on; /health says so for a while.
+    hooks.on_error = [this, i](Stage stage, const Status& error) {
+      if (error.code() != StatusCode::kInternal) return;
+      spdlog::error("stream ingest worker {}: {} failed: {}", i, stage_name(stage),
+                    error.to_string());
+      std::lock_guard lock(fault_mutex_);
+      last_fault_ = {shared_.clock->now(), "worker " + std::to_string(i) + " " + error.message()};
+    };
+    workers_.push_back(std::make_unique<IngestWorker>(shared_, i, std::move(hooks)));
+    if (Status started = workers_.back()->start(); !started.ok()) return started;
   }
-  supervised("stream ingest monitor", [this] { monitor(); });
+  monitor_ = std::make_unique<SupervisedThread>(
+      SupervisedThreadOptions{
+          .name = "stream ingest monitor", .stop = shared_.stop, .clock = shared_.clock},
+      [this] { monitor(); });
+  monitor_->start();
   spdlog::info("stream ingest: {}", shared_.config.describe());
   return Status::Ok();
+}
+
+http::HealthReport StreamIngest::threads_health() const {
+  if (monitor_) {
+    if (http::HealthReport monitor = monitor_->health(); !monitor.healthy) return monitor;
+  }
+  std::lock_guard lock(fault_mutex_);
+  if (last_fault_ && shared_.clock->now() - last_fault_->first < kFaultShownFor)
+    return {false, last_fault_->second};
+  return {true, "all running"};
 }
 
 void StreamIngest::stop() {
   if (!started_) return;
   shared_.stop.request_stop();
-  std::lock_guard lock(threads_mutex_);
-  for (auto& thread : threads_) thread->join();
-  threads_.clear();
+  for (auto& worker : workers_) worker->stop();
+  if (monitor_) monitor_->join();
   workers_.clear();
   started_ = false;
   spdlog::info("stream ingest: stopped");

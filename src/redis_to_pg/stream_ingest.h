@@ -1,6 +1,7 @@
 // StreamIngest: Redis Streams → Postgres as `courier run` starts it. Applies the schema
 // (the built-in rindexer migration, or the `migrations` directory), then runs one
-// IngestWorker per configured worker, each its own consumer, plus a monitor that keeps
+// IngestWorker per configured worker (a streaming coordinator of the core library), each
+// its own consumer, plus a monitor that keeps
 // the pending/lag gauges and the rate metrics current. Registers /health fields and
 // /metrics on the HTTP server it is given (before that server starts).
 //
@@ -14,6 +15,9 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "component.h"
@@ -74,13 +78,16 @@ class StreamIngest final : public Component {
  private:
   Status apply_migrations();
   void monitor();
+  // The monitor thread's health, and whether a worker's source or applier threw lately.
+  http::HealthReport threads_health() const;
 
   IngestShared shared_;
   std::shared_ptr<prometheus::Registry> own_registry_;  // when no server is given
   std::unique_ptr<IngestMetrics> metrics_;
   std::vector<std::unique_ptr<IngestWorker>> workers_;
-  mutable std::mutex threads_mutex_;  // /health reads threads_ while stop() clears it
-  std::vector<std::unique_ptr<SupervisedThread>> threads_;  // workers and the monitor
+  std::unique_ptr<SupervisedThread> monitor_;
+  mutable std::mutex fault_mutex_;
+  std::optional<std::pair<TimePoint, std::string>> last_fault_;  // when, and what
   bool started_ = false;
 };
 
