@@ -65,12 +65,6 @@ struct BatchReport {
   size_t worker = 0;   // streaming worker index; 0 for a polling coordinator
 };
 
-struct CoordinatorHooks {
-  std::function<void(const BatchReport&)> on_batch;  // optional
-  // Fetch/receive errors, mark/ack/nack errors, and a fatal apply result. Optional.
-  std::function<void(Stage, const Status&)> on_error;
-};
-
 // Counts of one run_once() pass, or of everything a coordinator did so far (totals()).
 struct RunResult {
   size_t batches = 0;  // applied batches
@@ -99,6 +93,23 @@ struct RunResult {
     return Status();
   }
   bool ok() const { return status().ok(); }
+};
+
+// One pass of a PollingCoordinator, retries included, reported when it ended.
+struct PassReport {
+  RunResult counts;  // of the last attempt
+  Status status;     // ok when it drained; else why not (after retries: "gave up after…")
+  unsigned attempts = 0;
+  bool skipped = false;  // begin_pass() said the work is someone else's
+  Duration duration{};   // from the first attempt's start to the end of the last
+};
+
+struct CoordinatorHooks {
+  std::function<void(const BatchReport&)> on_batch;  // optional
+  // Fetch/receive errors, mark/ack/nack errors, and a fatal apply result. Optional.
+  std::function<void(Stage, const Status&)> on_error;
+  // After every pass of a PollingCoordinator (its run_once() passes too). Optional.
+  std::function<void(const PassReport&)> on_pass;
 };
 
 namespace coordinator_detail {

@@ -1,9 +1,14 @@
 // PollingCoordinator: the fetch → apply → mark loop over a BatchSource. It polls at once
 // when started, keeps fetching while batches come back full (a backlog drains without
-// waiting), then waits `interval` before the next poll. Records the applier reports synced
-// or dead-lettered are marked; failed ones are not, so they are fetched again later
-// (at-least-once: an applier must tolerate seeing a record twice). A failed mark is
-// reported and its batch is simply fetched again later.
+// waiting), then waits `interval` (or what `until_next_pass` says: a cron schedule) before
+// the next poll. Records the applier reports synced or dead-lettered are marked; failed
+// ones are not, so they are fetched again later (at-least-once: an applier must tolerate
+// seeing a record twice). A failed mark is reported and its batch is simply fetched again
+// later. Each pass is framed by the source's begin_pass()/end_pass() (a lease, a stored
+// position); a pass that failed retryably can run again at once with backoff
+// (`pass_retry`); the next batch can be read while the current one is applied
+// (`read_ahead`). A source or applier that throws fails its pass (kInternal), not the
+// process.
 //
 //   courier::PollingCoordinator<Event> outbox(source, publish, courier::PollingOptions::fast());
 //   if (auto started = outbox.start(); !started.ok()) die(started);
@@ -17,15 +22,21 @@
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
+#include <functional>
+#include <future>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "courier/applier.h"
 #include "courier/clock.h"
 #include "courier/coordinator.h"
+#include "courier/retry.h"
 #include "courier/source.h"
 #include "courier/status.h"
 
@@ -37,6 +48,20 @@ struct PollingOptions {
   // When longer than `interval`, consecutive fetch errors double the wait (interval, 2×,
   // 4×, …) up to this; otherwise a failed fetch is simply tried again after `interval`.
   Duration max_error_interval = Duration::zero();
+  // When set, replaces `interval`: called when a pass ended and again after each wait, it
+  // answers how long to wait still; the next pass starts once it answers zero or less. For
+  // schedules on the wall clock (cron), re-checked as that clock moves.
+  std::function<Duration()> until_next_pass;
+  // A pass that ended with a retryable error (begin_pass, fetch or mark failing, records
+  // failing retryably) runs again after this policy's backoff, up to max_attempts passes
+  // in all, before the coordinator waits for the next pass. Default: no retry.
+  RetryPolicy pass_retry{.max_attempts = 1};
+  RetryHook on_pass_retry;  // optional: told of each retry (attempt, delay, error)
+  // Fetch the next batch while the current one is applied (on a helper thread). Only for
+  // sources whose fetch continues after the previous fetch, like a cursor, rather than
+  // after the last mark. A batch read ahead of one that failed or of a stop is dropped:
+  // unmarked, it is fetched again.
+  bool read_ahead = false;
   ClockPtr clock = system_clock();  // every wait happens here
   CoordinatorHooks hooks;
   // Fired when stop()'s deadline passes with a batch still in flight. Give its token to
@@ -84,13 +109,14 @@ class PollingCoordinator {
   }
 
   // One drain pass on the caller's thread: fetch, apply and mark until a batch comes back
-  // short (or fails, or is fatal, or stop() is called). For cron jobs. Not ok only when
-  // refused (kFailedPrecondition: started, stopped, or another pass in progress); what
-  // went wrong inside the pass is in the counts (RunResult::status()).
+  // short (or fails, or is fatal, or stop() is called), retried as `pass_retry` says. For
+  // cron jobs. Not ok only when refused (kFailedPrecondition: started, stopped, or another
+  // pass in progress); what went wrong inside the pass is in the counts
+  // (RunResult::status()) and in hooks.on_pass.
   Result<RunResult> run_once() {
     if (Status refused = lifecycle_.begin_pass(); !refused.ok()) return refused;
     PassGuard guard(lifecycle_);
-    return drain().counts;
+    return run_pass().counts;
   }
 
   // Stops polling, lets the batch in flight be applied and marked for up to `deadline`
@@ -112,21 +138,32 @@ class PollingCoordinator {
   struct Pass {
     RunResult counts;
     bool fetch_failed = false;
+    bool skipped = false;
   };
 
   void poll_until_stopped() {
     unsigned fetch_errors_in_a_row = 0;
     while (!lifecycle_.stop_requested()) {
-      const Pass pass = drain();
+      const Pass pass = run_pass();
       if (!pass.counts.fatal.ok()) {
         lifecycle_.request_stop();
         return;
       }
       fetch_errors_in_a_row = pass.fetch_failed ? fetch_errors_in_a_row + 1 : 0;
-      if (!options_.clock->wait_for(wait_after(fetch_errors_in_a_row), lifecycle_.stop_token())) {
-        return;
-      }
+      if (!wait_for_next_pass(fetch_errors_in_a_row)) return;
     }
+  }
+
+  bool wait_for_next_pass(unsigned fetch_errors_in_a_row) {
+    const std::stop_token stop = lifecycle_.stop_token();
+    if (!options_.until_next_pass) {
+      return options_.clock->wait_for(wait_after(fetch_errors_in_a_row), stop);
+    }
+    for (Duration left = options_.until_next_pass(); left > Duration::zero();
+         left = options_.until_next_pass()) {
+      if (!options_.clock->wait_for(left, stop)) return false;
+    }
+    return !stop.stop_requested();
   }
 
   Duration wait_after(unsigned fetch_errors_in_a_row) const {
@@ -138,13 +175,81 @@ class PollingCoordinator {
     return std::min(wait, options_.max_error_interval);
   }
 
+  // A pass and its retries, reported to hooks.on_pass.
+  Pass run_pass() {
+    const TimePoint started = options_.clock->now();
+    const RetryOptions retry{.policy = options_.pass_retry,
+                             .clock = options_.clock,
+                             .stop = lifecycle_.stop_token(),
+                             .on_retry = options_.on_pass_retry};
+    Pass pass;
+    Status status;
+    unsigned attempt = 1;
+    for (;; ++attempt) {
+      pass = attempt_pass();
+      status = pass.counts.status();
+      if (status.ok() || !status.retryable() || pass.skipped || !pass.counts.fatal.ok()) break;
+      const RetryStep step = backoff_before_retry(retry, attempt, status, pass.counts.fetched);
+      if (step != RetryStep::kRetry) {
+        status = final_retry_error(step, status, attempt);
+        break;
+      }
+    }
+    if (options_.hooks.on_pass) {
+      options_.hooks.on_pass(PassReport{.counts = pass.counts,
+                                        .status = status,
+                                        .attempts = attempt,
+                                        .skipped = pass.skipped,
+                                        .duration = options_.clock->now() - started});
+    }
+    return pass;
+  }
+
+  // begin_pass, drain, end_pass.
+  Pass attempt_pass() {
+    Pass pass;
+    Result<bool> begun = guarded("begin_pass", [&] { return source_->begin_pass(); });
+    if (!begun.ok()) {
+      pass.fetch_failed = true;
+      report_error(pass.counts, Stage::kFetch, begun.status());
+      return pass;
+    }
+    if (!*begun) {
+      pass.skipped = true;
+      return pass;
+    }
+    drain(pass);
+    const Status outcome = pass.counts.status();
+    (void)guarded("end_pass", [&] {
+      source_->end_pass(outcome);
+      return Status();
+    });
+    return pass;
+  }
+
+  // Calls a source function, turning an exception into a kInternal error.
+  template <typename Call>
+  auto guarded(const char* what, Call&& call) -> decltype(call()) {
+    try {
+      return call();
+    } catch (const std::exception& thrown) {
+      return Status(StatusCode::kInternal,
+                    std::string("the source's ") + what + " threw: " + thrown.what());
+    }
+  }
+
+  Result<std::vector<Record>> fetch() {
+    return guarded("fetch", [&] { return source_->fetch(options_.batch_size); });
+  }
+
   // Fetches and applies batches while they come back full and the previous one made
   // progress (something was marked): a full batch of failing records would otherwise be
   // fetched again at once, in a tight loop.
-  Pass drain() {
-    Pass pass;
+  void drain(Pass& pass) {
+    std::optional<std::future<Result<std::vector<Record>>>> ahead;
     while (!lifecycle_.stop_requested()) {
-      Result<std::vector<Record>> fetched = source_->fetch(options_.batch_size);
+      Result<std::vector<Record>> fetched = ahead ? ahead->get() : fetch();
+      ahead.reset();
       if (!fetched.ok()) {
         pass.fetch_failed = true;
         report_error(pass.counts, Stage::kFetch, fetched.status());
@@ -153,16 +258,20 @@ class PollingCoordinator {
       const std::vector<Record>& batch = fetched.value();
       if (batch.empty()) break;
       add_fetched(pass.counts, batch.size());
+      const bool full = batch.size() >= options_.batch_size;
+      if (options_.read_ahead && full && !lifecycle_.stop_requested()) {
+        ahead = std::async(std::launch::async, [this] { return fetch(); });
+      }
       const bool progressed = apply_and_mark(pass.counts, batch);
-      if (!pass.counts.fatal.ok() || !progressed || batch.size() < options_.batch_size) break;
+      if (!pass.counts.fatal.ok() || !progressed || !full) break;
     }
-    return pass;
+    if (ahead) ahead->wait();  // read ahead of a failure or a stop: dropped, fetched again
   }
 
   // True when handled records were marked.
   bool apply_and_mark(RunResult& counts, std::span<const Record> batch) {
     const TimePoint started = options_.clock->now();
-    ApplyResult result = applier_->apply(batch);
+    ApplyResult result = apply(batch);
     if (!result.is_fatal()) {
       if (Status bad = coordinator_detail::check_indices(result, batch.size()); !bad.ok()) {
         result = ApplyResult::fatal_error(std::move(bad));
@@ -188,6 +297,16 @@ class PollingCoordinator {
     coordinator_detail::count_batch(counts, report, result);
     if (options_.hooks.on_batch) options_.hooks.on_batch(report);
     return marked;
+  }
+
+  ApplyResult apply(std::span<const Record> batch) {
+    try {
+      return applier_->apply(batch);
+    } catch (const std::exception& thrown) {
+      return ApplyResult::all_failed(
+          batch.size(),
+          Status(StatusCode::kInternal, std::string("the applier threw: ") + thrown.what()));
+    }
   }
 
   void add_fetched(RunResult& counts, size_t records) {

@@ -37,12 +37,25 @@ namespace courier {
 // marked (an empty vector when there are none); mark() records that `handled` were synced
 // or dead-lettered, so that later fetches skip them. Records fetched but never marked are
 // fetched again: delivery is at-least-once.
+//
+// A pass (one drain by a PollingCoordinator) begins with begin_pass() and ends with
+// end_pass(); a source that needs neither keeps the defaults. A source whose applier stores
+// the position with the data (a checkpoint written in the same transaction as the rows)
+// has nothing left to do in mark(): a crash can then never separate the two.
 template <typename Record>
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
   virtual Result<std::vector<Record>> fetch(size_t max_records) = 0;
   virtual Status mark(std::span<const Record> handled) = 0;
+  // Before a pass's first fetch: take a lease, read the stored position. False: the work
+  // is someone else's now (a lease held by another process), the pass is skipped. An
+  // error ends the pass like a failed fetch.
+  virtual Result<bool> begin_pass() { return true; }
+  // After the pass (begun, not skipped), however it ended; `outcome` is ok when it
+  // drained. Release the lease; after a failure, forget what was read ahead, so that the
+  // next pass starts from the stored position.
+  virtual void end_pass(const Status& outcome) { (void)outcome; }
 };
 
 template <typename Record>
