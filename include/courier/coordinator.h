@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -27,6 +28,7 @@
 
 #include "courier/applier.h"
 #include "courier/clock.h"
+#include "courier/retry.h"
 #include "courier/status.h"
 
 namespace courier {
@@ -81,8 +83,7 @@ struct RunResult {
   // error, the first error, or (when only records failed) the first record's failure
   // with the count in its message.
   Status status() const {
-    if (!fatal.ok()) return fatal;
-    if (!first_error.ok()) return first_error;
+    if (!fatal.ok() || !first_error.ok()) return cause();
     if (failed > 0) {
       return Status(first_failure.code(),
                     std::to_string(failed) + " of " + std::to_string(fetched) +
@@ -93,6 +94,13 @@ struct RunResult {
     return Status();
   }
   bool ok() const { return status().ok(); }
+  // What status() is about, without the counts: the fatal error, the first error, or the
+  // first record's failure; ok when nothing went wrong.
+  Status cause() const {
+    if (!fatal.ok()) return fatal;
+    if (!first_error.ok()) return first_error;
+    return failed > 0 ? first_failure : Status();
+  }
 };
 
 // One pass of a PollingCoordinator, retries included, reported when it ended.
@@ -102,6 +110,9 @@ struct PassReport {
   unsigned attempts = 0;
   bool skipped = false;  // begin_pass() said the work is someone else's
   Duration duration{};   // from the first attempt's start to the end of the last
+  // Set when the retries ended the pass (kExhausted or kStopped): `status` is then
+  // final_retry_error() of the last attempt's error.
+  std::optional<RetryStep> gave_up;
 };
 
 struct CoordinatorHooks {

@@ -56,7 +56,8 @@ struct PollingOptions {
   // failing retryably) runs again after this policy's backoff, up to max_attempts passes
   // in all, before the coordinator waits for the next pass. Default: no retry.
   RetryPolicy pass_retry{.max_attempts = 1};
-  RetryHook on_pass_retry;  // optional: told of each retry (attempt, delay, error)
+  // Optional: told before each retry's wait (attempt, delay, RunResult::cause(), records).
+  RetryHook on_pass_retry;
   // Fetch the next batch while the current one is applied (on a helper thread). Only for
   // sources whose fetch continues after the previous fetch, like a cursor, rather than
   // after the last mark. A batch read ahead of one that failed or of a stop is dropped:
@@ -126,6 +127,11 @@ class PollingCoordinator {
     lifecycle_.stop(deadline, options_.abort, {});
   }
 
+  // Asks the pass in progress (start()'s or run_once()'s) to end after the batch in flight,
+  // and ends any wait, without waiting itself: callable from a signal handler's thread or
+  // a stop_callback. Later passes are refused, as after stop().
+  void request_stop() { lifecycle_.request_stop(); }
+
   bool running() const { return lifecycle_.running(); }
 
   // Everything done so far, by start() and run_once() together.
@@ -184,14 +190,17 @@ class PollingCoordinator {
                              .on_retry = options_.on_pass_retry};
     Pass pass;
     Status status;
+    std::optional<RetryStep> gave_up;
     unsigned attempt = 1;
     for (;; ++attempt) {
       pass = attempt_pass();
       status = pass.counts.status();
       if (status.ok() || !status.retryable() || pass.skipped || !pass.counts.fatal.ok()) break;
-      const RetryStep step = backoff_before_retry(retry, attempt, status, pass.counts.fetched);
+      const RetryStep step =
+          backoff_before_retry(retry, attempt, pass.counts.cause(), pass.counts.fetched);
       if (step != RetryStep::kRetry) {
         status = final_retry_error(step, status, attempt);
+        gave_up = step;
         break;
       }
     }
@@ -200,7 +209,8 @@ class PollingCoordinator {
                                         .status = status,
                                         .attempts = attempt,
                                         .skipped = pass.skipped,
-                                        .duration = options_.clock->now() - started});
+                                        .duration = options_.clock->now() - started,
+                                        .gave_up = gave_up});
     }
     return pass;
   }

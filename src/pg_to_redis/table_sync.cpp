@@ -5,12 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <thread>
 
 #include "courier/clock.h"
 #include "pg_to_redis/schedule.h"
 #include "pg_to_redis/task_metrics.h"
-#include "supervised_thread.h"
 
 namespace courier::pg_to_redis {
 namespace {
@@ -43,76 +41,71 @@ std::string describe_run(const std::string& task, const RunOutcome& outcome) {
   return line;
 }
 
-// One task's thread: run, plan the next run, wait, repeat until stopped.
-class TableSync::TaskThread {
+// One task on its schedule: the runner runs it at start-up and then whenever the schedule
+// says (on the coordinator's thread); this class logs each run, records its metrics and
+// plans the next one.
+class TableSync::ScheduledTask {
  public:
-  TaskThread(const TaskConfig& task, Schedule schedule, const TableSyncOptions& options,
-             prometheus::Registry& registry)
+  ScheduledTask(const TaskConfig& task, Schedule schedule, const TableSyncOptions& options,
+                prometheus::Registry& registry)
       : task_(task),
         schedule_(std::move(schedule)),
         metrics_(registry, task),
         runner_(task, options.postgres, options.redis,
-                {.cluster = options.cluster, .stop = stop_.token()}),
-        thread_({.name = "task " + task.name, .stop = stop_}, [this] { loop(); }) {}
+                {.cluster = options.cluster,
+                 .until_next_run = [this] { return until_next_run(); },
+                 .on_run = [this](const RunOutcome& outcome) { after_run(outcome); }}) {}
 
-  void start() { thread_.start(); }
-  void stop() { thread_.stop(); }
-  // The thread's health while it recovers from a throw, else the task's.
-  http::HealthReport health() {
-    http::HealthReport thread = thread_.health();
-    return thread.healthy ? metrics_.health() : thread;
+  Status start() {
+    spdlog::info("task {}", task_.describe());
+    return runner_.start();
   }
+  void stop() { runner_.stop(); }
+  http::HealthReport health() const { return metrics_.health(); }
 
  private:
-  void loop() {
-    spdlog::info("task {}", task_.describe());
-    SystemTime planned = std::chrono::system_clock::now();  // the first run: at start-up
-    while (!stop_.stop_requested()) {
-      RunOutcome outcome = runner_.run();
-      const SystemTime finished = std::chrono::system_clock::now();
-      metrics_.record(outcome, finished);
-      if (outcome.status.ok()) {
-        // Runs that found nothing new are routine; keep them out of the info log.
-        const bool idle = outcome.report.rows_fetched == 0 && !outcome.report.locked_elsewhere;
-        spdlog::log(idle ? spdlog::level::debug : spdlog::level::info, "{}",
-                    describe_run(task_.name, outcome));
-      } else if (outcome.status.code() != StatusCode::kCancelled) {
-        spdlog::error("{}", describe_run(task_.name, outcome));
-      }
-      NextRun next = next_run(schedule_, planned, finished);
-      if (next.skipped > 0) {
-        metrics_.record_skipped_runs(next.skipped);
-        spdlog::warn(
-            "task {}: skipped {} planned run{}, the run planned at {} took {:.1f}s; "
-            "next run at {}",
-            task_.name, next.skipped, next.skipped == 1 ? "" : "s", format_utc(planned),
-            std::chrono::duration<double>(outcome.report.duration).count(), format_utc(next.at));
-      }
-      if (!wait_until(next.at)) break;
-      planned = next.at;
+  void after_run(const RunOutcome& outcome) {
+    const SystemTime finished = std::chrono::system_clock::now();
+    metrics_.record(outcome, finished);
+    if (outcome.status.ok()) {
+      // Runs that found nothing new are routine; keep them out of the info log.
+      const bool idle = outcome.report.rows_fetched == 0 && !outcome.report.locked_elsewhere;
+      spdlog::log(idle ? spdlog::level::debug : spdlog::level::info, "{}",
+                  describe_run(task_.name, outcome));
+    } else if (outcome.status.code() != StatusCode::kCancelled) {
+      spdlog::error("{}", describe_run(task_.name, outcome));
     }
+    const NextRun next = next_run(schedule_, planned_, finished);
+    if (next.skipped > 0) {
+      metrics_.record_skipped_runs(next.skipped);
+      spdlog::warn(
+          "task {}: skipped {} planned run{}, the run planned at {} took {:.1f}s; "
+          "next run at {}",
+          task_.name, next.skipped, next.skipped == 1 ? "" : "s", format_utc(planned_),
+          std::chrono::duration<double>(outcome.report.duration).count(), format_utc(next.at));
+    }
+    next_at_ = next.at;
   }
 
-  // Waits on the system clock (schedules are wall-clock times); false when stopped.
-  bool wait_until(SystemTime at) {
-    const auto clock = system_clock();
-    for (;;) {
-      const auto now = std::chrono::system_clock::now();
-      if (now >= at) return true;
-      // Wake at least once a minute: keeps the lag gauge fresh and follows clock changes.
-      const auto wait =
-          std::min<std::chrono::system_clock::duration>(at - now, std::chrono::minutes(1));
-      if (!clock->wait_for(std::chrono::duration_cast<Duration>(wait), stop_.token())) return false;
-      metrics_.refresh_lag(std::chrono::system_clock::now());
+  // Schedules are wall-clock times: asked again after every wait, at least once a minute,
+  // which keeps the lag gauge fresh and follows changes of the system clock.
+  Duration until_next_run() {
+    const SystemTime now = std::chrono::system_clock::now();
+    if (now >= next_at_) {
+      planned_ = next_at_;
+      return Duration::zero();
     }
+    metrics_.refresh_lag(now);
+    return std::chrono::duration_cast<Duration>(
+        std::min<std::chrono::system_clock::duration>(next_at_ - now, std::chrono::minutes(1)));
   }
 
   const TaskConfig& task_;
   Schedule schedule_;
-  StopSignal stop_;
   TaskMetrics metrics_;
-  TaskRunner runner_;
-  SupervisedThread thread_;  // last: stopped and joined before the members it uses go
+  SystemTime planned_ = std::chrono::system_clock::now();  // the first run: at start-up
+  SystemTime next_at_ = planned_;
+  TaskRunner runner_;  // last: its thread uses the members above
 };
 
 TableSync::TableSync(std::vector<TaskConfig> tasks, TableSyncOptions options)
@@ -136,17 +129,19 @@ Status TableSync::start() {
     schedules.push_back(std::move(*schedule));
   }
   for (size_t i = 0; i < tasks_.size(); ++i) {
-    threads_.push_back(std::make_unique<TaskThread>(tasks_[i], std::move(schedules[i]), options_,
-                                                    server_->metrics()));
-    TaskThread* thread = threads_.back().get();
-    server_->health().add("task:" + tasks_[i].name, [thread] { return thread->health(); });
+    tasks_running_.push_back(std::make_unique<ScheduledTask>(tasks_[i], std::move(schedules[i]),
+                                                             options_, server_->metrics()));
+    ScheduledTask* task = tasks_running_.back().get();
+    server_->health().add("task:" + tasks_[i].name, [task] { return task->health(); });
   }
-  for (auto& thread : threads_) thread->start();
+  for (auto& task : tasks_running_) {
+    if (Status started = task->start(); !started.ok()) return started;
+  }
   return Status::Ok();
 }
 
 void TableSync::stop() {
-  for (auto& thread : threads_) thread->stop();
+  for (auto& task : tasks_running_) task->stop();
 }
 
 }  // namespace courier::pg_to_redis

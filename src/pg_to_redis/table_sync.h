@@ -1,5 +1,6 @@
-// TableSync: the table-sync pipeline as `courier run` runs it — one thread per task, each
-// running its task at start-up and then on its schedule, never overlapping itself, with
+// TableSync: the table-sync pipeline as `courier run` runs it — one TaskRunner (a polling
+// coordinator, one thread) per task, each running its task at start-up and then on its
+// schedule, never overlapping itself, with
 // per-run logs, metrics on /metrics and a health check per task on /health.
 //
 //   TableSync sync(tasks, {.postgres = pg_options, .redis = redis_options});
@@ -51,12 +52,12 @@ class TableSync final : public Component {
   void stop() override;
 
  private:
-  class TaskThread;
+  class ScheduledTask;
 
   std::vector<TaskConfig> tasks_;
   TableSyncOptions options_;
   http::HttpServer* server_ = nullptr;
-  std::vector<std::unique_ptr<TaskThread>> threads_;
+  std::vector<std::unique_ptr<ScheduledTask>> tasks_running_;
 };
 
 }  // namespace courier::pg_to_redis

@@ -31,7 +31,7 @@
 
 #include "http/health.h"
 #include "pg_to_redis/task_config.h"
-#include "pg_to_redis/task_runner.h"
+#include "pg_to_redis/run_report.h"
 
 namespace courier::pg_to_redis {
 

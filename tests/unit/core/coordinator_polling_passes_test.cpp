@@ -192,6 +192,7 @@ TEST_F(PollingPassTest, RetryableFailureRunsThePassAgainAfterTheBackoff) {
   ASSERT_THAT(passes(), SizeIs(1));  // one pass, three attempts
   EXPECT_EQ(passes()[0].attempts, 3u);
   EXPECT_EQ(passes()[0].duration, 3s);
+  EXPECT_FALSE(passes()[0].gave_up.has_value());
 }
 
 TEST_F(PollingPassTest, RetriesGiveUpWithTheLastError) {
@@ -206,6 +207,7 @@ TEST_F(PollingPassTest, RetriesGiveUpWithTheLastError) {
   EXPECT_EQ(passes()[0].attempts, 3u);
   EXPECT_EQ(passes()[0].status.code(), StatusCode::kUnavailable);
   EXPECT_THAT(passes()[0].status.message(), HasSubstr("gave up after 3 tries"));
+  EXPECT_EQ(passes()[0].gave_up, RetryStep::kExhausted);
   EXPECT_THAT(source->marked(), IsEmpty());
 }
 

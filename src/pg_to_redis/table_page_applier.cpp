@@ -1,0 +1,154 @@
+#include "pg_to_redis/table_page_applier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <utility>
+
+#include "pg_to_redis/value_format.h"
+
+namespace courier::pg_to_redis {
+namespace {
+
+// A row's values by name; nullopt for NULL.
+using NamedValues = std::vector<std::pair<std::string, std::optional<std::string_view>>>;
+
+// A JSON object of the row's values (null for NULL); invalid UTF-8 is replaced.
+std::string row_json(const NamedValues& values) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [name, value] : values)
+    object[name] = value ? nlohmann::json(*value) : nlohmann::json();
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The row as Postgres returned it (a row that could not be converted).
+std::string source_row_json(const pg::QueryResult& rows, int row) {
+  NamedValues values;
+  for (int c = 0; c < rows.column_count(); ++c)
+    values.emplace_back(std::string(rows.column_name(c)), rows.get(row, c));
+  return row_json(values);
+}
+
+// The row as it was to be written to Redis (field names as the task names them).
+std::string sync_row_json(const SyncRow& row) {
+  NamedValues values;
+  for (const auto& [name, value] : row.fields)
+    values.emplace_back(
+        name, value.is_null ? std::nullopt : std::optional<std::string_view>(value.bytes));
+  return row_json(values);
+}
+
+}  // namespace
+
+TablePageApplier::TablePageApplier(const TaskConfig& task, TaskSession& session,
+                                   RunReport& report,
+                                   std::function<void(const RunReport&)> on_page)
+    : task_(task), session_(session), report_(report), on_page_(std::move(on_page)) {}
+
+ApplyResult TablePageApplier::apply(std::span<const TablePage> pages) {
+  ApplyResult result;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (Status written = write_page(*pages[i]); !written.ok()) {
+      // The pages after a failed one wait too: their checkpoints would skip it.
+      for (size_t rest = i; rest < pages.size(); ++rest) result.add_failed(rest, written);
+      break;
+    }
+    result.add_synced(i);
+    if (on_page_) on_page_(report_);
+  }
+  return result;
+}
+
+Status TablePageApplier::prepare(const Batch& page) {
+  if (converter_ && converter_generation_ == session_.generation()) return Status::Ok();
+  const TableReader& reader = session_.reader();
+  auto converter = RowConverter::make(task_, page.rows, reader.primary_key());
+  if (!converter.ok()) return converter.status();
+  converter_.emplace(std::move(*converter));
+  converter_generation_ = session_.generation();
+  tracking_column_.reset();
+  if (task_.tracking && task_.tracking->op == TrackingOperator::kGreater) {
+    auto index = page.rows.column_index(reader.query().cursor_columns().front());
+    if (index && is_time_type(page.rows.column_type(*index))) tracking_column_ = index;
+  }
+  return Status::Ok();
+}
+
+DeadLetter TablePageApplier::letter(const Batch& page, int row, std::string reason,
+                                    StatusCode code, std::string detail,
+                                    std::string payload) const {
+  const auto now = std::chrono::system_clock::now();
+  return DeadLetter{.payload = std::move(payload),
+                    .error = std::move(reason),
+                    .error_code = std::string(status_code_name(code)),
+                    .error_detail = std::move(detail),
+                    .first_failure = now,
+                    .last_failure = now,
+                    .metadata = {{"task", task_.name},
+                                 {"table", task_.table.qualified()},
+                                 {"primary_key", converter_->row_identity(page.rows, row)}}};
+}
+
+Status TablePageApplier::write_page(const Batch& page) {
+  if (Status prepared = prepare(page); !prepared.ok()) return prepared;
+  ConvertedRows converted = converter_->convert(page.rows);
+  // Rows that cannot be converted are parked before anything of the page is written.
+  std::vector<DeadLetter> unconvertible;
+  for (const RowProblem& problem : converted.problems) {
+    const int row = static_cast<int>(problem.row);
+    unconvertible.push_back(letter(page, row, problem.reason, StatusCode::kInvalidArgument, "",
+                                   source_row_json(page.rows, row)));
+  }
+  if (Status parked = park(std::move(unconvertible)); !parked.ok()) return parked;
+  // Without tracking every run reads the whole table, so no checkpoint is kept.
+  WriteBatch write{std::move(converted.rows),
+                   task_.tracking && page.after ? page.after->encode() : std::string()};
+  Result<WriteReport> written =
+      session_.writer().write(write, [&](const std::vector<RowError>& errors) {
+        std::vector<DeadLetter> refused;
+        for (const RowError& error : errors) {
+          refused.push_back(letter(page, static_cast<int>(converted.source_rows.at(error.row)),
+                                   error.reason, error.code, error.detail,
+                                   sync_row_json(write.rows.at(error.row))));
+        }
+        return park(std::move(refused));
+      });
+  if (!written.ok()) return written.status();
+
+  const size_t fetched = static_cast<size_t>(page.rows.row_count());
+  const size_t skipped = converted.problems.size() + written->skipped.size();
+  report_.batches += 1;
+  report_.rows_fetched += fetched;
+  report_.rows_skipped += skipped;
+  report_.rows_written += written->already_applied ? 0 : fetched - skipped;
+  if (!write.checkpoint.empty()) report_.checkpoint_after = write.checkpoint;
+  if (tracking_column_) {
+    auto seconds = to_sorted_set_score(page.rows.column_type(*tracking_column_),
+                                       page.rows.get(fetched - 1, *tracking_column_));
+    if (seconds.ok()) report_.newest_tracked_seconds = std::strtod(seconds->c_str(), nullptr);
+  }
+  return Status::Ok();
+}
+
+Status TablePageApplier::park(std::vector<DeadLetter> letters) {
+  if (letters.empty()) return Status::Ok();
+  Result<std::vector<std::string>> sent = session_.dead_letters().send(letters);
+  if (!sent.ok()) {
+    return Status(sent.status().code(),
+                  "task '" + task_.name + "': " + std::to_string(letters.size()) +
+                      " row(s) could not be parked, so the checkpoint stays before them: " +
+                      sent.status().message(),
+                  sent.status().detail());
+  }
+  for (const DeadLetter& letter : letters) {
+    spdlog::warn("task {}: row {} of {} not written, dead-lettered to {}: {}", task_.name,
+                 letter.metadata.at("primary_key"), task_.table.qualified(),
+                 task_.dead_letter_key(), letter.error);
+  }
+  return Status::Ok();
+}
+
+}  // namespace courier::pg_to_redis

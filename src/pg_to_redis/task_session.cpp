@@ -1,0 +1,54 @@
+#include "pg_to_redis/task_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+namespace courier::pg_to_redis {
+
+TaskSession::TaskSession(const TaskConfig& task, pg::ConnectionOptions postgres,
+                         redis::ClientOptions redis, bool cluster)
+    : task_(task),
+      postgres_options_(std::move(postgres)),
+      redis_options_(std::move(redis)),
+      cluster_(cluster) {}
+
+TaskSession::~TaskSession() = default;
+
+Status TaskSession::connect() {
+  if (!postgres_) {
+    auto opened = pg::Connection::open(postgres_options_);
+    if (!opened.ok()) return opened.status();
+    postgres_ = std::move(*opened);
+  } else if (!postgres_->is_open()) {
+    if (Status reconnected = postgres_->reconnect(); !reconnected.ok()) return reconnected;
+  }
+  if (!redis_) {
+    auto client = redis::make_client(redis_options_);
+    if (!client.ok()) return client.status();
+    redis_ = std::move(*client);
+    writer_ =
+        std::make_unique<StructureWriter>(*redis_, task_, StructureWriterOptions{.cluster = cluster_});
+    dead_letters_ = std::make_unique<RedisStreamDeadLetterStore>(*redis_, task_.dead_letter_key());
+  }
+  if (!reader_) {
+    auto reader = TableReader::open(*postgres_, task_);
+    if (!reader.ok()) return reader.status();
+    reader_.emplace(std::move(*reader));
+    if (task_.log_sql) {
+      spdlog::info("task {}: reads with: {}", task_.name,
+                   reader_->query().sql(ReadQuery::Start::kAfterCursor));
+    }
+  }
+  return Status::Ok();
+}
+
+void TaskSession::reset_after_failure() {
+  // A session that looks open may still be broken (the server restarted between calls):
+  // start the next attempt on a new one.
+  if (postgres_) (void)postgres_->reconnect();
+  reader_.reset();
+  ++generation_;
+}
+
+}  // namespace courier::pg_to_redis
