@@ -25,6 +25,7 @@
 #include "pg/connection_options.h"
 #include "pg/copy_writer.h"
 #include "pg/result.h"
+#include "pg/session.h"
 
 namespace courier::pg {
 
@@ -32,14 +33,12 @@ namespace detail {
 class LibpqConnection;
 }
 
-// Statement parameters for $1, $2, ... in text form; std::nullopt is SQL NULL.
-using Params = std::vector<std::optional<std::string>>;
 // Called for each streamed row; return false to stop early.
 using RowCallback = std::function<bool(const Row& row)>;
 // Called with COPY TO STDOUT data: whole lines in COPY text format; false stops early.
 using ChunkCallback = std::function<bool(std::string_view chunk)>;
 
-class Connection {
+class Connection final : public Session {
  public:
   // Connects (waiting at most options.connect_timeout). kUnavailable when the server
   // cannot be reached or refuses; kInvalidArgument for bad options or a missing password.
@@ -50,11 +49,12 @@ class Connection {
 
   // Runs one statement; values travel separately from the SQL text, never pasted in.
   // COPY statements are refused here: use begin_copy_in / copy_out.
-  Result<QueryResult> execute(std::string_view sql, const Params& params = {});
+  Result<QueryResult> execute(std::string_view sql, const Params& params) override;
+  using Session::execute;  // execute(sql): no parameters
 
   // Runs several ';'-separated statements without parameters (migrations, set-up).
   // Unless the script has its own BEGIN/COMMIT, it runs as one implicit transaction.
-  Status execute_script(std::string_view sql);
+  Status execute_script(std::string_view sql) override;
 
   // Runs a query and hands its rows to `on_row` one at a time as they arrive (libpq
   // single-row mode): memory stays bounded by one row, whatever the result size. When
@@ -72,7 +72,7 @@ class Connection {
 
   // Drops the current session (if any) and connects again with the same options;
   // kUnavailable while the server is down. Any open transaction is lost.
-  Status reconnect();
+  Status reconnect() override;
 
   // Changes this session's statement_timeout (0: none) until reconnect(), which goes
   // back to options().statement_timeout. The wait for each reply is bounded by it plus
@@ -82,7 +82,7 @@ class Connection {
   std::chrono::milliseconds statement_timeout() const;
 
   // True while the session is up (as far as libpq has noticed).
-  bool is_open() const;
+  bool is_open() const override;
   // True inside BEGIN ... COMMIT/ROLLBACK (including a failed, not yet ended one).
   bool in_transaction() const;
   // The server's version string, e.g. "15.18 (Debian 15.18-0+deb12u1)"; empty if closed.

@@ -1,6 +1,7 @@
 #include "pg/result.h"
 
 #include <charconv>
+#include <new>
 
 #include "pg/detail/pg_result.h"
 
@@ -45,6 +46,38 @@ std::optional<std::string_view> Row::get(int column) const {
 
 QueryResult::QueryResult(std::shared_ptr<const detail::PgResult> result)
     : result_(std::move(result)) {}
+
+QueryResult QueryResult::from_values(
+    const std::vector<ResultColumn>& columns,
+    const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  // libpq builds client-side results too (PQmakeEmptyPGresult and friends); the copy of
+  // every name and value lives in the PGresult.
+  auto result = std::make_shared<detail::PgResult>(PQmakeEmptyPGresult(nullptr, PGRES_TUPLES_OK));
+  if (!*result) throw std::bad_alloc();
+  std::vector<PGresAttDesc> attributes(columns.size());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    attributes[i] = PGresAttDesc{.name = const_cast<char*>(columns[i].name.c_str()),
+                                 .tableid = 0,
+                                 .columnid = 0,
+                                 .format = 0,
+                                 .typid = columns[i].type,
+                                 .typlen = -1,
+                                 .atttypmod = -1};
+  }
+  if (!PQsetResultAttrs(result->raw(), static_cast<int>(attributes.size()), attributes.data()))
+    throw std::bad_alloc();
+  for (size_t row = 0; row < rows.size(); ++row) {
+    for (size_t column = 0; column < columns.size(); ++column) {
+      const auto& value = column < rows[row].size() ? rows[row][column] : std::nullopt;
+      // A NULL is a null pointer; an empty string is a zero-length value.
+      char* text = value ? const_cast<char*>(value->data()) : nullptr;
+      int length = value ? static_cast<int>(value->size()) : -1;
+      if (!PQsetvalue(result->raw(), static_cast<int>(row), static_cast<int>(column), text, length))
+        throw std::bad_alloc();
+    }
+  }
+  return QueryResult(std::move(result));
+}
 
 int QueryResult::row_count() const {
   return PQntuples(result_->raw());

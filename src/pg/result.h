@@ -14,7 +14,9 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace courier::pg {
 
@@ -44,9 +46,20 @@ class Row {
   int row_;
 };
 
+// A column of a result built by QueryResult::from_values.
+struct ResultColumn {
+  std::string name;
+  TypeOid type = 25;  // text
+};
+
 class QueryResult {
  public:
   explicit QueryResult(std::shared_ptr<const detail::PgResult> result);
+
+  // A result made without a server (for fakes of pg::Session in tests): the columns, then
+  // each row's cells in text form, std::nullopt for NULL. Its command tag is empty.
+  static QueryResult from_values(const std::vector<ResultColumn>& columns,
+                                 const std::vector<std::vector<std::optional<std::string>>>& rows);
 
   int row_count() const;
   int column_count() const;

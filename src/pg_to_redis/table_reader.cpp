@@ -154,7 +154,7 @@ pg::Params ReadQuery::params(Start start, const std::optional<TrackingCursor>& a
   return params;
 }
 
-Result<std::vector<std::string>> discover_primary_key(pg::Connection& conn,
+Result<std::vector<std::string>> discover_primary_key(pg::Session& conn,
                                                       const TableName& table) {
   auto regclass = quoted_table(table);
   if (!regclass.ok()) return regclass.status();
@@ -176,7 +176,7 @@ Result<std::vector<std::string>> discover_primary_key(pg::Connection& conn,
   return columns;
 }
 
-TableReader::TableReader(pg::Connection& conn, const TaskConfig& task, std::vector<std::string> pk,
+TableReader::TableReader(pg::Session& conn, const TaskConfig& task, std::vector<std::string> pk,
                          ReadQuery query)
     : conn_(&conn),
       task_name_(task.name),
@@ -186,7 +186,7 @@ TableReader::TableReader(pg::Connection& conn, const TaskConfig& task, std::vect
       primary_key_(std::move(pk)),
       query_(std::move(query)) {}
 
-Result<TableReader> TableReader::open(pg::Connection& conn, const TaskConfig& task) {
+Result<TableReader> TableReader::open(pg::Session& conn, const TaskConfig& task) {
   if (Status settings = conn.execute_script(session_settings_sql()); !settings.ok()) {
     return settings;
   }

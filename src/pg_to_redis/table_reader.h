@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "courier/status.h"
-#include "pg/connection.h"
+#include "pg/session.h"
 #include "pg/result.h"
 #include "pg_to_redis/task_config.h"
 #include "pg_to_redis/tracking_cursor.h"
@@ -89,7 +89,7 @@ class ReadQuery {
 // A task's primary key from the catalog (pg_index, in key order). kFailedPrecondition,
 // naming the table and suggesting `primary_key:`, when it has none; the server's error
 // (e.g. undefined table) otherwise.
-Result<std::vector<std::string>> discover_primary_key(pg::Connection& conn, const TableName& table);
+Result<std::vector<std::string>> discover_primary_key(pg::Session& conn, const TableName& table);
 
 // One batch: the rows as Postgres printed them in text under session_settings_sql()
 // (convert each cell with to_redis_value(rows.column_type(c), rows.get(r, c))), and the
@@ -106,7 +106,7 @@ class TableReader {
   // Runs session_settings_sql() on `conn`, reads the primary key from the catalog when the
   // task names none, checks lookback's column type and plans the query. Run it again after
   // the connection was re-established (the session settings are per session).
-  static Result<TableReader> open(pg::Connection& conn, const TaskConfig& task);
+  static Result<TableReader> open(pg::Session& conn, const TaskConfig& task);
 
   // The first batch of a run, from the stored checkpoint (nullopt: first run, from the
   // beginning), `lookback` applied.
@@ -118,11 +118,11 @@ class TableReader {
   const std::vector<std::string>& primary_key() const { return primary_key_; }
 
  private:
-  TableReader(pg::Connection& conn, const TaskConfig& task, std::vector<std::string> pk,
+  TableReader(pg::Session& conn, const TaskConfig& task, std::vector<std::string> pk,
               ReadQuery query);
   Result<Batch> read(const std::optional<TrackingCursor>& after, bool run_start);
 
-  pg::Connection* conn_;
+  pg::Session* conn_;
   std::string task_name_;
   std::string checkpoint_key_;
   std::vector<std::string> primary_key_;

@@ -4,7 +4,7 @@
 
 namespace courier::pg_to_redis {
 
-Result<std::optional<TaskLease>> TaskLease::try_acquire(pg::Connection& conn,
+Result<std::optional<TaskLease>> TaskLease::try_acquire(pg::Session& conn,
                                                         std::string_view task_name) {
   std::string key_text = "courier.table_sync:" + std::string(task_name);
   auto locked = conn.execute("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", {key_text});
@@ -21,7 +21,7 @@ TaskLease::~TaskLease() {
 }
 
 Status TaskLease::release() {
-  pg::Connection* conn = std::exchange(conn_, nullptr);
+  pg::Session* conn = std::exchange(conn_, nullptr);
   if (conn == nullptr || !conn->is_open()) return Status::Ok();
   auto unlocked = conn->execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", {key_text_});
   return unlocked.ok() ? Status::Ok() : unlocked.status();

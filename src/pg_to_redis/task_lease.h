@@ -20,14 +20,14 @@
 #include <string_view>
 
 #include "courier/status.h"
-#include "pg/connection.h"
+#include "pg/session.h"
 
 namespace courier::pg_to_redis {
 
 class TaskLease {
  public:
   // Tries once, without waiting. nullopt: another session holds the task's lock.
-  static Result<std::optional<TaskLease>> try_acquire(pg::Connection& conn,
+  static Result<std::optional<TaskLease>> try_acquire(pg::Session& conn,
                                                       std::string_view task_name);
 
   TaskLease(TaskLease&& other) noexcept;
@@ -39,9 +39,9 @@ class TaskLease {
   Status release();
 
  private:
-  TaskLease(pg::Connection& conn, std::string key_text) : conn_(&conn), key_text_(key_text) {}
+  TaskLease(pg::Session& conn, std::string key_text) : conn_(&conn), key_text_(key_text) {}
 
-  pg::Connection* conn_;  // nullptr once released or moved from
+  pg::Session* conn_;  // nullptr once released or moved from
   std::string key_text_;  // "courier.table_sync:<name>"
 };
 

@@ -10,9 +10,14 @@ namespace courier::pg_to_redis {
 
 TaskRunner::TaskRunner(const TaskConfig& task, pg::ConnectionOptions postgres,
                        redis::ClientOptions redis, TaskRunnerOptions options)
+    : TaskRunner(task, TaskConnectors::to(std::move(postgres), std::move(redis)),
+                 std::move(options)) {}
+
+TaskRunner::TaskRunner(const TaskConfig& task, TaskConnectors connectors,
+                       TaskRunnerOptions options)
     : task_(task),
       options_(std::move(options)),
-      session_(task, std::move(postgres), std::move(redis), options_.cluster),
+      session_(task, std::move(connectors), options_.cluster),
       source_(std::make_shared<TablePageSource>(
           task, session_, report_,
           TablePageSourceOptions{.lease_wait = options_.lease_wait, .stop = stop_.token()})),

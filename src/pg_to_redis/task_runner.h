@@ -69,6 +69,8 @@ class TaskRunner {
   // `task` must outlive the runner.
   TaskRunner(const TaskConfig& task, pg::ConnectionOptions postgres, redis::ClientOptions redis,
              TaskRunnerOptions options = {});
+  // Sessions from `connectors` (unit tests give fakes).
+  TaskRunner(const TaskConfig& task, TaskConnectors connectors, TaskRunnerOptions options = {});
   ~TaskRunner();  // stops
 
   // One run on the caller's thread. kFailedPrecondition when stopped or started.

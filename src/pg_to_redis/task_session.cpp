@@ -4,27 +4,35 @@
 
 #include <utility>
 
+#include "pg/connection.h"
+
 namespace courier::pg_to_redis {
 
-TaskSession::TaskSession(const TaskConfig& task, pg::ConnectionOptions postgres,
-                         redis::ClientOptions redis, bool cluster)
-    : task_(task),
-      postgres_options_(std::move(postgres)),
-      redis_options_(std::move(redis)),
-      cluster_(cluster) {}
+TaskConnectors TaskConnectors::to(pg::ConnectionOptions postgres, redis::ClientOptions redis) {
+  return TaskConnectors{
+      .postgres = [postgres = std::move(postgres)]() -> Result<std::unique_ptr<pg::Session>> {
+        auto opened = pg::Connection::open(postgres);
+        if (!opened.ok()) return opened.status();
+        return std::unique_ptr<pg::Session>(std::move(*opened));
+      },
+      .redis = [redis = std::move(redis)] { return redis::make_client(redis); }};
+}
+
+TaskSession::TaskSession(const TaskConfig& task, TaskConnectors connectors, bool cluster)
+    : task_(task), connectors_(std::move(connectors)), cluster_(cluster) {}
 
 TaskSession::~TaskSession() = default;
 
 Status TaskSession::connect() {
   if (!postgres_) {
-    auto opened = pg::Connection::open(postgres_options_);
+    auto opened = connectors_.postgres();
     if (!opened.ok()) return opened.status();
     postgres_ = std::move(*opened);
   } else if (!postgres_->is_open()) {
     if (Status reconnected = postgres_->reconnect(); !reconnected.ok()) return reconnected;
   }
   if (!redis_) {
-    auto client = redis::make_client(redis_options_);
+    auto client = connectors_.redis();
     if (!client.ok()) return client.status();
     redis_ = std::move(*client);
     writer_ =

@@ -3,21 +3,24 @@
 // task's dead-letter stream). Opened at the first run, kept between runs, re-established
 // after a failure.
 //
-//   TaskSession session(task, pg_options, redis_options, /*cluster=*/false);
+//   TaskSession session(task, TaskConnectors::to(pg_options, redis_options), /*cluster=*/false);
 //   if (Status up = session.connect(); !up.ok()) return up;
 //   auto batch = session.reader().first_batch(checkpoint);
+//
+// The sessions come from TaskConnectors: the real servers, or fakes in unit tests.
 //
 // Thread-safety: one run at a time; during a run the reader (the Postgres session) is
 // used by one thread and the writer (Redis) by another.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
 #include "core/dead_letter/redis_stream_store.h"
 #include "courier/status.h"
-#include "pg/connection.h"
 #include "pg/connection_options.h"
+#include "pg/session.h"
 #include "pg_to_redis/structure_writer.h"
 #include "pg_to_redis/table_reader.h"
 #include "pg_to_redis/task_config.h"
@@ -26,11 +29,19 @@
 
 namespace courier::pg_to_redis {
 
+// How a task opens its sessions; each call opens a new one.
+struct TaskConnectors {
+  std::function<Result<std::unique_ptr<pg::Session>>()> postgres;
+  std::function<Result<std::unique_ptr<redis::Client>>()> redis;
+
+  // The servers the options name (pg::Connection::open, redis::make_client).
+  static TaskConnectors to(pg::ConnectionOptions postgres, redis::ClientOptions redis);
+};
+
 class TaskSession {
  public:
   // `task` must outlive the session.
-  TaskSession(const TaskConfig& task, pg::ConnectionOptions postgres, redis::ClientOptions redis,
-              bool cluster);
+  TaskSession(const TaskConfig& task, TaskConnectors connectors, bool cluster);
   ~TaskSession();
 
   // Opens what is not open yet (and plans the reader on a new Postgres session).
@@ -44,18 +55,17 @@ class TaskSession {
   unsigned generation() const { return generation_; }
 
   // Valid after a successful connect().
-  pg::Connection& postgres() { return *postgres_; }
+  pg::Session& postgres() { return *postgres_; }
   TableReader& reader() { return *reader_; }
   StructureWriter& writer() { return *writer_; }
   RedisStreamDeadLetterStore& dead_letters() { return *dead_letters_; }
 
  private:
   const TaskConfig& task_;
-  pg::ConnectionOptions postgres_options_;
-  redis::ClientOptions redis_options_;
+  TaskConnectors connectors_;
   bool cluster_;
 
-  std::unique_ptr<pg::Connection> postgres_;
+  std::unique_ptr<pg::Session> postgres_;
   std::unique_ptr<redis::Client> redis_;
   std::optional<TableReader> reader_;
   std::unique_ptr<StructureWriter> writer_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_redis_client.h"
 #include "redis/errors.h"
 #include "redis/slot.h"
 
@@ -212,66 +213,6 @@ TEST(CheckpointKey, ClusterPerRowStructuresKeepLastValueKey) {
   EXPECT_EQ(checkpoint_key_for(t, true), "checkpoint:orders_task");
 }
 
-// Enough of Redis for the writer: strings for the checkpoint, a log of data commands,
-// transactions (guarded ones compare the key first, as WATCH + GET would), a switch that
-// applies the next transaction but loses its reply, and error replies for chosen keys.
-class FakeClient : public redis::Client {
- public:
-  std::map<std::string, std::string> strings;
-  std::vector<Command> applied;  // data commands that took effect
-  int transactions = 0;
-  bool lose_next_reply = false;
-  bool down = false;
-  std::map<std::string, std::string> refusals;  // key → the error Redis replies for it
-
-  Result<redis::Reply> command(const Command& command) override {
-    if (down) return Status(StatusCode::kUnavailable, "connection refused", "CONNECT");
-    if (command.size() > 1 && refusals.contains(command[1]))
-      return redis::status_from_error_reply(refusals[command[1]], command[0]);
-    return apply(command);
-  }
-  std::vector<Result<redis::Reply>> pipeline(const std::vector<Command>& commands) override {
-    std::vector<Result<redis::Reply>> out;
-    for (const Command& c : commands) out.push_back(command(c));
-    return out;
-  }
-  Result<std::vector<redis::Reply>> transaction(const std::vector<Command>& commands) override {
-    if (down) return Status(StatusCode::kUnavailable, "connection refused", "CONNECT");
-    ++transactions;
-    std::vector<redis::Reply> replies;
-    for (const Command& c : commands) replies.push_back(apply(c));
-    if (lose_next_reply) {
-      lose_next_reply = false;
-      return Status(StatusCode::kUnavailable, "server closed the connection", "EOF");
-    }
-    return replies;
-  }
-  Result<std::vector<redis::Reply>> guarded_transaction(
-      const redis::TransactionGuard& guard, const std::vector<Command>& commands) override {
-    if (down) return Status(StatusCode::kUnavailable, "connection refused", "CONNECT");
-    auto held = strings.find(guard.key);
-    std::optional<std::string> value;
-    if (held != strings.end()) value = held->second;
-    if (value != guard.expected) return Status(StatusCode::kAborted, "guard key changed");
-    return transaction(commands);
-  }
-  Status ping() override { return Status::Ok(); }
-
- private:
-  redis::Reply apply(const Command& c) {
-    if (c[0] == "GET") {
-      auto it = strings.find(c[1]);
-      return it == strings.end() ? redis::Reply::nil() : redis::Reply::from_string(it->second);
-    }
-    if (c[0] == "SET" && c[1].starts_with("checkpoint:")) {
-      strings[c[1]] = c[2];
-      return redis::Reply::from_status("OK");
-    }
-    applied.push_back(c);
-    return redis::Reply::from_integer(1);
-  }
-};
-
 TaskConfig list_task() {
   TaskConfig t = task(Structure::kList);
   t.value = "id";
@@ -279,7 +220,7 @@ TaskConfig list_task() {
 }
 
 TEST(StructureWriter, WritesDataAndCheckpointInOneTransaction) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = list_task();
   StructureWriter writer(client, t);
   Result<WriteReport> report = writer.write(batch({row({{"id", value("1")}})}, "cp-1"));
@@ -293,7 +234,7 @@ TEST(StructureWriter, WritesDataAndCheckpointInOneTransaction) {
 }
 
 TEST(StructureWriter, LostReplyOfAnAppliedBatchIsNotResent) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = list_task();
   StructureWriter writer(client, t);
   client.lose_next_reply = true;
@@ -305,7 +246,7 @@ TEST(StructureWriter, LostReplyOfAnAppliedBatchIsNotResent) {
 }
 
 TEST(StructureWriter, SameBatchTwiceIsWrittenOnce) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = list_task();
   StructureWriter writer(client, t);
   WriteBatch b = batch({row({{"id", value("1")}})}, "cp-1");
@@ -322,7 +263,7 @@ TEST(StructureWriter, SameBatchTwiceIsWrittenOnce) {
 }
 
 TEST(StructureWriter, UnreachableServerFailsRetryablyAndChecksBeforeTheNextWrite) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = list_task();
   StructureWriter writer(client, t);
   ASSERT_TRUE(writer.write(batch({row({{"id", value("1")}})}, "cp-1")).ok());
@@ -337,7 +278,7 @@ TEST(StructureWriter, UnreachableServerFailsRetryablyAndChecksBeforeTheNextWrite
 }
 
 TEST(StructureWriter, BadRowIsReportedAndTheRestWritten) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = list_task();
   StructureWriter writer(client, t);
   Result<WriteReport> report = writer.write(
@@ -351,7 +292,7 @@ TEST(StructureWriter, BadRowIsReportedAndTheRestWritten) {
 }
 
 TEST(StructureWriter, AWriterWhoseTaskWasTakenOverIsFencedOff) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = list_task();
   StructureWriter stale(client, t);
   ASSERT_TRUE(stale.read_checkpoint().ok());  // both start from "no checkpoint"
@@ -365,7 +306,7 @@ TEST(StructureWriter, AWriterWhoseTaskWasTakenOverIsFencedOff) {
 }
 
 TEST(StructureWriter, IdempotentStructuresAreWrittenEvenWhenTheCheckpointAlreadyHolds) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = task(Structure::kSet);
   t.value = "id";
   StructureWriter writer(client, t);
@@ -413,7 +354,7 @@ TEST(StructureWriterFaults, AServerStateErrorOnOneRowKeepsTheCheckpointAndParksN
        {"MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist",
         "ERR max number of clients reached", "SOMETHINGNEW an error nobody has seen",
         "OOM command not allowed when used memory > 'maxmemory'."}) {
-    FakeClient client;
+    FakeRedisClient client;
     TaskConfig t = hash_task();
     client.refusals["order:2"] = error;
     StructureWriter writer(client, t);
@@ -427,7 +368,7 @@ TEST(StructureWriterFaults, AServerStateErrorOnOneRowKeepsTheCheckpointAndParksN
 }
 
 TEST(StructureWriterFaults, ASetupErrorStopsTheWriteWithoutParkingTheRow) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = hash_task();
   client.refusals["order:2"] = "NOPERM this user has no permissions to access one of the keys";
   StructureWriter writer(client, t);
@@ -439,7 +380,7 @@ TEST(StructureWriterFaults, ASetupErrorStopsTheWriteWithoutParkingTheRow) {
 }
 
 TEST(StructureWriterFaults, ARowRefusedForItsOwnKeyIsParkedBeforeTheCheckpointMoves) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = hash_task();
   client.refusals["order:2"] = "WRONGTYPE Operation against a key holding the wrong kind of value";
   StructureWriter writer(client, t);
@@ -463,7 +404,7 @@ TEST(StructureWriterFaults, ARowRefusedForItsOwnKeyIsParkedBeforeTheCheckpointMo
 }
 
 TEST(StructureWriterFaults, ARowThatCannotBeParkedKeepsTheCheckpoint) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = hash_task();
   client.refusals["order:2"] = "WRONGTYPE Operation against a key holding the wrong kind of value";
   StructureWriter writer(client, t);
@@ -476,7 +417,7 @@ TEST(StructureWriterFaults, ARowThatCannotBeParkedKeepsTheCheckpoint) {
 }
 
 TEST(StructureWriterFaults, RowsThatCannotBeBuiltAreParkedBeforeTheTransaction) {
-  FakeClient client;
+  FakeRedisClient client;
   TaskConfig t = list_task();
   StructureWriter writer(client, t);
   int transactions_before_park = -1;
