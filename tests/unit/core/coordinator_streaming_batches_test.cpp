@@ -31,16 +31,7 @@ class StreamingBatchesTest : public ::testing::Test {
   std::shared_ptr<ChannelSource<Sized>> channel() {
     ChannelSourceOptions<Sized> options;
     options.clock = clock_;
-    options.on_ack = [this](std::span<const Sized> records) {
-      std::lock_guard lock(mutex_);
-      for (const Sized& record : records) acked_.push_back(record.id);
-      return Status();
-    };
-    options.on_nack = [this](std::span<const Sized> records, const Status& reason) {
-      std::lock_guard lock(mutex_);
-      for (const Sized& record : records) nacked_.emplace_back(record.id, reason.message());
-      return Status();
-    };
+    log_.record(options, [](const Sized& record) { return record.id; });
     return std::make_shared<ChannelSource<Sized>>(options);
   }
   StreamingOptions capped(size_t max_batch_bytes) {
@@ -68,21 +59,14 @@ class StreamingBatchesTest : public ::testing::Test {
     std::lock_guard lock(mutex_);
     return batches_;
   }
-  std::vector<int> acked() {
-    std::lock_guard lock(mutex_);
-    return acked_;
-  }
-  std::vector<std::pair<int, std::string>> nacked() {
-    std::lock_guard lock(mutex_);
-    return nacked_;
-  }
+  std::vector<int> acked() { return log_.acked(); }
+  std::vector<std::pair<int, std::string>> nacked() { return log_.nacked(); }
 
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
   std::mutex mutex_;
   Counter applied_;
   std::vector<std::vector<int>> batches_;
-  std::vector<int> acked_;
-  std::vector<std::pair<int, std::string>> nacked_;
+  AckLog log_;
 };
 
 TEST_F(StreamingBatchesTest, AByteCapClosesTheBatchAndTheRecordBeyondItStartsTheNext) {

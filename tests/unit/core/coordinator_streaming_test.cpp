@@ -25,16 +25,7 @@ class StreamingCoordinatorTest : public ::testing::Test {
     ChannelSourceOptions<int> options;
     options.capacity = capacity;
     options.clock = clock_;
-    options.on_ack = [this](std::span<const int> records) {
-      std::lock_guard lock(mutex_);
-      acked_.insert(acked_.end(), records.begin(), records.end());
-      return Status();
-    };
-    options.on_nack = [this](std::span<const int> records, const Status& reason) {
-      std::lock_guard lock(mutex_);
-      for (int record : records) nacked_.emplace_back(record, reason.message());
-      return Status();
-    };
+    log_.record(options, [](int record) { return record; });
     return std::make_shared<ChannelSource<int>>(options);
   }
   StreamingOptions options_with(size_t batch_size, size_t workers = 1) {
@@ -44,19 +35,12 @@ class StreamingCoordinatorTest : public ::testing::Test {
     options.clock = clock_;
     return options;
   }
-  std::vector<int> acked() {
-    std::lock_guard lock(mutex_);
-    return acked_;
-  }
-  std::vector<std::pair<int, std::string>> nacked() {
-    std::lock_guard lock(mutex_);
-    return nacked_;
-  }
+  std::vector<int> acked() { return log_.acked(); }
+  std::vector<std::pair<int, std::string>> nacked() { return log_.nacked(); }
 
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
   std::mutex mutex_;
-  std::vector<int> acked_;
-  std::vector<std::pair<int, std::string>> nacked_;
+  AckLog log_;
 };
 
 // An applier that tells the test each time it has a batch.

@@ -10,6 +10,8 @@
 #include <functional>
 #include <mutex>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core_test_support.h"
@@ -17,6 +19,38 @@
 #include "courier/status.h"
 
 namespace courier::testing {
+
+// What a ChannelSource acked and nacked (with the reason), by record id.
+class AckLog {
+ public:
+  // Points `options`' on_ack and on_nack here; `id_of` names a record.
+  template <typename Record, typename IdOf>
+  void record(ChannelSourceOptions<Record>& options, IdOf id_of) {
+    options.on_ack = [this, id_of](std::span<const Record> records) {
+      std::lock_guard lock(mutex_);
+      for (const Record& r : records) acked_.push_back(id_of(r));
+      return Status();
+    };
+    options.on_nack = [this, id_of](std::span<const Record> records, const Status& reason) {
+      std::lock_guard lock(mutex_);
+      for (const Record& r : records) nacked_.emplace_back(id_of(r), reason.message());
+      return Status();
+    };
+  }
+  std::vector<int> acked() {
+    std::lock_guard lock(mutex_);
+    return acked_;
+  }
+  std::vector<std::pair<int, std::string>> nacked() {
+    std::lock_guard lock(mutex_);
+    return nacked_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<int> acked_;
+  std::vector<std::pair<int, std::string>> nacked_;
+};
 
 // Holds every wait() until open().
 class Gate {
