@@ -155,7 +155,7 @@ Status StreamBatchWriter::copy_direct(std::span<const DecodedRow> rows) {
 }
 
 Status StreamBatchWriter::stage_and_insert(std::span<const DecodedRow> rows,
-                                           const std::vector<size_t>& indices, bool clear_staging) {
+                                           std::span<const size_t> indices, bool clear_staging) {
   std::vector<std::vector<size_t>> by_mapping(sql_.size());
   for (size_t index : indices) by_mapping[rows[index].mapping].push_back(index);
   for (size_t mapping = 0; mapping < sql_.size(); ++mapping) {
@@ -172,30 +172,20 @@ Status StreamBatchWriter::stage_and_insert(std::span<const DecodedRow> rows,
   return Status::Ok();
 }
 
-Status StreamBatchWriter::write_isolating(std::span<const DecodedRow> rows,
-                                          std::vector<size_t> indices,
-                                          std::vector<RowRefusal>& refused) {
+PartOutcome StreamBatchWriter::write_part(std::span<const DecodedRow> rows,
+                                          std::span<const size_t> indices) {
   if (auto saved = connection_.execute("SAVEPOINT courier_rows"); !saved.ok())
-    return saved.status();
+    return PartOutcome::stop_with(saved.status());
   Status written = stage_and_insert(rows, indices, indices.size() != rows.size());
   if (written.ok()) {
     auto released = connection_.execute("RELEASE SAVEPOINT courier_rows");
-    return released.status();
+    return released.ok() ? PartOutcome::applied() : PartOutcome::stop_with(released.status());
   }
-  if (is_server_state(written)) return written;
+  if (is_server_state(written)) return PartOutcome::stop_with(written);
   if (auto undone = connection_.execute("ROLLBACK TO SAVEPOINT courier_rows"); !undone.ok())
-    return undone.status();
+    return PartOutcome::stop_with(undone.status());
   (void)connection_.execute("RELEASE SAVEPOINT courier_rows");
-  if (indices.size() == 1) {
-    refused.push_back({indices[0], written});
-    return Status::Ok();
-  }
-  ++bisections_;
-  size_t half = indices.size() / 2;
-  std::vector<size_t> first(indices.begin(), indices.begin() + half);
-  std::vector<size_t> second(indices.begin() + half, indices.end());
-  if (Status left = write_isolating(rows, std::move(first), refused); !left.ok()) return left;
-  return write_isolating(rows, std::move(second), refused);
+  return PartOutcome::refused(written);
 }
 
 Status StreamBatchWriter::write_transaction(std::span<const DecodedRow> rows, Mode mode,
@@ -215,10 +205,17 @@ Status StreamBatchWriter::write_transaction(std::span<const DecodedRow> rows, Mo
     if (auto created = connection_.execute(sql_[mapping].create_staging); !created.ok())
       return created.status();
   }
-  std::vector<size_t> indices(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) indices[i] = i;
-  Status written = mode == Mode::kIsolating ? write_isolating(rows, std::move(indices), refused)
-                                            : stage_and_insert(rows, indices, false);
+  Status written;
+  if (mode == Mode::kIsolating) {
+    written = bisect_refusals(
+        rows.size(),
+        [&](std::span<const size_t> part) { return write_part(rows, part); }, refused,
+        &bisections_);
+  } else {
+    std::vector<size_t> indices(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) indices[i] = i;
+    written = stage_and_insert(rows, indices, false);
+  }
   if (!written.ok()) return written;  // the guard rolls back
   if (Status committed = tx->commit(); !committed.ok()) return committed;
   ++commits_;

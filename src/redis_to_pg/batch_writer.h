@@ -22,14 +22,14 @@
 #include "courier/status.h"
 #include "pg/connection.h"
 #include "redis_to_pg/entry_decoder.h"
+#include "courier/bisect.h"
 #include "redis_to_pg/stream_config.h"
 
 namespace courier::redis_to_pg {
 
-struct RowRefusal {
-  size_t row = 0;  // index into the rows given to write()
-  Status error;    // the server's error for this row alone (SQLSTATE in detail())
-};
+// A row the table refused: its index in the rows given to write(), and the server's error
+// for it alone (SQLSTATE in detail()).
+using RowRefusal = Refusal;
 
 // Checks every mapping against the database before anything is read: the table exists,
 // has every mapped column, and its `key` is the column set of a unique index (the ON
@@ -73,11 +73,11 @@ class StreamBatchWriter {
                    const std::string& copy_sql, bool with_seq);
   // Stages and inserts `indices` under a savepoint; on any error but the server's state,
   // splits them in two and tries each half, recording single refused rows.
-  Status write_isolating(std::span<const DecodedRow> rows, std::vector<size_t> indices,
-                         std::vector<RowRefusal>& refused);
+  // One part of a bisection (courier/bisect.h) under a savepoint.
+  PartOutcome write_part(std::span<const DecodedRow> rows, std::span<const size_t> indices);
   // `clear_staging`: empty the staging tables afterwards, for the next part of a bisection
   // (otherwise COMMIT empties them: ON COMMIT DELETE ROWS).
-  Status stage_and_insert(std::span<const DecodedRow> rows, const std::vector<size_t>& indices,
+  Status stage_and_insert(std::span<const DecodedRow> rows, std::span<const size_t> indices,
                           bool clear_staging);
 
   pg::Connection& connection_;

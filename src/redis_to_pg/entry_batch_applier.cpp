@@ -175,17 +175,17 @@ ApplyResult EntryBatchApplier::apply(std::span<const StreamEntry> entries) {
         entries.size(), Status(StatusCode::kCancelled, "stopped before the batch was committed"));
   }
   for (const RowRefusal& refusal : refused) {
-    const DecodedRow& row = rows[refusal.row];
+    const DecodedRow& row = rows[refusal.index];
     const TableMapping& mapping = shared_.decoder->mappings()[row.mapping];
     nlohmann::json values = nlohmann::json::object();
     for (size_t c = 0; c < mapping.columns.size(); ++c)
       values[mapping.columns[c].column] =
           row.values[c] ? nlohmann::json(*row.values[c]) : nlohmann::json();
     letters.push_back(
-        {&entries[row_entry[refusal.row]], row.element_index, mapping.table,
-         Status(refusal.error.code(),
-                "table " + mapping.table + " refused the row: " + refusal.error.message(),
-                refusal.error.detail()),
+        {&entries[row_entry[refusal.index]], row.element_index, mapping.table,
+         Status(refusal.reason.code(),
+                "table " + mapping.table + " refused the row: " + refusal.reason.message(),
+                refusal.reason.detail()),
          values.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
   }
   if (Status sent = send_letters(letters); !sent.ok()) {

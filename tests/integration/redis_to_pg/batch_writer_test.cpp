@@ -58,10 +58,10 @@ TEST_F(BatchWriterTest, RefusedRowsAreIsolatedAndNeighboursCommitted) {
   auto refused = writer.write(rows);
   PG_ASSERT_OK(refused);
   ASSERT_EQ(refused->size(), 2u);
-  EXPECT_EQ((*refused)[0].row, 7u);
-  EXPECT_EQ((*refused)[0].error.detail(), "23514");
-  EXPECT_EQ((*refused)[1].row, 23u);
-  EXPECT_EQ((*refused)[1].error.detail(), "22003");
+  EXPECT_EQ((*refused)[0].index, 7u);
+  EXPECT_EQ((*refused)[0].reason.detail(), "23514");
+  EXPECT_EQ((*refused)[1].index, 23u);
+  EXPECT_EQ((*refused)[1].reason.detail(), "22003");
   EXPECT_EQ(pg::scalar(conn(), "SELECT count(*) FROM items"), "38");
   EXPECT_EQ(writer.commits(), 1u);
   EXPECT_GT(writer.bisections(), 0u);
@@ -80,8 +80,8 @@ TEST_F(BatchWriterTest, AnyErrorButTheServersStateIsLookedThroughForTheRowsThatC
   auto refused = writer.write(rows);
   PG_ASSERT_OK(refused);
   ASSERT_EQ(refused->size(), 1u);
-  EXPECT_EQ((*refused)[0].row, 4u);
-  EXPECT_EQ((*refused)[0].error.detail(), "42883");
+  EXPECT_EQ((*refused)[0].index, 4u);
+  EXPECT_EQ((*refused)[0].reason.detail(), "42883");
   EXPECT_EQ(pg::scalar(conn(), "SELECT count(*) FROM items"), "9");
 }
 

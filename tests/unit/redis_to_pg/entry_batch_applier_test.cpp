@@ -117,7 +117,7 @@ TEST_F(EntryBatchApplierTest, AnEntryDeliveredTooOftenIsDeadLetteredWithoutBeing
 
 TEST_F(EntryBatchApplierTest, ARowPostgresRefusesIsDeadLetteredAndItsEntryStillAcked) {
   rows_.answers.push_back(std::vector<RowRefusal>{
-      {.row = 1, .error = Status(StatusCode::kFailedPrecondition, "boom", "P0001")}});
+      {.index = 1, .reason = Status(StatusCode::kFailedPrecondition, "boom", "P0001")}});
   ApplyResult result = apply({good("1-0"), good("2-0")});
   EXPECT_THAT(result.synced(), ElementsAre(0, 1));  // the refusal is kept as a letter
   EXPECT_THAT(letter_errors(), ElementsAre(HasSubstr("refused the row: boom")));
