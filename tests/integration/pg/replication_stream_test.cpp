@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "pg/pgoutput.h"
+#include "pg/row_changes.h"
 #include "pg_fixture.h"
 
 namespace courier::pg {
@@ -158,6 +159,20 @@ TEST_F(ReplicationStreamTest, UpdatesDeletesTruncateAndAnUnchangedToastValue) {
   const auto& removal = std::get<RowDelete>(all.changes[3]);
   EXPECT_EQ(removal.old_kind, OldRow::kKey);
   EXPECT_EQ(removal.old_row[0].data, "1");
+
+  // The same messages as rows: the update's TOASTed column is listed as unchanged.
+  RowChangeDecoder decoder;
+  ASSERT_TRUE(decoder.decode(Begin{.final_lsn = all.commit.commit_lsn}).ok());
+  std::optional<RowChange> updated;
+  for (const auto& change : all.changes) {
+    auto row = decoder.decode(change);
+    ASSERT_TRUE(row.ok()) << row.status().to_string();
+    if (*row && (*row)->kind == RowChange::Kind::kUpdate) updated = **row;
+  }
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->row->get(0, 1), "b");
+  EXPECT_THAT(updated->unchanged, ElementsAre(2));
+  EXPECT_EQ(updated->commit_lsn, all.commit.commit_lsn);
 }
 
 TEST_F(ReplicationStreamTest, TheConfirmedFlushIsWhereARestartedStreamResumes) {
