@@ -8,7 +8,7 @@
 //
 // Thread-safety: a Schedule is an immutable value; copy it freely and call next_after from
 // any number of threads. Zone rules are shared read-only between copies. A "Local"
-// schedule calls localtime_r, which reads the process's TZ setting.
+// schedule is in the process's zone (TZ, else /etc/localtime) as it was when parsed.
 //
 // Semantics, where they are not obvious:
 // - Cron fields: minute hour day-of-month month day-of-week, optionally preceded by a
@@ -25,9 +25,9 @@
 //   Durations are Go's (`10s`, `1h30m`, `1.5h`, `500ms`) and must be positive. Sub-second
 //   durations are honoured exactly; robfig rounds them up to 1s, so a config relying on
 //   that runs more often here.
-// - Time zones: "UTC" (default), "Local", or an IANA name read from the TZif file under
-//   $TZDIR or /usr/share/zoneinfo (libstdc++ 12 has no time-zone database). A CRON_TZ= or
-//   TZ= prefix in the expression overrides the time_zone argument.
+// - Time zones: "UTC" (default), "Local", or an IANA name, read by cctz (libcctz) from
+//   the tz database under $TZDIR or /usr/share/zoneinfo. A CRON_TZ= or TZ= prefix in the
+//   expression overrides the time_zone argument. Cron fields are parsed by cron_fields.h.
 #pragma once
 
 #include <chrono>
@@ -44,7 +44,7 @@ namespace courier::pg_to_redis {
 // Red Courier's schedule when a task has none.
 inline constexpr std::string_view kDefaultSchedule = "@every 5m";
 
-// Offsets from UTC of one time zone; defined in schedule.cpp.
+// The time zone of a schedule (a cctz zone); defined in schedule.cpp.
 class ZoneRules;
 
 class Schedule {
