@@ -37,14 +37,6 @@ bool poll_until(std::chrono::milliseconds deadline, const std::function<bool()>&
 
 // ---------- PostgreSQL ----------
 
-std::string postgres_binary(const std::string& name) {
-  if (const char* dir = std::getenv("COURIER_PG_BINDIR"); dir && *dir)
-    return std::string(dir) + "/" + name;
-  std::string debian = "/usr/lib/postgresql/15/bin/" + name;
-  if (access(debian.c_str(), X_OK) == 0) return debian;
-  return name;  // from PATH
-}
-
 std::string pg_conninfo(const std::string& host, int port, std::string_view dbname) {
   return "host=" + host + " port=" + std::to_string(port) + " user=postgres dbname=" +
          std::string(dbname) + " connect_timeout=2";
@@ -202,6 +194,14 @@ std::string sanitize(std::string_view prefix) {
 }
 
 }  // namespace
+
+std::string postgres_binary(const std::string& name) {
+  if (const char* dir = std::getenv("COURIER_PG_BINDIR"); dir && *dir)
+    return std::string(dir) + "/" + name;
+  std::string debian = "/usr/lib/postgresql/15/bin/" + name;
+  if (access(debian.c_str(), X_OK) == 0) return debian;
+  return name;  // from PATH
+}
 
 std::string unique_name(std::string_view prefix) {
   static std::atomic<int> counter{0};

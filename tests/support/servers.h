@@ -30,6 +30,10 @@ using namespace std::chrono_literals;
 // tables and Redis key namespaces so tests never see each other's data.
 std::string unique_name(std::string_view prefix);
 
+// A PostgreSQL 15 program (postgres, initdb, pg_recvlogical, …): from $COURIER_PG_BINDIR,
+// Debian's /usr/lib/postgresql/15/bin, or else the PATH.
+std::string postgres_binary(const std::string& name);
+
 class PostgresServer {
  public:
   struct Options {
