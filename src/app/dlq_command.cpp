@@ -1,3 +1,4 @@
+// `courier dlq`: the subcommands, their options and usage checks, and the store they open.
 #include "app/dlq_command.h"
 
 #include <fmt/format.h>
@@ -5,16 +6,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <array>
-#include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "app/cli.h"
 #include "app/connection_settings.h"
+#include "app/dlq_format.h"
+#include "app/dlq_replay.h"
 #include "app/logging.h"
 #include "core/dead_letter/letter_fields.h"
 #include "core/dead_letter/postgres_table_store.h"
@@ -25,148 +25,7 @@
 
 namespace courier::app {
 
-// ---- Formatting ----
-
-std::string printable_bytes(std::string_view bytes, size_t max_bytes) {
-  const std::string_view shown = bytes.substr(0, max_bytes);
-  std::string text;
-  text.reserve(shown.size());
-  for (const char c : shown) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (byte) {
-      case '\\':
-        text += "\\\\";
-        break;
-      case '\n':
-        text += "\\n";
-        break;
-      case '\r':
-        text += "\\r";
-        break;
-      case '\t':
-        text += "\\t";
-        break;
-      default:
-        if (byte >= 0x20 && byte < 0x7f) {
-          text.push_back(c);
-        } else {
-          text += fmt::format("\\x{:02x}", byte);
-        }
-    }
-  }
-  if (shown.size() < bytes.size())
-    text += fmt::format("… ({} more bytes)", bytes.size() - shown.size());
-  return text;
-}
-
-bool is_valid_utf8(std::string_view bytes) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    const auto lead = static_cast<unsigned char>(bytes[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    // The lead byte gives the length and the first bits; `smallest` rules out overlongs.
-    size_t length = 0;
-    uint32_t code_point = 0;
-    uint32_t smallest = 0;
-    if ((lead & 0xe0) == 0xc0) {
-      length = 2;
-      code_point = lead & 0x1fu;
-      smallest = 0x80;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3;
-      code_point = lead & 0x0fu;
-      smallest = 0x800;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4;
-      code_point = lead & 0x07u;
-      smallest = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + length > bytes.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(bytes[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code_point = code_point << 6 | (next & 0x3f);
-    }
-    const bool surrogate = code_point >= 0xd800 && code_point <= 0xdfff;
-    if (code_point < smallest || code_point > 0x10ffff || surrogate) return false;
-    i += length;
-  }
-  return true;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string encoded;
-  encoded.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t chunk = std::min<size_t>(3, bytes.size() - i);
-    uint32_t group = 0;
-    for (size_t k = 0; k < 3; ++k)
-      group = group << 8 | (k < chunk ? static_cast<unsigned char>(bytes[i + k]) : 0u);
-    // A chunk of n bytes gives n + 1 characters; '=' pads the group to four.
-    for (size_t k = 0; k < 4; ++k)
-      encoded.push_back(k <= chunk ? kAlphabet[group >> (18 - 6 * k) & 0x3f] : '=');
-  }
-  return encoded;
-}
-
-std::string dead_letter_as_text(const DeadLetter& letter) {
-  std::string text = fmt::format("{}  last failure {}  attempts {}  {}", letter.id,
-                                 format_timestamp(letter.last_failure), letter.attempts,
-                                 letter.error_code.empty() ? "-" : letter.error_code);
-  if (!letter.error_detail.empty())
-    text += fmt::format(" ({})", printable_bytes(letter.error_detail, letter.error_detail.size()));
-  text += fmt::format("\n  error: {}\n", printable_bytes(letter.error, letter.error.size()));
-  if (!letter.metadata.empty()) {
-    std::string pairs;
-    for (const auto& [key, value] : letter.metadata) {
-      if (!pairs.empty()) pairs += ", ";
-      pairs += printable_bytes(key, key.size()) + "=" + printable_bytes(value, value.size());
-    }
-    text += "  metadata: " + pairs + "\n";
-  }
-  text += fmt::format("  payload ({} bytes): {}\n", letter.payload.size(),
-                      printable_bytes(letter.payload, kPayloadPreviewBytes));
-  return text;
-}
-
-std::string dead_letter_as_json(const DeadLetter& letter) {
-  nlohmann::ordered_json object;
-  object["id"] = letter.id;
-  object["error"] = letter.error;
-  object["error_code"] = letter.error_code;
-  object["error_detail"] = letter.error_detail;
-  object["attempts"] = letter.attempts;
-  object["first_failure"] = format_timestamp(letter.first_failure);
-  object["last_failure"] = format_timestamp(letter.last_failure);
-  object["metadata"] = nlohmann::ordered_json::object();
-  for (const auto& [key, value] : letter.metadata) object["metadata"][key] = value;
-  if (is_valid_utf8(letter.payload)) {
-    object["payload"] = letter.payload;
-  } else {
-    object["payload_base64"] = base64_encode(letter.payload);
-  }
-  // Error texts and metadata from a hand-written stream entry may be invalid UTF-8 too:
-  // replaced (U+FFFD) rather than failing the listing.
-  return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
-// ---- The command ----
-
 namespace {
-
-// Letters received per round trip while replaying or purging.
-constexpr size_t kPageSize = 500;
-
-std::string plural(size_t n, std::string_view word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
 
 std::string describe_redis(const redis::ClientOptions& options) {
   return fmt::format("Redis {}{}", options.nodes.size() > 1 ? "cluster " : "",
@@ -176,15 +35,6 @@ std::string describe_redis(const redis::ClientOptions& options) {
 std::string describe_postgres(const pg::ConnectionOptions& options) {
   return fmt::format("Postgres {}:{}/{}", options.host, options.port,
                      options.dbname.empty() ? "(default database)" : options.dbname);
-}
-
-// `error` with where it happened leading its message. A WRONGTYPE names the flag that
-// chose the key.
-Status at(const std::string& where, const Status& error, std::string_view key_flag = {}) {
-  std::string hint;
-  if (error.detail() == "WRONGTYPE" && !key_flag.empty())
-    hint = fmt::format(" (the key holds something other than a stream: check {})", key_flag);
-  return Status(error.code(), where + ": " + error.message() + hint, error.detail());
 }
 
 // "<ms>-<seq>" or "<ms>" for a Redis stream, a decimal row id for a Postgres table: what
@@ -215,7 +65,7 @@ class OpenStore {
     const pg::ConnectionOptions options = postgres_options(config.postgres);
     const std::string server = describe_postgres(options);
     auto connection = pg::Connection::open(options);
-    if (!connection.ok()) return at(server, connection.status());
+    if (!connection.ok()) return error_at(server, connection.status());
     opened.postgres_ = std::move(*connection);
     auto store =
         std::make_unique<PostgresTableDeadLetterStore>(*opened.postgres_, arguments.postgres_table);
@@ -223,7 +73,7 @@ class OpenStore {
     // exist" from a later query would not say which flag to fix.
     auto found =
         opened.postgres_->execute("SELECT to_regclass($1) IS NOT NULL", {store->quoted_table()});
-    if (!found.ok()) return at(server, found.status());
+    if (!found.ok()) return error_at(server, found.status());
     if (found->get(0, 0).value_or("f") != "t")
       return Status(StatusCode::kNotFound,
                     fmt::format("no dead-letter table {} in {} (check --postgres-table; the "
@@ -256,7 +106,7 @@ class OpenStore {
     const redis::ClientOptions options = redis_options(config.redis);
     redis_server_ = describe_redis(options);
     auto client = redis::make_client(options);
-    if (!client.ok()) return at(redis_server_, client.status());
+    if (!client.ok()) return error_at(redis_server_, client.status());
     redis_ = std::move(*client);
     return Status::Ok();
   }
@@ -314,25 +164,11 @@ class DlqRun {
     const size_t wanted = limit_given ? std::min(*present, arguments_.replay_limit) : *present;
     Result<redis::Client*> target = opened_.redis_client(config_);
     if (!target.ok()) return fail(target.status());
-    const std::string to =
-        fmt::format("stream \"{}\" on {}", arguments_.to_stream, opened_.redis_server());
-    if (arguments_.dry_run) return show_replay(wanted, to);
-
-    size_t replayed = 0;
-    while (replayed < wanted) {
-      Result<std::vector<DeadLetter>> letters =
-          store().receive(std::min(kPageSize, wanted - replayed));
-      if (!letters.ok())
-        return stopped(replayed, wanted, at(opened_.server(), letters.status(), "--redis-stream"));
-      if (letters->empty()) break;  // removed meanwhile, e.g. by a purge
-      for (const DeadLetter& letter : *letters) {
-        if (Status sent = replay_one(**target, letter, to); !sent.ok())
-          return stopped(replayed, wanted, sent);
-        ++replayed;
-      }
-    }
-    fmt::print("replayed {} from {} to {}\n", plural(replayed, "dead letter"), opened_.where(), to);
-    return kExitOk;
+    DeadLetterReplay replay(name_, {store(), opened_.where(), opened_.server()}, **target,
+                            {.stream = arguments_.to_stream,
+                             .field = arguments_.field,
+                             .server = opened_.redis_server()});
+    return arguments_.dry_run ? replay.show(wanted) : replay.run(wanted);
   }
 
   int purge() {
@@ -354,56 +190,9 @@ class DlqRun {
 
   // A store failure: its message names the stream or table, this adds the server.
   int fail(const Status& error) {
-    fmt::print(stderr, "{}: {}\n", name_, at(opened_.server(), error, "--redis-stream").message());
+    fmt::print(stderr, "{}: {}\n", name_,
+               error_at(opened_.server(), error, "--redis-stream").message());
     return kExitFailure;
-  }
-
-  int stopped(size_t replayed, size_t wanted, const Status& error) {
-    fmt::print(stderr,
-               "{}: stopped after replaying {} of {}: {}\nThe letters not replayed are still "
-               "in {}; run the replay again once the problem is fixed.\n",
-               name_, replayed, plural(wanted, "dead letter"), error.message(), opened_.where());
-    return kExitFailure;
-  }
-
-  int show_replay(size_t wanted, const std::string& to) {
-    Result<std::vector<DeadLetter>> letters = store().receive(wanted);
-    if (!letters.ok()) return fail(letters.status());
-    for (const DeadLetter& letter : *letters)
-      fmt::print("would replay {} ({} bytes, attempts {})\n", letter.id, letter.payload.size(),
-                 letter.attempts);
-    fmt::print("dry run: would replay {} from {} to {}; nothing was changed\n",
-               plural(letters->size(), "dead letter"), opened_.where(), to);
-    return kExitOk;
-  }
-
-  // XADD first, remove only once the entry is there: a crash in between replays the
-  // letter twice, never loses it (at least once).
-  Status replay_one(redis::Client& target, const DeadLetter& letter, const std::string& to) {
-    redis::Command xadd = {"XADD",           arguments_.to_stream, "*",
-                           arguments_.field, letter.payload,       "courier.replayed_from",
-                           letter.id,        "courier.attempts",   std::to_string(letter.attempts)};
-    for (const auto& [key, value] : letter.metadata) {
-      xadd.push_back("courier.meta." + key);
-      xadd.push_back(value);
-    }
-    Result<redis::Reply> added = target.command(xadd);
-    if (!added.ok())
-      return at(
-          to,
-          Status(added.status().code(),
-                 fmt::format("could not add letter {}: {}", letter.id, added.status().message()),
-                 added.status().detail()),
-          "--to-stream");
-    const std::array<std::string, 1> id = {letter.id};
-    if (Status removed = store().remove(id); !removed.ok())
-      return Status(
-          removed.code(),
-          fmt::format("letter {} was added to {} as entry {} but could not be "
-                      "removed from {} ({}); remove it with `courier dlq purge --id "
-                      "{}` or the next replay sends it again",
-                      letter.id, to, added->str(), opened_.where(), removed.message(), letter.id));
-    return Status::Ok();
   }
 
   int purge_all() {
@@ -413,7 +202,7 @@ class DlqRun {
     size_t removed = 0;
     while (removed < *present) {
       Result<std::vector<DeadLetter>> letters =
-          store().receive(std::min(kPageSize, *present - removed));
+          store().receive(std::min(kDlqPageSize, *present - removed));
       if (!letters.ok()) return fail(letters.status());
       if (letters->empty()) break;
       std::vector<std::string> ids;

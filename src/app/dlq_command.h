@@ -10,19 +10,18 @@
 // In code (cli.cpp): `DlqCommand dlq(app);` before parsing, then
 // `if (dlq.parsed()) return dlq.run(load_config);`.
 //
-// Thread-safety: DlqCommand is driven by the main thread only; the formatting functions
-// are pure and safe from any thread.
+// How a letter is printed is in dlq_format.h, the replay itself in dlq_replay.h.
+//
+// Thread-safety: DlqCommand is driven by the main thread only.
 #pragma once
 
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "config/courier_config.h"
-#include "courier/dead_letter.h"
 
 namespace CLI {
 class App;
@@ -30,33 +29,6 @@ class Option;
 }  // namespace CLI
 
 namespace courier::app {
-
-// ---- How `courier dlq list` shows a letter (pure; exposed for tests) ----
-
-// Bytes as printable ASCII for a terminal: \\, \n, \r, \t and \xHH for every other byte
-// outside 0x20..0x7e, so no payload can move the cursor or change colours. At most
-// `max_bytes` of the input are shown; a cut is marked "… (N more bytes)".
-std::string printable_bytes(std::string_view bytes, size_t max_bytes);
-
-// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or code points past
-// U+10FFFF), i.e. when it can be a JSON string as it is.
-bool is_valid_utf8(std::string_view bytes);
-
-// Standard base64 (RFC 4648, with padding).
-std::string base64_encode(std::string_view bytes);
-
-// A few lines per letter, each ending in '\n': id, last failure, attempts and error code on
-// the first; then the error, the metadata (when there is any) and the payload (cut at
-// kPayloadPreviewBytes), all through printable_bytes.
-inline constexpr size_t kPayloadPreviewBytes = 200;
-std::string dead_letter_as_text(const DeadLetter& letter);
-
-// One JSON object on one line, without the newline: id, error, error_code, error_detail,
-// attempts, first_failure, last_failure, metadata, and the whole payload as "payload"
-// when it is valid UTF-8, else as "payload_base64".
-std::string dead_letter_as_json(const DeadLetter& letter);
-
-// ---- The command ----
 
 // Loads a configuration file; nullopt after printing its errors (cli.cpp's load_or_report).
 using ConfigLoader = std::function<std::optional<config::CourierConfig>(const std::string&)>;

@@ -1,10 +1,10 @@
 // How `courier dlq list` shows dead letters: escaped and cut for a terminal, or as JSON
 // with binary payloads in base64.
+#include "app/dlq_format.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "app/dlq_command.h"
 
 namespace courier::app {
 namespace {
@@ -34,33 +34,6 @@ TEST(PrintableBytes, CutsAtTheLimitAndSaysHowMuchIsLeft) {
   EXPECT_EQ(printable_bytes("abcdef", 4), "abcd… (2 more bytes)");
   EXPECT_EQ(printable_bytes("abcd", 4), "abcd");
   EXPECT_EQ(printable_bytes("", 4), "");
-}
-
-TEST(IsValidUtf8, AcceptsWellFormedText) {
-  EXPECT_TRUE(is_valid_utf8(""));
-  EXPECT_TRUE(is_valid_utf8("ascii"));
-  EXPECT_TRUE(is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6"));  // é € 📦
-  EXPECT_TRUE(is_valid_utf8(std::string("nul\0inside", 10)));
-}
-
-TEST(IsValidUtf8, RefusesMalformedSequences) {
-  EXPECT_FALSE(is_valid_utf8("\xff"));
-  EXPECT_FALSE(is_valid_utf8("\xc3"));              // cut short
-  EXPECT_FALSE(is_valid_utf8("\xc3\x28"));          // bad continuation
-  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate U+D800
-  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
-}
-
-TEST(Base64Encode, MatchesTheRfc4648TestVectors) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64_encode(std::string("\xff\x00\xfe", 3)), "/wD+");
 }
 
 TEST(DeadLetterAsText, ShowsIdTimeAttemptsErrorMetadataAndPayload) {
