@@ -55,7 +55,16 @@ std::variant<std::shared_ptr<const ZoneRules>, std::string> load_zone(std::strin
     return std::make_shared<const ZoneRules>(cctz::utc_time_zone());
   }
   if (config::equals_ignoring_case(name, "Local")) {
-    return std::make_shared<const ZoneRules>(cctz::local_time_zone());
+    // cctz reads TZ as a zone name and quietly falls back to UTC when it cannot (a POSIX
+    // rule such as "CET-1CEST,M3.5.0,M10.5.0/3"): refuse that instead.
+    const char* tz = std::getenv("TZ");
+    if (tz == nullptr || *tz == '\0') return std::make_shared<const ZoneRules>(cctz::local_time_zone());
+    const std::string tz_name = tz[0] == ':' ? tz + 1 : tz;
+    cctz::time_zone zone;
+    if (cctz::load_time_zone(tz_name, &zone)) return std::make_shared<const ZoneRules>(zone);
+    return "'Local' is the zone in the TZ environment variable, '" + tz_name +
+           "', which is not a time zone name; set TZ to an IANA name like 'Europe/Berlin', or "
+           "name the zone in the schedule";
   }
   if (!valid_zone_name(name)) {
     return "'" + std::string(name) +

@@ -434,6 +434,21 @@ TEST(ScheduleTimeZone, LocalFollowsTheProcessZone) {
   tzset();
 }
 
+TEST(ScheduleTimeZone, LocalWithAPosixRuleInTzIsRefusedNotTakenForUtc) {
+  const char* saved = std::getenv("TZ");
+  std::string previous = saved != nullptr ? saved : "";
+  setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+  EXPECT_THAT(error_of("@hourly", "Local"), HasSubstr("'Local' is the zone in the TZ environment"));
+  setenv("TZ", ":Europe/Berlin", 1);
+  EXPECT_EQ(runs("0 9 * * *", "2024-07-01T00:00:00Z", 1, "Local"), (V{"2024-07-01T07:00:00Z"}));
+  if (saved != nullptr) {
+    setenv("TZ", previous.c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
+}
+
 TEST(ScheduleValue, CopiesShareNothingMutable) {
   Schedule original = parse_ok("0 9 * * *", "Europe/Berlin");
   Schedule copy = original;
