@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -419,34 +420,38 @@ TEST(ScheduleTimeZone, UtcIsTheDefault) {
   EXPECT_EQ(runs("0 9 * * *", "2024-07-01T00:00:00Z", 1, "Etc/UTC"), (V{"2024-07-01T09:00:00Z"}));
 }
 
+// Sets TZ for one test and puts back what was there.
+class ScopedTz {
+ public:
+  explicit ScopedTz(const char* value) {
+    if (const char* saved = std::getenv("TZ")) previous_ = saved;
+    set(value);
+  }
+  ~ScopedTz() { set(previous_ ? previous_->c_str() : nullptr); }
+  void set(const char* value) {
+    if (value != nullptr) {
+      setenv("TZ", value, 1);
+    } else {
+      unsetenv("TZ");
+    }
+    tzset();
+  }
+
+ private:
+  std::optional<std::string> previous_;
+};
+
 TEST(ScheduleTimeZone, LocalFollowsTheProcessZone) {
-  const char* saved = std::getenv("TZ");
-  std::string previous = saved != nullptr ? saved : "";
-  setenv("TZ", "America/New_York", 1);
-  tzset();
+  ScopedTz tz("America/New_York");
   EXPECT_EQ(runs("0 9 * * *", "2024-07-01T00:00:00Z", 1, "Local"), (V{"2024-07-01T13:00:00Z"}));
   EXPECT_EQ(runs("30 2 * * *", "2024-03-09T08:00:00Z", 1, "Local"), (V{"2024-03-11T06:30:00Z"}));
-  if (saved != nullptr) {
-    setenv("TZ", previous.c_str(), 1);
-  } else {
-    unsetenv("TZ");
-  }
-  tzset();
 }
 
 TEST(ScheduleTimeZone, LocalWithAPosixRuleInTzIsRefusedNotTakenForUtc) {
-  const char* saved = std::getenv("TZ");
-  std::string previous = saved != nullptr ? saved : "";
-  setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+  ScopedTz tz("CET-1CEST,M3.5.0,M10.5.0/3");
   EXPECT_THAT(error_of("@hourly", "Local"), HasSubstr("'Local' is the zone in the TZ environment"));
-  setenv("TZ", ":Europe/Berlin", 1);
+  tz.set(":Europe/Berlin");
   EXPECT_EQ(runs("0 9 * * *", "2024-07-01T00:00:00Z", 1, "Local"), (V{"2024-07-01T07:00:00Z"}));
-  if (saved != nullptr) {
-    setenv("TZ", previous.c_str(), 1);
-  } else {
-    unsetenv("TZ");
-  }
-  tzset();
 }
 
 TEST(ScheduleValue, CopiesShareNothingMutable) {
