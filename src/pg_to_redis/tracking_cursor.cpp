@@ -3,27 +3,10 @@
 #include <cstdint>
 #include <optional>
 
+#include "text/json_string.h"
+
 namespace courier::pg_to_redis {
 namespace {
-
-void append_escaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 void append_utf8(std::string& out, uint32_t code_point) {
   if (code_point < 0x80) {
@@ -193,7 +176,7 @@ std::string TrackingCursor::encode() const {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ',';
-    append_escaped(out, values[i]);
+    text::append_json_string(out, values[i], text::ControlEscapes::kUnicode);
   }
   out += ']';
   return out;
