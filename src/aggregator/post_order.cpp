@@ -1,14 +1,15 @@
 #include "aggregator/post_order.h"
 
-#include <charconv>
+#include "text/integer.h"
 
 namespace courier::aggregator {
 namespace {
 
 bool parse_non_negative(std::string_view text, std::int64_t& out) {
-  if (text.empty() || text.size() > 19) return false;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size() && out >= 0;
+  if (text.size() > 19) return false;
+  std::optional<std::int64_t> value = text::parse_integer(text, {.min = 0});
+  if (value) out = *value;
+  return value.has_value();
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 #include "aggregator/request_parsing.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
+
+#include "text/integer.h"
 
 namespace courier::aggregator {
 namespace {
@@ -15,12 +16,7 @@ Status invalid(std::string message) {
 // A decimal in [min, max]; nullopt for anything else (signs, spaces, overflow, "1e3").
 std::optional<std::int64_t> parse_decimal(std::string_view text, std::int64_t min,
                                           std::int64_t max) {
-  std::int64_t value = 0;
-  if (text.empty() || text.front() == '+' || text.front() == '-') return std::nullopt;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  if (value < min || value > max) return std::nullopt;
-  return value;
+  return text::parse_integer(text, {.min = min, .max = max, .signs = text::Signs::kNone});
 }
 
 // The body as a JSON object, or why it is not one.

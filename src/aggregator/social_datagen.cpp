@@ -10,6 +10,7 @@
 #include "aggregator/social_schema.h"
 #include "aggregator/zipf_sampler.h"
 #include "pg/transaction.h"
+#include "text/integer.h"
 
 namespace courier::aggregator {
 namespace {
@@ -27,7 +28,7 @@ std::string timestamp_text(std::int64_t micros_since_epoch) {
 Result<std::int64_t> single_integer(pg::Connection& connection, std::string_view sql) {
   Result<pg::QueryResult> result = connection.execute(sql);
   if (!result.ok()) return result.status();
-  return std::stoll(std::string(result->get(0, 0).value_or("0")));
+  return text::parse_integer(result->get(0, 0).value_or("0")).value_or(0);
 }
 
 // Runs a COPY, feeding it rows from `write_rows(writer)`.

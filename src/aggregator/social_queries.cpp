@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <map>
 
 #include "pg/errors.h"
+#include "text/integer.h"
 
 namespace courier::aggregator {
 namespace {
@@ -16,9 +16,7 @@ constexpr const char* kPostColumns =
 constexpr const char* kNewestFirst = "p.created_at DESC, p.id DESC";
 
 std::int64_t to_int64(std::optional<std::string_view> text) {
-  std::int64_t value = 0;
-  if (text) std::from_chars(text->data(), text->data() + text->size(), value);
-  return value;
+  return text ? text::parse_integer(*text).value_or(0) : 0;
 }
 
 // The post in columns first..first+3, or nullopt when they are NULL (an outer join's

@@ -1,7 +1,6 @@
 #include "aggregator/social_service.h"
 
 #include <algorithm>
-#include <charconv>
 #include <unordered_map>
 
 #include "aggregator/social_queries.h"
@@ -9,6 +8,7 @@
 #include "aggregator/timeline_merge.h"
 #include "redis/cluster_client.h"
 #include "redis/slot.h"
+#include "text/integer.h"
 
 namespace courier::aggregator {
 namespace {
@@ -66,12 +66,8 @@ std::string encode_ids(const std::vector<std::int64_t>& ids) {
 }
 
 std::optional<std::vector<std::int64_t>> decode_ids(std::string_view text) {
-  return split_list<std::int64_t>(text, [](std::string_view item) -> std::optional<std::int64_t> {
-    std::int64_t id = 0;
-    auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), id);
-    if (error != std::errc() || end != item.data() + item.size()) return std::nullopt;
-    return id;
-  });
+  return split_list<std::int64_t>(
+      text, [](std::string_view item) { return text::parse_integer(item); });
 }
 
 std::vector<PostKey> keys_of(const std::vector<Post>& posts) {

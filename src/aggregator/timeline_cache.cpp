@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
+
+#include "text/integer.h"
 
 namespace courier::aggregator {
 namespace {
@@ -57,10 +58,7 @@ std::string member_of(std::int64_t post_id) {
 }
 
 std::optional<std::int64_t> integer_of(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
+  return text::parse_integer(text);
 }
 
 // The posts of [member, score, member, score, ...], a WITHSCORES reply; the coverage

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,12 +9,12 @@
 #include "config/edit_distance.h"
 #include "config/scalar_parsers.h"
 #include "net/url.h"
+#include "redis/options.h"
 
 namespace courier::config {
 namespace {
 
 constexpr int kDefaultPostgresPort = 5432;
-constexpr int kDefaultRedisPort = 6379;
 
 constexpr std::string_view kRedisUrlShape =
     "expected a url like 'redis://username:password@host:6379/0'";
@@ -154,14 +153,26 @@ Status apply_postgres_authority(std::string_view authority, PostgresConfig& conf
 
 // ---- redis:// ----------------------------------------------------------------------------
 
-Status apply_redis_db(std::string_view path, RedisConfig& config) {
-  if (path.empty()) return Status::Ok();
-  std::optional<std::int64_t> db = parse_integer(path);
-  if (!db || *db < 0 || *db > std::numeric_limits<int>::max() || path.starts_with('+')) {
-    return invalid("the url's database (after the last '/') must be a number such as 0");
+// The redis module's parser decides what a redis:// url means; a refusal it shares with a
+// plainer reason is reworded here for the file. Never quotes the url (it may hold a password).
+Status explain_redis_refusal(std::string_view url, const Status& refused) {
+  Result<net::Url> parts = net::parse_url(url, {"redis"});
+  if (!parts.ok()) return parts.status();  // unsupported scheme, bad %-escape, ...
+  if (url.find('?') != std::string_view::npos) {
+    return invalid("a redis url takes no '?' parameters; use the keys of the redis section" +
+                   std::string(kEncodingAdvice));
   }
-  config.db = static_cast<int>(*db);
-  return Status::Ok();
+  if (parts->hosts.empty()) return invalid("missing host; " + std::string(kRedisUrlShape));
+  return refused;
+}
+
+// Red Courier's form (redis-plus-plus): user info without ':' is the password. The redis
+// parser refuses a user name alone, so it gets the same url with ":password@".
+std::string with_password_only_credentials(std::string_view url) {
+  Result<net::Url> parts = net::parse_url(url, {"redis"});
+  if (!parts.ok() || parts->has_password || parts->username.empty()) return std::string(url);
+  const size_t user_info = url.find("://") + 3;
+  return std::string(url.substr(0, user_info)) + ":" + std::string(url.substr(user_info));
 }
 
 }  // namespace
@@ -190,21 +201,14 @@ Status apply_redis_url(std::string_view url, RedisConfig& config) {
   if (equals_ignoring_case(url.substr(0, 9), "rediss://")) {
     return invalid("TLS (rediss://) is not supported yet; use redis://");
   }
-  Result<net::Url> parts = net::parse_url(url, {"redis"});
-  if (!parts.ok()) return parts.status();
-  if (!parts->query.empty()) {
-    return invalid("a redis url takes no '?' parameters; use the keys of the redis section" +
-                   std::string(kEncodingAdvice));
-  }
-  // As in redis-plus-plus, user info without a ':' is the password.
-  if (!parts->has_password) std::swap(parts->username, parts->password);
-  config.username = std::move(parts->username);
-  config.password = std::move(parts->password);
-  if (parts->hosts.empty()) return invalid("missing host; " + std::string(kRedisUrlShape));
-  Result<HostPort> endpoint = parse_url_authority(parts->hosts, kDefaultRedisPort);
-  if (!endpoint.ok()) return endpoint.status();
-  config.addr = *endpoint;
-  return apply_redis_db(parts->path, config);
+  Result<redis::ConnectionOptions> parsed =
+      redis::parse_redis_url(with_password_only_credentials(url));
+  if (!parsed.ok()) return explain_redis_refusal(url, parsed.status());
+  config.username = std::move(parsed->username);
+  config.password = std::move(parsed->password);
+  config.addr = HostPort{std::move(parsed->host), parsed->port};
+  config.db = parsed->db;
+  return Status::Ok();
 }
 
 }  // namespace courier::config

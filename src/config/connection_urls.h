@@ -28,8 +28,9 @@ Result<HostPort> parse_host_port(std::string_view text, std::optional<int> defau
 // and dbname (e.g. host=/var/run/postgresql). Percent-escapes are decoded.
 Status apply_postgres_url(std::string_view url, PostgresConfig& config);
 
-// redis://[[username]:password@]host[:port][/db]. Userinfo without a ':' is a password, as
-// in redis-plus-plus. Percent-escapes are decoded.
+// redis://[[username]:password@]host[:port][/db], read by redis::parse_redis_url: the
+// client's own rules, so a url valid here is valid there. Userinfo without a ':' is a
+// password, as in redis-plus-plus (and Red Courier's files). Percent-escapes are decoded.
 Status apply_redis_url(std::string_view url, RedisConfig& config);
 
 }  // namespace courier::config

@@ -1,9 +1,9 @@
 #include "config/scalar_parsers.h"
 
 #include <array>
-#include <charconv>
 
 #include "config/edit_distance.h"
+#include "text/integer.h"
 
 namespace courier::config {
 namespace {
@@ -31,11 +31,7 @@ bool is_digit(char c) {
 }
 
 std::optional<std::int64_t> parse_digits(std::string_view digits) {
-  if (digits.empty()) return std::nullopt;
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
+  return text::parse_integer(digits, {.signs = text::Signs::kNone});
 }
 
 // The unit `text` starts with; the longest suffix wins, so "ms" is not read as "m".
@@ -67,17 +63,7 @@ std::optional<milliseconds> parse_duration_with_units(std::string_view text) {
 }  // namespace
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {
-  bool negative = false;
-  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
-    negative = text.front() == '-';
-    text.remove_prefix(1);
-  }
-  for (char c : text) {
-    if (!is_digit(c)) return std::nullopt;
-  }
-  std::optional<std::int64_t> magnitude = parse_digits(text);
-  if (!magnitude) return std::nullopt;
-  return negative ? -*magnitude : *magnitude;
+  return text::parse_integer(text, {.signs = text::Signs::kPlusMinus});
 }
 
 std::optional<bool> parse_boolean(std::string_view text) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "text/hex.h"
+
 namespace courier::net {
 namespace {
 
@@ -9,13 +11,6 @@ constexpr int kMaxPort = 65535;
 
 Status invalid(std::string message) {
   return Status(StatusCode::kInvalidArgument, std::move(message));
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool is_letter(char c) {
@@ -89,8 +84,8 @@ Result<std::string> percent_decode(std::string_view text, std::string_view what)
       out += text[i];
       continue;
     }
-    int high = i + 2 < text.size() ? hex_digit(text[i + 1]) : -1;
-    int low = i + 2 < text.size() ? hex_digit(text[i + 2]) : -1;
+    int high = i + 2 < text.size() ? text::hex_digit_value(text[i + 1]) : -1;
+    int low = i + 2 < text.size() ? text::hex_digit_value(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
       return invalid("invalid '%' escape in " + std::string(what) +
                      "; a %-escape is '%' and two hex digits (%25 for '%' itself)");

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <optional>
 
 #include "net/url.h"
+#include "text/integer.h"
 
 namespace courier::pg {
 namespace {
@@ -35,15 +35,6 @@ Result<std::string> decode(std::string_view encoded, std::string_view part) {
   return decoded;
 }
 
-std::optional<int> parse_int(std::string_view text) {
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 Status set_port(ConnectionOptions& options, std::string_view text) {
   std::optional<int> port = net::parse_port(text);
   if (!port) {
@@ -57,8 +48,8 @@ Status set_port(ConnectionOptions& options, std::string_view text) {
 // Sets `field` from a whole number >= 0 in `unit`s (libpq's unit for that keyword).
 template <typename Field>
 Status set_count(Field& field, std::string_view key, std::string_view text, std::string_view unit) {
-  std::optional<int> value = parse_int(text);
-  if (!value || *value < 0) {
+  std::optional<int> value = text::parse_integer<int>(text, {.min = 0});
+  if (!value) {
     return invalid("connection URL: " + std::string(key) + " '" + std::string(text) +
                    "' is not a whole number of " + std::string(unit));
   }

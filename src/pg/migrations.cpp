@@ -1,7 +1,6 @@
 #include "pg/migrations.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -9,6 +8,7 @@
 
 #include "pg/identifier.h"
 #include "pg/transaction.h"
+#include "text/integer.h"
 
 namespace courier::pg {
 namespace {
@@ -92,9 +92,7 @@ Result<std::map<int64_t, AppliedMigration>> read_history(Connection& connection,
   if (!rows.ok()) return rows.status();
   std::map<int64_t, AppliedMigration> applied;
   for (const Row& row : *rows) {
-    std::string_view version_text = row.get(0).value_or("");
-    int64_t version = 0;
-    std::from_chars(version_text.data(), version_text.data() + version_text.size(), version);
+    int64_t version = text::parse_integer(row.get(0).value_or("")).value_or(0);
     applied[version] = {std::string(row.get(1).value_or("")), std::string(row.get(2).value_or(""))};
   }
   return applied;
@@ -147,9 +145,9 @@ Result<Migration> parse_migration_file_name(std::string_view file_name) {
   std::string_view digits = stem.substr(0, underscore);
   std::string_view name = stem.substr(underscore + 1);
   Migration migration;
-  auto [end, error] =
-      std::from_chars(digits.data(), digits.data() + digits.size(), migration.version);
-  if (error != std::errc() || end != digits.data() + digits.size()) return refuse();
+  std::optional<int64_t> version = text::parse_integer(digits);
+  if (!version) return refuse();
+  migration.version = *version;
   if (!std::all_of(name.begin(), name.end(), is_name_character)) return refuse();
   migration.name = std::string(name);
   return migration;

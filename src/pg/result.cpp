@@ -1,9 +1,9 @@
 #include "pg/result.h"
 
-#include <charconv>
 #include <new>
 
 #include "pg/detail/pg_result.h"
+#include "text/integer.h"
 
 namespace courier::pg {
 namespace {
@@ -106,10 +106,8 @@ std::string_view QueryResult::command_tag() const {
 }
 
 int64_t QueryResult::affected_rows() const {
-  std::string_view count = PQcmdTuples(result_->raw());
-  int64_t rows = 0;
-  std::from_chars(count.data(), count.data() + count.size(), rows);
-  return rows;
+  // "" for a command that reports no count.
+  return text::parse_integer(std::string_view(PQcmdTuples(result_->raw()))).value_or(0);
 }
 
 }  // namespace courier::pg

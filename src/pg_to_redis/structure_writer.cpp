@@ -1,11 +1,11 @@
 #include "pg_to_redis/structure_writer.h"
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
 #include "redis/errors.h"
 #include "redis/slot.h"
+#include "text/json_string.h"
 
 namespace courier::pg_to_redis {
 namespace {
@@ -98,12 +98,12 @@ class CommandBuilder {
       const RedisValue* value = find(field);
       if (value == nullptr) return {};
       if (json.size() > 1) json += ',';
-      append_json_string(json, field);
+      text::append_json_string(json, field);
       json += ':';
       if (value->is_null)
         json += "null";
       else
-        append_json_string(json, value->bytes);
+        text::append_json_string(json, value->bytes);
     }
     json += '}';
     redis::Command set = {"SET", key, std::move(json)};
@@ -170,38 +170,6 @@ class CommandBuilder {
   void add_batch_command(redis::Command command) {
     out_.commands.push_back(std::move(command));
     out_.command_rows.push_back(BatchCommands::kWholeBatch);
-  }
-
-  static void append_json_string(std::string& out, std::string_view text) {
-    out += '"';
-    for (char c : text) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-            out += escaped;
-          } else {
-            out += c;  // UTF-8 passes through: the reader's client_encoding is UTF8
-          }
-      }
-    }
-    out += '"';
   }
 
   const TaskConfig& task_;

@@ -1,199 +1,57 @@
 #include "pg_to_redis/tracking_cursor.h"
 
-#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
+
+#include "text/json_string.h"
 
 namespace courier::pg_to_redis {
 namespace {
 
-void append_escaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+// What nlohmann says is wrong, without its "[json.exception…] parse error at line…: "
+// prefix, and where: "syntax error while parsing value - invalid literal; … (at byte 1)".
+std::string reason_of(const nlohmann::json::parse_error& error) {
+  std::string_view what = error.what();
+  if (size_t colon = what.find(": "); colon != std::string_view::npos)
+    what.remove_prefix(colon + 2);
+  return std::string(what) + " (at byte " + std::to_string(error.byte) + ")";
 }
 
-void append_utf8(std::string& out, uint32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xc0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xe0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  }
-}
-
-// A recursive-descent reader for exactly one JSON array of strings.
-class ArrayOfStringsParser {
- public:
-  explicit ArrayOfStringsParser(std::string_view text) : text_(text) {}
-
-  // The strings, or the reason the text is not an array of strings.
-  std::optional<std::vector<std::string>> parse(std::string& error) {
-    std::vector<std::string> values;
-    skip_space();
-    if (!consume('[')) return fail(error, "it does not start with '['");
-    skip_space();
-    if (!consume(']')) {
-      while (true) {
-        skip_space();
-        std::string value;
-        if (!read_string(value, error)) return std::nullopt;
-        values.push_back(std::move(value));
-        skip_space();
-        if (consume(']')) break;
-        if (!consume(',')) return fail(error, "expected ',' or ']' after a value");
-      }
-    }
-    skip_space();
-    if (pos_ != text_.size()) return fail(error, "unexpected text after the array");
-    return values;
-  }
-
- private:
-  std::nullopt_t fail(std::string& error, std::string reason) {
-    error = std::move(reason) + " (at byte " + std::to_string(pos_) + ")";
+// The strings of one JSON array of strings, or (in `error`) why `stored` is not one.
+std::optional<std::vector<std::string>> strings_of(std::string_view stored, std::string& error) {
+  nlohmann::json parsed;
+  try {
+    parsed = nlohmann::json::parse(stored);
+  } catch (const nlohmann::json::parse_error& e) {
+    error = reason_of(e);
     return std::nullopt;
   }
-  void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
-      ++pos_;
-    }
+  if (!parsed.is_array()) {
+    error = "it is a JSON " + std::string(parsed.type_name()) + ", not an array";
+    return std::nullopt;
   }
-  bool consume(char c) {
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
+  std::vector<std::string> values;
+  values.reserve(parsed.size());
+  for (const nlohmann::json& element : parsed) {
+    if (!element.is_string()) {
+      error = "value " + std::to_string(values.size() + 1) + " is a " + element.type_name() +
+              ", not a string";
+      return std::nullopt;
     }
-    return false;
+    values.push_back(element.get<std::string>());
   }
-  std::optional<uint32_t> read_hex4() {
-    if (text_.size() - pos_ < 4) return std::nullopt;
-    uint32_t value = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = text_[pos_++];
-      value <<= 4;
-      if (c >= '0' && c <= '9')
-        value |= static_cast<uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        value |= static_cast<uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        value |= static_cast<uint32_t>(c - 'A' + 10);
-      else
-        return std::nullopt;
-    }
-    return value;
-  }
-  bool read_escape(std::string& out, std::string& error) {
-    if (pos_ >= text_.size()) {
-      fail(error, "unterminated escape");
-      return false;
-    }
-    const char c = text_[pos_++];
-    switch (c) {
-      case '"':
-      case '\\':
-      case '/':
-        out += c;
-        return true;
-      case 'b':
-        out += '\b';
-        return true;
-      case 'f':
-        out += '\f';
-        return true;
-      case 'n':
-        out += '\n';
-        return true;
-      case 'r':
-        out += '\r';
-        return true;
-      case 't':
-        out += '\t';
-        return true;
-      case 'u':
-        break;
-      default:
-        fail(error, std::string("unknown escape \\") + c);
-        return false;
-    }
-    auto unit = read_hex4();
-    if (!unit) {
-      fail(error, "bad \\u escape");
-      return false;
-    }
-    uint32_t code_point = *unit;
-    if (code_point >= 0xd800 && code_point < 0xdc00) {  // high surrogate: a pair follows
-      if (!consume('\\') || !consume('u')) {
-        fail(error, "lone surrogate");
-        return false;
-      }
-      auto low = read_hex4();
-      if (!low || *low < 0xdc00 || *low >= 0xe000) {
-        fail(error, "bad surrogate pair");
-        return false;
-      }
-      code_point = 0x10000 + ((code_point - 0xd800) << 10) + (*low - 0xdc00);
-    } else if (code_point >= 0xdc00 && code_point < 0xe000) {
-      fail(error, "lone surrogate");
-      return false;
-    }
-    append_utf8(out, code_point);
-    return true;
-  }
-  bool read_string(std::string& out, std::string& error) {
-    if (!consume('"')) {
-      fail(error, "expected a string");
-      return false;
-    }
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_++];
-      if (c == '"') return true;
-      if (c == '\\') {
-        if (!read_escape(out, error)) return false;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        fail(error, "control character inside a string");
-        return false;
-      } else {
-        out += c;
-      }
-    }
-    fail(error, "unterminated string");
-    return false;
-  }
-
-  std::string_view text_;
-  size_t pos_ = 0;
-};
+  return values;
+}
 
 }  // namespace
 
+// Not nlohmann's dump(): it writes "\n" where the stored format has "\u000a", and it
+// refuses bytes that are not UTF-8 instead of keeping them.
 std::string TrackingCursor::encode() const {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ',';
-    append_escaped(out, values[i]);
+    text::append_json_string(out, values[i], text::ControlEscapes::kUnicode);
   }
   out += ']';
   return out;
@@ -201,7 +59,7 @@ std::string TrackingCursor::encode() const {
 
 Result<TrackingCursor> TrackingCursor::decode(std::string_view stored, std::string_view key) {
   std::string error;
-  auto values = ArrayOfStringsParser(stored).parse(error);
+  auto values = strings_of(stored, error);
   if (!values) {
     return Status(StatusCode::kInvalidArgument,
                   "checkpoint under Redis key '" + std::string(key) +

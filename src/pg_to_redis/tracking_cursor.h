@@ -30,9 +30,9 @@ struct TrackingCursor {
   // The stored form: a JSON array of strings (control characters, '"' and '\' escaped;
   // other bytes, UTF-8 included, kept as they are).
   std::string encode() const;
-  // Parses what encode() wrote (any valid JSON array of strings is accepted). A malformed
-  // value — e.g. a checkpoint another tool left under the same key — is kInvalidArgument
-  // naming `key` and saying what to do.
+  // Parses what encode() wrote (any valid JSON array of strings, read by nlohmann::json, so
+  // strings that are not UTF-8 are refused). A malformed value — e.g. a checkpoint another
+  // tool left under the same key — is kInvalidArgument naming `key` and saying what to do.
   static Result<TrackingCursor> decode(std::string_view stored, std::string_view key);
 
   bool operator==(const TrackingCursor&) const = default;

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <system_error>
 
+#include "text/hex.h"
+#include "text/json_string.h"
+
 namespace courier::pg_to_redis {
 namespace {
 
@@ -208,27 +211,14 @@ Result<std::string> score_from_decimal(TypeOid type, std::string_view text) {
 
 // ---- bytea --------------------------------------------------------------------------
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<std::string> decode_bytea_hex(TypeOid type, std::string_view text) {
   if (text.size() < 2 || text[0] != '\\' || text[1] != 'x')
     return malformed(type, text, "bytea is expected in hex output (\\x...)");
   const std::string_view hex = text.substr(2);
   if (hex.size() % 2 != 0) return malformed(type, text, "odd number of hex digits");
-  std::string bytes;
-  bytes.reserve(hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int high = hex_digit(hex[i]);
-    const int low = hex_digit(hex[i + 1]);
-    if (high < 0 || low < 0) return malformed(type, text, "not a hex digit");
-    bytes += static_cast<char>(high * 16 + low);
-  }
-  return bytes;
+  std::optional<std::string> bytes = text::decode_hex(hex);
+  if (!bytes) return malformed(type, text, "not a hex digit");
+  return std::move(*bytes);
 }
 
 // ---- Dates and times (read and printed by pg_time_text.h) ----------------------------
@@ -274,31 +264,6 @@ Result<std::string> scalar_value(TypeOid type, std::string_view text) {
 }
 
 // ---- Arrays -------------------------------------------------------------------------
-
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 // Turns Postgres' array output ("{1,NULL,\"a \\\"b\\\"\"}", "[0:1]={x,y}", nested braces)
 // into a JSON array: each element converted by its type's rule into a JSON string, NULL
@@ -428,7 +393,7 @@ class ArrayToJson {
 
   bool append_element(const std::string& element) {
     if (rule_of(element_type_) == Rule::kBytea) {
-      append_json_string(json_, element);
+      text::append_json_string(json_, element);
       return true;
     }
     Result<std::string> converted = scalar_value(element_type_, element);
@@ -437,7 +402,7 @@ class ArrayToJson {
                                "in an array: " + converted.status().message());
       return false;
     }
-    append_json_string(json_, *converted);
+    text::append_json_string(json_, *converted);
     return true;
   }
 

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "text/integer.h"
 
 namespace courier::redis {
 namespace {
@@ -231,10 +232,7 @@ KeySpec key_spec(const Command& command) {
 }
 
 std::optional<int> parse_count(std::string_view text) {
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
+  return text::parse_integer<int>(text, {.min = 0});
 }
 
 void append_range_keys(const Command& command, const KeySpec& spec,

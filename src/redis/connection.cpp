@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <optional>
 #include <vector>
 
 #include "redis/errors.h"
+#include "text/integer.h"
 
 namespace courier::redis {
 namespace {
@@ -37,10 +37,9 @@ timeval to_timeval(std::chrono::milliseconds timeout) {
 std::chrono::milliseconds server_side_wait(const Command& command) {
   for (size_t i = 1; i + 1 < command.size(); ++i) {
     if (command[i].size() != 5 || strcasecmp(command[i].c_str(), "BLOCK") != 0) continue;
-    char* end = nullptr;
-    long long ms = std::strtoll(command[i + 1].c_str(), &end, 10);
-    return (end != nullptr && *end == '\0' && ms > 0) ? std::chrono::milliseconds(ms)
-                                                      : std::chrono::milliseconds(0);
+    std::optional<std::int64_t> ms =
+        text::parse_integer(command[i + 1], {.signs = text::Signs::kPlusMinus});
+    return std::chrono::milliseconds(ms && *ms > 0 ? *ms : 0);
   }
   return std::chrono::milliseconds(0);
 }

@@ -1,8 +1,9 @@
 #include "redis/errors.h"
 
 #include <algorithm>
-#include <charconv>
 #include <span>
+
+#include "text/integer.h"
 
 namespace courier::redis {
 namespace {
@@ -138,9 +139,10 @@ std::optional<Redirect> parse_redirect(std::string_view error) {
   rest.remove_prefix(1);
   size_t space = rest.find(' ');
   if (space == std::string_view::npos) return std::nullopt;
-  auto [end, failure] = std::from_chars(rest.data(), rest.data() + space, redirect.slot);
-  if (failure != std::errc() || end != rest.data() + space) return std::nullopt;
-  if (redirect.slot < 0 || redirect.slot >= 16384) return std::nullopt;
+  std::optional<int> slot =
+      text::parse_integer<int>(rest.substr(0, space), {.min = 0, .max = 16383});
+  if (!slot) return std::nullopt;
+  redirect.slot = *slot;
   redirect.address = std::string(rest.substr(space + 1));
   if (redirect.address.find(':') == std::string::npos) return std::nullopt;
   return redirect;

@@ -1,9 +1,9 @@
 #include "redis/options.h"
 
-#include <charconv>
 #include <optional>
 
 #include "net/url.h"
+#include "text/integer.h"
 
 namespace courier::redis {
 namespace {
@@ -12,13 +12,6 @@ constexpr int kDefaultPort = 6379;
 
 Status invalid(std::string message) {
   return Status(StatusCode::kInvalidArgument, std::move(message));
-}
-
-std::optional<int> parse_int(std::string_view text) {
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
 }
 
 // Unlike the config file, node addresses may be bare IPv6 literals ("::1"): a host with the
@@ -41,8 +34,8 @@ Status set_credentials(net::Url& url, ConnectionOptions& options) {
 // The url path without its '/': "" or a database number.
 Result<int> parse_db(std::string_view path) {
   if (path.empty()) return 0;
-  std::optional<int> db = parse_int(path);
-  if (!db || *db < 0)
+  std::optional<int> db = text::parse_integer<int>(path, {.min = 0});
+  if (!db)
     return invalid("redis URL: the path must be a database number like /0, got '/" +
                    std::string(path) + "'");
   return *db;

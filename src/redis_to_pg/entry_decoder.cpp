@@ -4,6 +4,7 @@
 
 #include "redis_to_pg/json_nesting.h"
 #include "redis_to_pg/value_conversion.h"
+#include "text/integer.h"
 
 namespace courier::redis_to_pg {
 namespace {
@@ -24,10 +25,9 @@ const json* find_path(const json& root, const std::vector<std::string>& path) {
       auto found = node->find(step);
       if (found == node->end()) return nullptr;
       node = &*found;
-    } else if (node->is_array() && !step.empty() &&
-               step.find_first_not_of("0123456789") == std::string::npos &&
-               std::stoull(step) < node->size()) {
-      node = &(*node)[std::stoull(step)];
+    } else if (auto index = text::parse_integer<size_t>(step, {.signs = text::Signs::kNone});
+               node->is_array() && index && *index < node->size()) {
+      node = &(*node)[*index];
     } else {
       return nullptr;
     }

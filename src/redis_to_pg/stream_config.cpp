@@ -6,6 +6,7 @@
 #include "config/reader.h"
 #include "config/scalar_parsers.h"
 #include "redis_to_pg/rindexer_example.h"
+#include "text/integer.h"
 
 namespace courier::redis_to_pg {
 namespace {
@@ -227,8 +228,10 @@ class EnvironmentOverrides {
   void integer(const char* name, int& target, config::IntegerRange range) {
     auto value = env_(name);
     if (!value || value->empty()) return;
-    auto parsed = config::parse_integer(trimmed(*value));
-    if (!parsed || *parsed < range.min || *parsed > range.max)
+    auto parsed = text::parse_integer(trimmed(*value), {.min = range.min,
+                                                        .max = range.max,
+                                                        .signs = text::Signs::kPlusMinus});
+    if (!parsed)
       return fail(name, "expected an integer from " + std::to_string(range.min) + " to " +
                             std::to_string(range.max) + ", got '" + *value + "'");
     target = static_cast<int>(*parsed);

@@ -5,6 +5,9 @@
 #include <ctime>
 #include <vector>
 
+#include "text/hex.h"
+#include "text/integer.h"
+
 namespace courier::redis_to_pg {
 namespace {
 
@@ -21,10 +24,6 @@ std::string shown(const nlohmann::json& value) {
 Status refuse(std::string_view expected, const nlohmann::json& value) {
   return Status(StatusCode::kInvalidArgument,
                 "expected " + std::string(expected) + ", got " + shown(value));
-}
-
-bool is_hex_digit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 bool is_decimal_integer(std::string_view text) {
@@ -49,7 +48,7 @@ std::optional<std::string_view> hex_digits(std::string_view text, bool hex_witho
   }
   if (text.empty()) return std::nullopt;
   for (char c : text)
-    if (!is_hex_digit(c)) return std::nullopt;
+    if (text::hex_digit_value(c) < 0) return std::nullopt;
   return text;
 }
 
@@ -101,14 +100,13 @@ Result<int64_t> bigint_value(const nlohmann::json& value, const ColumnMapping& c
     return static_cast<int64_t>(parsed);
   }
   if (!is_decimal_integer(text)) return refuse(kExpected, value);
-  std::string_view digits = text;
-  if (digits[0] == '+') digits.remove_prefix(1);
-  int64_t parsed = 0;
-  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), parsed);
-  if (error != std::errc())
+  // The syntax is checked above: a refusal here is a number too large.
+  std::optional<int64_t> parsed =
+      text::parse_integer(text, {.signs = text::Signs::kPlusMinus});
+  if (!parsed)
     return Status(StatusCode::kInvalidArgument,
                   "the number " + shown(value) + " does not fit a 64-bit integer");
-  return parsed;
+  return *parsed;
 }
 
 Result<std::string> timestamp_text(const nlohmann::json& value, const ColumnMapping& column) {
@@ -174,7 +172,7 @@ std::optional<std::string> hex_to_decimal(std::string_view hex_digits_text) {
   // Little-endian limbs of 10^9: multiply by 16 and add each hex digit.
   std::vector<uint32_t> limbs{0};
   for (char c : hex_digits_text) {
-    if (!is_hex_digit(c)) return std::nullopt;
+    if (text::hex_digit_value(c) < 0) return std::nullopt;
     uint32_t digit = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
     uint64_t carry = digit;
     for (uint32_t& limb : limbs) {

@@ -20,20 +20,12 @@
 #include <thread>
 #include <tuple>
 
+#include "poll_until.h"
+
 namespace courier::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Polls `condition` until it holds or the deadline passes.
-bool poll_until(std::chrono::milliseconds deadline, const std::function<bool()>& condition) {
-  auto until = Clock::now() + deadline;
-  while (true) {
-    if (condition()) return true;
-    if (Clock::now() >= until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
 
 // ---------- PostgreSQL ----------
 

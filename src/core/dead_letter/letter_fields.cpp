@@ -1,9 +1,10 @@
 #include "core/dead_letter/letter_fields.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
+
+#include "text/integer.h"
 
 namespace courier {
 namespace {
@@ -103,9 +104,7 @@ bool assign_letter_field(DeadLetter& letter, std::string_view name, std::string_
   } else if (name == field::kErrorDetail) {
     letter.error_detail = text;
   } else if (name == field::kAttempts) {
-    int attempts = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), attempts);
-    if (error == std::errc() && end == text.data() + text.size()) letter.attempts = attempts;
+    letter.attempts = text::parse_integer<int>(text).value_or(letter.attempts);
   } else if (name == field::kFirstFailure) {
     letter.first_failure = parse_timestamp(text).value_or(letter.first_failure);
   } else if (name == field::kLastFailure) {

@@ -1,7 +1,6 @@
 #include "core/dead_letter/postgres_table_store.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -9,6 +8,7 @@
 #include "core/dead_letter/letter_fields.h"
 #include "pg/errors.h"
 #include "pg/identifier.h"
+#include "text/integer.h"
 
 namespace courier {
 namespace {
@@ -220,12 +220,11 @@ Result<size_t> PostgresTableDeadLetterStore::count() {
   Result<pg::QueryResult> counted = connection_.execute("SELECT count(*) FROM " + table_);
   if (!counted.ok()) return in_table(counted.status());
   const std::string_view text = counted->get(0, 0).value_or("");
-  size_t letters = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), letters);
-  if (error != std::errc() || end != text.data() + text.size())
+  std::optional<size_t> letters = text::parse_integer<size_t>(text);
+  if (!letters)
     return in_table(
         Status(StatusCode::kInternal, "count(*) returned \"" + std::string(text) + "\""));
-  return letters;
+  return *letters;
 }
 
 }  // namespace courier

@@ -27,20 +27,14 @@
 #include "aggregator/timeline_cache.h"
 #include "pg/connection.h"
 #include "redis/cluster_client.h"
+#include "poll_until.h"
 #include "servers.h"
 
 namespace courier::aggregator::test {
 
 using namespace std::chrono_literals;
 
-inline bool poll_until(std::chrono::milliseconds deadline, const std::function<bool()>& condition) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using courier::testing::poll_until;
 
 inline redis::ClientOptions cluster_options(courier::testing::RedisCluster& cluster) {
   redis::ClientOptions options;

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "poll_until.h"
 #include "process.h"
 #include "servers.h"
 
@@ -63,12 +64,7 @@ class CourierProcess {
   }
 
   bool wait_for_health(int status, std::chrono::milliseconds deadline = 20s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-      if (get_status("/health") == status) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return poll_until(deadline, [&] { return get_status("/health") == status; }, 50ms);
   }
 
  private:

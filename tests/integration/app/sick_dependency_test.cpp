@@ -77,11 +77,8 @@ class SickDependencyTest : public ::testing::Test {
 
   // Polls until both pipelines delivered `rows` order hashes and `entries` event rows.
   bool all_arrive(long long rows, long long entries, std::chrono::seconds deadline = 60s) {
-    auto until = Clock::now() + deadline;
-    while (Clock::now() < until) {
-      if (count_order_hashes() == rows && count_events() == entries) return true;
-      std::this_thread::sleep_for(100ms);
-    }
+    auto arrived = [&] { return count_order_hashes() == rows && count_events() == entries; };
+    if (poll_until(deadline, arrived, 100ms)) return true;
     ADD_FAILURE() << "order hashes " << count_order_hashes() << "/" << rows << ", events "
                   << count_events() << "/" << entries;
     return false;

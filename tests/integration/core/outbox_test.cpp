@@ -9,6 +9,7 @@
 
 #include "courier/sync.h"
 #include "pg/connection.h"
+#include "poll_until.h"
 #include "redis/client.h"
 #include "servers.h"
 
@@ -34,15 +35,6 @@ std::unique_ptr<pg::Connection> connect(const PostgresServer& server, const std:
 int64_t unsent_rows(pg::Connection& connection) {
   auto result = connection.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL");
   return result.ok() ? std::stoll(std::string(*result->row(0).get(0))) : -1;
-}
-
-bool eventually(std::chrono::milliseconds deadline, const std::function<bool()>& condition) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
 }
 
 TEST(Outbox, EveryRowReachesTheStreamWhileRedisIsKilledAndRestarted) {
@@ -102,15 +94,15 @@ TEST(Outbox, EveryRowReachesTheStreamWhileRedisIsKilledAndRestarted) {
   ASSERT_TRUE(outbox->start().ok());
 
   // Kill Redis once part of the outbox went out, and bring it back once publishing failed.
-  ASSERT_TRUE(eventually(60s, [&] { return unsent_rows(*setup) <= kRows - 500; }));
+  ASSERT_TRUE(testing::poll_until(60s, [&] { return unsent_rows(*setup) <= kRows - 500; }));
   redis_server->kill9();
-  ASSERT_TRUE(eventually(30s, [&] { return publish_failures.load() > 0; }))
+  ASSERT_TRUE(testing::poll_until(30s, [&] { return publish_failures.load() > 0; }))
       << "publishing never noticed that Redis was gone";
   int64_t unsent_while_down = unsent_rows(*setup);
   EXPECT_GT(unsent_while_down, 0);
   redis_server->restart();
 
-  ASSERT_TRUE(eventually(120s, [&] { return unsent_rows(*setup) == 0; }))
+  ASSERT_TRUE(testing::poll_until(120s, [&] { return unsent_rows(*setup) == 0; }))
       << unsent_rows(*setup) << " rows never went out";
   outbox->stop();
 

@@ -19,6 +19,7 @@
 
 #include "courier/dead_letter.h"
 #include "pg/connection.h"
+#include "poll_until.h"
 #include "redis/client.h"
 #include "servers.h"
 
@@ -125,14 +126,6 @@ inline std::unique_ptr<pg::Connection> connect_to_new_database(std::string_view 
   return connection.ok() ? std::move(*connection) : nullptr;
 }
 
-// Calls `condition` until it holds or the deadline passes.
-inline bool poll_until(std::chrono::milliseconds deadline, const std::function<bool()>& condition) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using courier::testing::poll_until;
 
 }  // namespace courier::dead_letter_test

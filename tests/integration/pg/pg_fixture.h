@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "pg/connection.h"
+#include "poll_until.h"
 #include "servers.h"
 
 namespace courier::pg {
@@ -75,12 +76,7 @@ inline std::string scalar(Connection& conn, std::string_view sql, const Params& 
 // Polls `condition` until it holds or the deadline passes.
 inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return courier::testing::poll_until(deadline, condition);
 }
 
 class PgDatabaseTest : public ::testing::Test {

@@ -21,6 +21,7 @@
 #include "../pg/pg_fixture.h"
 #include "core/dead_letter/redis_stream_store.h"
 #include "pg_to_redis/task_lease.h"
+#include "poll_until.h"
 #include "redis/client.h"
 #include "redis/slot.h"
 #include "servers.h"
@@ -39,15 +40,7 @@ std::unique_ptr<redis::Client> redis_client(const std::vector<std::string>& node
   return client.ok() ? std::move(*client) : nullptr;
 }
 
-template <typename Condition>
-bool poll_until(std::chrono::milliseconds deadline, Condition condition) {
-  const auto give_up = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= give_up) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
+using courier::testing::poll_until;
 
 // A Redis server whose last background save failed, while save points are configured and
 // stop-writes-on-bgsave-error is on (the default): it answers every write with MISCONF

@@ -17,6 +17,7 @@
 
 #include "redis/cluster_client.h"
 #include "redis/standalone_client.h"
+#include "poll_until.h"
 #include "servers.h"
 
 namespace courier::redis::test {
@@ -24,15 +25,7 @@ namespace courier::redis::test {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Calls `condition` until it holds or the deadline passes (short pauses between tries).
-inline bool poll_until(std::chrono::milliseconds deadline, const std::function<bool()>& condition) {
-  auto until = Clock::now() + deadline;
-  while (!condition()) {
-    if (Clock::now() >= until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using courier::testing::poll_until;
 
 inline ClientOptions options_for(const courier::testing::RedisServer& server) {
   ClientOptions options;

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "poll_until.h"
+
 namespace courier::aggregator {
 namespace {
 
@@ -44,9 +46,8 @@ TEST(RequestCoalescer, ConcurrentIdenticalRequestsShareOneComputation) {
       if (shared) ++shared_count;
     });
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (coalescer.followers("feed:1") < 4 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
+  testing::poll_until(std::chrono::seconds(10), [&] { return coalescer.followers("feed:1") >= 4; },
+                      std::chrono::milliseconds(0));
   EXPECT_EQ(coalescer.followers("feed:1"), 4u);
   release.set_value();
   leader.join();
@@ -112,9 +113,8 @@ TEST(RequestCoalescer, ALeaderThatThrowsWakesItsFollowersWithAnError) {
   leader_started.wait();
   std::future<Result<int>> follower = std::async(
       std::launch::async, [&] { return coalescer.run("k", [] { return Result<int>(2); }); });
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (coalescer.followers("k") < 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
+  testing::poll_until(std::chrono::seconds(10), [&] { return coalescer.followers("k") >= 1; },
+                      std::chrono::milliseconds(0));
   release.set_value();
   ASSERT_EQ(follower.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(follower.get().status().code(), StatusCode::kInternal);

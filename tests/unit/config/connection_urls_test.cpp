@@ -164,6 +164,14 @@ TEST(RedisUrl, RejectsTlsQueriesAndBadDatabases) {
   EXPECT_NE(redis_url_error("redis:///0").find("missing host"), std::string::npos);
 }
 
+TEST(RedisUrl, TheRedisClientsRulesDecide) {
+  // Whatever redis::parse_redis_url refuses is refused here too, in its words.
+  EXPECT_NE(redis_url_error("redis://:@cache").find("password after ':' is empty"),
+            std::string::npos);
+  EXPECT_NE(redis_url_error("redis://cache:0").find("port"), std::string::npos);
+  EXPECT_EQ(redis_from("redis://app:pw@[::1]:7000/3").addr, (HostPort{"::1", 7000}));
+}
+
 TEST(RedisUrl, ErrorsNeverRepeatThePassword) {
   for (std::string_view url :
        {"redis://:hunter2@cache:port", "redis://:hunter2@cache/db", "redis://:hunter2%g@cache",

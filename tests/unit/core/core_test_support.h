@@ -13,6 +13,7 @@
 
 #include "courier/applier.h"
 #include "courier/status.h"
+#include "poll_until.h"
 
 namespace courier::testing {
 
@@ -86,12 +87,7 @@ inline std::map<size_t, StatusCode> failure_codes(const ApplyResult& result) {
 // Polls `condition` until it holds or 10 s of real time have passed (then false). For the
 // rare fact no event announces, such as a worker thread going idle.
 inline bool eventually(const std::function<bool()>& condition) {
-  const auto give_up_at = std::chrono::steady_clock::now() + 10s;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > give_up_at) return false;
-    std::this_thread::yield();
-  }
-  return true;
+  return poll_until(10s, condition, /*pause=*/0ms);
 }
 
 }  // namespace courier::testing

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "poll_until.h"
+
 namespace courier {
 namespace {
 
@@ -14,12 +16,7 @@ using namespace std::chrono_literals;
 
 // Polls `condition` (real time) until it holds or 10 s pass.
 bool eventually(const std::function<bool()>& condition) {
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  return testing::poll_until(10s, condition, 1ms);
 }
 
 TEST(SupervisedThread, ABodyThatThrowsIsRestartedWithBackoffAndReportedUntilStable) {
