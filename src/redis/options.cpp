@@ -1,5 +1,6 @@
 #include "redis/options.h"
 
+#include <cctype>
 #include <optional>
 
 #include "net/url.h"
@@ -60,9 +61,12 @@ Result<NodeAddress> parse_address(std::string_view text) {
 }
 
 Result<ConnectionOptions> parse_redis_url(std::string_view url) {
-  if (url.starts_with("rediss://"))
+  // Schemes are case-insensitive (RFC 3986): "REDIS://" is redis:// too.
+  std::string scheme(url.substr(0, 9));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme.starts_with("rediss://"))
     return invalid("redis URL: TLS (rediss://) is not supported; use redis://");
-  if (!url.starts_with("redis://"))
+  if (!scheme.starts_with("redis://"))
     return invalid("redis URL must start with redis:// (redis://[USER:PASSWORD@]HOST[:PORT][/DB])");
   if (url.find_first_of("?#") != std::string_view::npos)
     return invalid("redis URL: query parameters are not supported; set options in the config");

@@ -46,6 +46,14 @@ TEST(ParseRedisUrl, Everything) {
   EXPECT_EQ(options->db, 2);
 }
 
+TEST(ParseRedisUrl, TheSchemeIsCaseInsensitive) {
+  Result<ConnectionOptions> options = parse_redis_url("REDIS://cache:6380/1");
+  ASSERT_TRUE(options.ok()) << options.status().to_string();
+  EXPECT_EQ(options->host, "cache");
+  EXPECT_EQ(options->db, 1);
+  EXPECT_FALSE(parse_redis_url("Rediss://cache").ok());
+}
+
 TEST(ParseRedisUrl, HostOnly) {
   Result<ConnectionOptions> options = parse_redis_url("redis://127.0.0.1");
   ASSERT_TRUE(options.ok());
