@@ -1,5 +1,7 @@
 #include "pg_to_redis/wal_change_source.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -32,6 +34,7 @@ Status WalChangeSource::connect() {
     return started;
   stream_ = std::move(*stream);
   last_status_ = std::chrono::steady_clock::now();
+  last_data_ = last_status_;
   last_sent_flush_ = from;
   return Status::Ok();
 }
@@ -43,6 +46,26 @@ Status WalChangeSource::send_status_if_due(bool force) {
   last_status_ = now;
   last_sent_flush_ = flush;
   return stream_->confirm({.write = flush, .flush = flush, .apply = flush});
+}
+
+void WalChangeSource::send_heartbeat_if_due() {
+  const auto now = std::chrono::steady_clock::now();
+  if (options_.heartbeat.count() <= 0 || now - last_data_ < options_.heartbeat) return;
+  last_data_ = now;  // one try per interval, whatever happens
+  if (!heartbeat_session_) {
+    auto opened = pg::Connection::open(postgres_);
+    if (!opened.ok()) {
+      spdlog::warn("change capture: no heartbeat, cannot connect: {}", opened.status().to_string());
+      return;
+    }
+    heartbeat_session_ = std::move(*opened);
+  }
+  auto sent = heartbeat_session_->execute(
+      "SELECT pg_logical_emit_message(true, 'courier', 'heartbeat')");
+  if (!sent.ok()) {
+    spdlog::warn("change capture: heartbeat failed: {}", sent.status().to_string());
+    heartbeat_session_.reset();
+  }
 }
 
 Result<std::vector<pg::RowChange>> WalChangeSource::receive(size_t max_records, Duration max_wait,
@@ -82,11 +105,16 @@ Result<std::vector<pg::RowChange>> WalChangeSource::receive(size_t max_records, 
     auto message = stream_->next(wait);
     if (!message.ok()) return fail(message.status());
     if (!*message) {
-      if (out.empty()) continue;
-      break;
+      if (!out.empty()) break;
+      send_heartbeat_if_due();
+      continue;
     }
     const auto* data = std::get_if<pg::XLogData>(&**message);
-    if (data == nullptr) continue;  // a keepalive, answered by the stream
+    if (data == nullptr) {  // a keepalive, answered by the stream
+      if (out.empty()) send_heartbeat_if_due();
+      continue;
+    }
+    last_data_ = std::chrono::steady_clock::now();
     auto decoded = pg::decode_pgoutput(data->payload);
     if (!decoded.ok()) return fail(decoded.status());
     auto change = decoder_.decode(*decoded);

@@ -10,7 +10,8 @@
 //   StreamingCoordinator<pg::RowChange> capture(source_ptr, applier, {.workers = 1});
 //
 // A standby status update goes out every status_interval (and whenever the server asks),
-// from the reading loop, so a slow apply never lets wal_sender_timeout drop the stream.
+// from the reading loop, so a slow apply never lets wal_sender_timeout drop the stream;
+// on a quiet database a heartbeat message keeps the slot moving (options.heartbeat).
 // Changes are delivered in commit order; use one worker to apply them in that order.
 //
 // Thread-safety: receive() from one thread at a time; ack(), nack() and close() from any.
@@ -27,6 +28,7 @@
 
 #include "courier/clock.h"
 #include "courier/source.h"
+#include "pg/connection.h"
 #include "pg/connection_options.h"
 #include "pg/replication_stream.h"
 #include "pg/row_changes.h"
@@ -40,6 +42,11 @@ struct WalChangeSourceOptions {
   // Where to start when nothing was confirmed by this source yet; 0: the slot's own
   // confirmed_flush_lsn (the server's choice).
   pg::Lsn start_from = 0;
+  // After this long without a change, a transactional pg_logical_emit_message (prefix
+  // "courier") is written on a plain connection: it comes back through the slot as a
+  // message and a commit, and acking them moves the slot over WAL that only unpublished
+  // tables wrote — which would otherwise stay pinned. Zero: never.
+  std::chrono::milliseconds heartbeat{30'000};
 };
 
 class WalChangeSource final : public StreamSource<pg::RowChange> {
@@ -69,6 +76,7 @@ class WalChangeSource final : public StreamSource<pg::RowChange> {
   Status connect();
   void disconnect();
   Status send_status_if_due(bool force);
+  void send_heartbeat_if_due();
 
   pg::ConnectionOptions postgres_;
   WalChangeSourceOptions options_;
@@ -79,6 +87,8 @@ class WalChangeSource final : public StreamSource<pg::RowChange> {
   pg::RowChangeDecoder decoder_;
   std::chrono::steady_clock::time_point last_status_{};
   pg::Lsn last_sent_flush_ = 0;
+  std::chrono::steady_clock::time_point last_data_{};  // the last XLogData, or heartbeat sent
+  std::unique_ptr<pg::Connection> heartbeat_session_;  // a plain connection, opened when due
 
   mutable std::mutex mutex_;  // guards what ack() and nack() touch
   std::deque<InHand> in_hand_;

@@ -114,6 +114,45 @@ TEST_F(WalChangeSourceTest, AKilledWalsenderIsAReconnectFromTheConfirmedLsn) {
   EXPECT_THAT(names(again), ElementsAre("b", "commit"));
 }
 
+TEST_F(WalChangeSourceTest, AHeartbeatMovesTheSlotOverWalOfUnpublishedTables) {
+  // Another table's writes make WAL the slot has to keep, but no change to deliver.
+  PG_ASSERT_OK(conn().execute_script("CREATE TABLE other (id int);"
+                                     "INSERT INTO other SELECT generate_series(1, 1000)"));
+  const std::string written = pg::scalar(conn(), "SELECT pg_current_wal_lsn()::text");
+  auto moved_past_the_writes = [&] {
+    return pg::scalar(conn(), "SELECT confirmed_flush_lsn >= $1::pg_lsn FROM pg_replication_slots"
+                              " WHERE slot_name = $2",
+                      {written, slot_}) == "t";
+  };
+  // Without a heartbeat the slot stays where it was.
+  auto options = pg::ConnectionOptions::from_url(url());
+  {
+    WalChangeSource quiet(*options, {.slot = slot_,
+                                     .publications = {"courier_test"},
+                                     .status_interval = 100ms,
+                                     .heartbeat = 0ms});
+    for (int i = 0; i < 3; ++i) (void)quiet.receive(10, 300ms, {});
+  }
+  EXPECT_FALSE(moved_past_the_writes());
+  // With one, its message and commit come back; once acked, the flush passes the writes.
+  WalChangeSource beating(*options, {.slot = slot_,
+                                     .publications = {"courier_test"},
+                                     .status_interval = 100ms,
+                                     .heartbeat = 200ms});
+  std::vector<RowChange> seen;
+  EXPECT_TRUE(pg::eventually([&] {
+    auto batch = beating.receive(10, 300ms, {});
+    if (batch.ok()) {
+      (void)beating.ack(*batch);
+      seen.insert(seen.end(), batch->begin(), batch->end());
+    }
+    return moved_past_the_writes();
+  }, 15s));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front().kind, RowChange::Kind::kMessage);
+  EXPECT_EQ(seen.front().message.prefix, "courier");
+}
+
 TEST_F(WalChangeSourceTest, AMissingSlotIsAnErrorNamingIt) {
   auto options = pg::ConnectionOptions::from_url(url());
   WalChangeSource missing(*options, {.slot = "no_such_slot", .publications = {"courier_test"}});
