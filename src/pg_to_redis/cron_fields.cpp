@@ -5,18 +5,14 @@
 #include <optional>
 
 #include "config/edit_distance.h"
+#include "text/integer.h"
 
 namespace courier::pg_to_redis::cron {
 namespace {
 
+// Digits only: cron has no signs.
 std::optional<int> parse_number(std::string_view text) {
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  int value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
+  return text::parse_integer<int>(text, {.min = 0, .signs = text::Signs::kNone});
 }
 
 // A value of the field: a number, or a name for months and weekdays.
