@@ -46,8 +46,8 @@ OldRow old_row_kind(char marker) {
   return OldRow::kNone;
 }
 
-void expect_new_row_marker(WireReader& in) {
-  const char marker = static_cast<char>(in.u8());
+// The 'N' that comes before a new row; `marker` is the byte read where it was due.
+void expect_new_row_marker(WireReader& in, char marker) {
   if (!in.failed() && marker != 'N') in.reject(std::string("'N' expected, not '") + marker + "'");
 }
 
@@ -78,7 +78,7 @@ PgOutputMessage read_update(WireReader& in) {
     update.old_row = read_tuple(in);
     marker = static_cast<char>(in.u8());
   }
-  if (!in.failed() && marker != 'N') in.reject(std::string("'N' expected, not '") + marker + "'");
+  expect_new_row_marker(in, marker);
   update.new_row = read_tuple(in);
   return update;
 }
@@ -152,7 +152,7 @@ Result<PgOutputMessage> decode_pgoutput(std::string_view payload) {
     case 'I': {
       RowInsert insert;
       insert.relation = in.u32();
-      expect_new_row_marker(in);
+      expect_new_row_marker(in, static_cast<char>(in.u8()));
       insert.new_row = read_tuple(in);
       message = std::move(insert);
       break;

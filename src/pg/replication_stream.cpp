@@ -10,19 +10,6 @@
 #include "pg/identifier.h"
 
 namespace courier::pg {
-namespace {
-
-// A SQL string literal: single quotes doubled.
-std::string literal(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-}  // namespace
 
 ReplicationStream::ReplicationStream(std::unique_ptr<detail::LibpqConnection> link)
     : link_(std::move(link)) {}
@@ -73,9 +60,13 @@ Status ReplicationStream::start(std::string_view slot, Lsn from,
     if (!quoted.ok()) return quoted.status();
     names += (names.empty() ? "" : ",") + *quoted;
   }
+  char* names_literal = PQescapeLiteral(link_->raw(), names.data(), names.size());
+  if (names_literal == nullptr)
+    return link_->error_from_connection("quoting the publication names");
   const std::string sql = "START_REPLICATION SLOT " + *quoted_slot + " LOGICAL " +
                           format_lsn(from) + " (proto_version '1', publication_names " +
-                          literal(names) + ", messages 'true')";
+                          names_literal + ", messages 'true')";
+  PQfreemem(names_literal);
   detail::PgResult result(PQexec(link_->raw(), sql.c_str()));
   if (result.status() != PGRES_COPY_BOTH) return link_->error_from_result(result);
   streaming_ = true;

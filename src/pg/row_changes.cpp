@@ -18,7 +18,7 @@ std::shared_ptr<const Relation> RowChangeDecoder::relation(RelationId id) const 
 }
 
 Result<QueryResult> RowChangeDecoder::materialize(const Relation& relation, const Tuple& tuple,
-                                                  std::vector<int>* unchanged) const {
+                                                  std::vector<int>& unchanged) const {
   if (tuple.size() != relation.columns.size()) {
     return bad_stream("a row of " + std::to_string(tuple.size()) + " values for table " +
                       relation.schema + "." + relation.name + ", which has " +
@@ -38,9 +38,7 @@ Result<QueryResult> RowChangeDecoder::materialize(const Relation& relation, cons
         values.emplace_back(std::nullopt);
         break;
       case TupleValue::Kind::kUnchangedToast:
-        if (unchanged == nullptr)
-          return bad_stream("an unchanged TOAST value where a whole row was due");
-        unchanged->push_back(static_cast<int>(i));
+        unchanged.push_back(static_cast<int>(i));
         values.emplace_back(std::nullopt);
         break;
       case TupleValue::Kind::kBinary:
@@ -50,15 +48,24 @@ Result<QueryResult> RowChangeDecoder::materialize(const Relation& relation, cons
   return QueryResult::from_values(columns, {values});
 }
 
-Result<RowChange> RowChangeDecoder::row_change(RowChange::Kind kind, RelationId id) {
-  if (!transaction_) return bad_stream("a row change outside a transaction");
+RowChange RowChangeDecoder::next_in_transaction(RowChange::Kind kind) {
   RowChange change;
   change.kind = kind;
   change.commit_lsn = transaction_->final_lsn;
   change.position = next_position_++;
+  return change;
+}
+
+Result<RowChange> RowChangeDecoder::row_change(RowChange::Kind kind, RelationId id,
+                                               const Tuple& tuple, std::vector<int>& unchanged) {
+  if (!transaction_) return bad_stream("a row change outside a transaction");
+  RowChange change = next_in_transaction(kind);
   change.relation = relation(id);
   if (!change.relation)
     return bad_stream("a change of table " + std::to_string(id) + " before its Relation message");
+  auto row = materialize(*change.relation, tuple, unchanged);
+  if (!row.ok()) return row.status();
+  change.row = std::move(*row);
   return change;
 }
 
@@ -84,41 +91,34 @@ Result<std::optional<RowChange>> RowChangeDecoder::decode(const PgOutputMessage&
           relations_[m.id] = std::make_shared<const Relation>(m);
           return std::optional<RowChange>();
         } else if constexpr (std::is_same_v<T, RowInsert>) {
-          auto change = row_change(RowChange::Kind::kInsert, m.relation);
+          std::vector<int> unchanged;
+          auto change = row_change(RowChange::Kind::kInsert, m.relation, m.new_row, unchanged);
           if (!change.ok()) return change.status();
-          auto row = materialize(*change->relation, m.new_row, nullptr);
-          if (!row.ok()) return row.status();
-          change->row = std::move(*row);
+          if (!unchanged.empty())
+            return bad_stream("an unchanged TOAST value where a whole row was due");
           return std::optional<RowChange>(std::move(*change));
         } else if constexpr (std::is_same_v<T, RowUpdate>) {
-          auto change = row_change(RowChange::Kind::kUpdate, m.relation);
+          std::vector<int> unchanged;
+          auto change = row_change(RowChange::Kind::kUpdate, m.relation, m.new_row, unchanged);
           if (!change.ok()) return change.status();
-          auto row = materialize(*change->relation, m.new_row, &change->unchanged);
-          if (!row.ok()) return row.status();
-          change->row = std::move(*row);
+          change->unchanged = std::move(unchanged);
           change->old_kind = m.old_kind;
           if (m.old_kind != OldRow::kNone) {
             std::vector<int> old_unchanged;  // FULL identity still leaves TOAST out
-            auto old_row = materialize(*change->relation, m.old_row, &old_unchanged);
+            auto old_row = materialize(*change->relation, m.old_row, old_unchanged);
             if (!old_row.ok()) return old_row.status();
             change->old_row = std::move(*old_row);
           }
           return std::optional<RowChange>(std::move(*change));
         } else if constexpr (std::is_same_v<T, RowDelete>) {
-          auto change = row_change(RowChange::Kind::kDelete, m.relation);
-          if (!change.ok()) return change.status();
           std::vector<int> old_unchanged;
-          auto row = materialize(*change->relation, m.old_row, &old_unchanged);
-          if (!row.ok()) return row.status();
-          change->row = std::move(*row);
+          auto change = row_change(RowChange::Kind::kDelete, m.relation, m.old_row, old_unchanged);
+          if (!change.ok()) return change.status();
           change->old_kind = m.old_kind;
           return std::optional<RowChange>(std::move(*change));
         } else if constexpr (std::is_same_v<T, Truncate>) {
           if (!transaction_) return bad_stream("a TRUNCATE outside a transaction");
-          RowChange change;
-          change.kind = RowChange::Kind::kTruncate;
-          change.commit_lsn = transaction_->final_lsn;
-          change.position = next_position_++;
+          RowChange change = next_in_transaction(RowChange::Kind::kTruncate);
           for (RelationId id : m.relations) {
             auto truncated = relation(id);
             if (!truncated)
@@ -128,13 +128,10 @@ Result<std::optional<RowChange>> RowChangeDecoder::decode(const PgOutputMessage&
           }
           return std::optional<RowChange>(std::move(change));
         } else if constexpr (std::is_same_v<T, LogicalMessage>) {
-          RowChange change;
-          change.kind = RowChange::Kind::kMessage;
+          RowChange change = m.transactional && transaction_
+                                 ? next_in_transaction(RowChange::Kind::kMessage)
+                                 : RowChange{.kind = RowChange::Kind::kMessage};
           change.message = m;
-          if (m.transactional && transaction_) {
-            change.commit_lsn = transaction_->final_lsn;
-            change.position = next_position_++;
-          }
           return std::optional<RowChange>(std::move(change));
         } else {
           return std::optional<RowChange>();  // Origin, Type: nothing to do

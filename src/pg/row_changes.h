@@ -58,9 +58,14 @@ class RowChangeDecoder {
   std::shared_ptr<const Relation> relation(RelationId id) const;
 
  private:
-  Result<RowChange> row_change(RowChange::Kind kind, RelationId id);
+  // The next change of the open transaction (its commit LSN, the next position).
+  RowChange next_in_transaction(RowChange::Kind kind);
+  // An insert, update or delete of table `id` whose row is `tuple`.
+  Result<RowChange> row_change(RowChange::Kind kind, RelationId id, const Tuple& tuple,
+                               std::vector<int>& unchanged);
+  // `tuple` as a one-row result; each unchanged TOAST value is NULL there and listed.
   Result<QueryResult> materialize(const Relation& relation, const Tuple& tuple,
-                                  std::vector<int>* unchanged) const;
+                                  std::vector<int>& unchanged) const;
 
   std::map<RelationId, std::shared_ptr<const Relation>> relations_;
   std::optional<Begin> transaction_;

@@ -137,11 +137,20 @@ Result<std::vector<pg::RowChange>> WalChangeSource::receive(size_t max_records, 
 
 Status WalChangeSource::ack(std::span<const pg::RowChange> handled) {
   std::lock_guard lock(mutex_);
+  // Acks come in delivery order, so each search starts where the last one ended: one pass
+  // over what is in hand, not one per change.
+  auto from = in_hand_.begin();
   for (const pg::RowChange& change : handled) {
-    auto found = std::find_if(in_hand_.begin(), in_hand_.end(), [&](const InHand& held) {
+    auto matches = [&](const InHand& held) {
       return held.commit_lsn == change.commit_lsn && held.position == change.position;
-    });
-    if (found != in_hand_.end()) found->acked = true;
+    };
+    auto found = std::find_if(from, in_hand_.end(), matches);
+    if (found == in_hand_.end()) {
+      found = std::find_if(in_hand_.begin(), from, matches);  // acked out of order
+      if (found == from) continue;  // not in hand: from a stream since restarted
+    }
+    found->acked = true;
+    from = std::next(found);
   }
   // The flush LSN moves over whole transactions whose every change is done.
   while (!in_hand_.empty() && in_hand_.front().acked) {
