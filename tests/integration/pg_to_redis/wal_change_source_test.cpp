@@ -91,6 +91,20 @@ TEST_F(WalChangeSourceTest, ChangesComeInCommitOrderAndTheFlushMovesOverAckedTra
       << slot_flush();
 }
 
+TEST_F(WalChangeSourceTest, AcksOutOfOrderMoveTheFlushOnlyOverWholeTransactionsInOrder) {
+  PG_ASSERT_OK(conn().execute("INSERT INTO items VALUES (1, 'a')"));
+  PG_ASSERT_OK(conn().execute("INSERT INTO items VALUES (2, 'b')"));
+  std::vector<RowChange> changes = receive(4);
+  ASSERT_THAT(names(changes), ElementsAre("a", "commit", "b", "commit"));
+  const pg::Lsn before = source_->confirmed_flush();
+  // The second transaction, then the first one's commit: the first's row still waits.
+  ASSERT_TRUE(source_->ack(std::span(changes).subspan(2)).ok());
+  ASSERT_TRUE(source_->ack(std::span(changes).subspan(1, 1)).ok());
+  EXPECT_EQ(source_->confirmed_flush(), before);
+  ASSERT_TRUE(source_->ack(std::span(changes).first(1)).ok());
+  EXPECT_EQ(source_->confirmed_flush(), changes[3].end_lsn);
+}
+
 TEST_F(WalChangeSourceTest, ANackDeliversAgainEverythingNotConfirmed) {
   PG_ASSERT_OK(conn().execute("INSERT INTO items VALUES (1, 'a')"));
   PG_ASSERT_OK(conn().execute("INSERT INTO items VALUES (2, 'b')"));
