@@ -53,7 +53,7 @@ Result<RowConverter> RowConverter::make(const TaskConfig& task, const pg::QueryR
   return converter;
 }
 
-ConvertedRows RowConverter::convert(const pg::QueryResult& rows) const {
+ConvertedRows RowConverter::convert(const pg::QueryResult& rows, std::span<const int> unsent) const {
   ConvertedRows out;
   out.rows.reserve(static_cast<size_t>(rows.row_count()));
   for (int r = 0; r < rows.row_count(); ++r) {
@@ -61,6 +61,10 @@ ConvertedRows RowConverter::convert(const pg::QueryResult& rows) const {
     row.fields.reserve(columns_.size());
     std::string problem;
     for (const NamedColumn& named : columns_) {
+      if (std::find(unsent.begin(), unsent.end(), named.column) != unsent.end()) {
+        row.unsent.push_back(named.name);
+        continue;
+      }
       const TypeOid type = rows.column_type(named.column);
       const std::optional<std::string_view> text = rows.get(r, named.column);
       if (named.is_score) {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,9 @@ class RowConverter {
   static Result<RowConverter> make(const TaskConfig& task, const pg::QueryResult& sample,
                                    const std::vector<std::string>& primary_key);
 
-  ConvertedRows convert(const pg::QueryResult& rows) const;
+  // `unsent`: columns (by index) whose values the rows do not carry (a change left them
+  // out); they are not converted, and each row lists their names in SyncRow::unsent.
+  ConvertedRows convert(const pg::QueryResult& rows, std::span<const int> unsent = {}) const;
   // "id=42": the primary key of a row, for messages.
   std::string row_identity(const pg::QueryResult& rows, int row) const;
 

@@ -1,5 +1,6 @@
 #include "pg_to_redis/structure_writer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -18,8 +19,14 @@ class CommandBuilder {
 
   void add_row(size_t index, const SyncRow& row) {
     row_ = &row;
+    view_ = {&row.fields, &row.unsent};
     error_.clear();
-    std::vector<redis::Command> commands = commands_for_row();
+    std::vector<redis::Command> commands =
+        row.kind == RowChangeKind::kDelete ? delete_commands() : commands_for_row();
+    if (error_.empty() && row.kind == RowChangeKind::kUpdate && row.before) {
+      std::optional<redis::Command> moved = remove_moved_row();
+      if (moved) commands.insert(commands.begin(), std::move(*moved));
+    }
     if (!error_.empty()) {
       out_.skipped.push_back({index, std::move(error_)});
       return;
@@ -41,6 +48,12 @@ class CommandBuilder {
   }
 
  private:
+  // The values being read: the row's, or (for a move) the row's before the update.
+  struct View {
+    const SyncRow::Fields* fields = nullptr;
+    const std::vector<std::string>* unsent = nullptr;
+  };
+
   std::vector<redis::Command> commands_for_row() {
     const std::string key = task_.redis_key();
     switch (task_.structure) {
@@ -62,11 +75,85 @@ class CommandBuilder {
     return {};
   }
 
+  // What a deleted row had put in Redis goes; an append-only structure records the delete.
+  std::vector<redis::Command> delete_commands() {
+    const std::string key = task_.redis_key();
+    switch (task_.structure) {
+      case Structure::kMap:
+        return {{"HDEL", key, text(task_.key)}};
+      case Structure::kSet:
+        return {{"SREM", key, text(task_.value)}};
+      case Structure::kSortedSet:
+        return {{"ZREM", key, text(task_.value)}};
+      case Structure::kHash:
+      case Structure::kString:
+        return {{"DEL", row_key()}};
+      case Structure::kList: {
+        std::string entry = R"({"op":"delete","value":)";
+        const RedisValue* value = find(task_.value);
+        if (value == nullptr || value->is_null)
+          entry += "null";
+        else
+          text::append_json_string(entry, value->bytes);
+        return {{"LPUSH", key, entry + "}"}};
+      }
+      case Structure::kStream:
+        return {stream_entry(key)};
+    }
+    return {};
+  }
+
+  // An update that changed the row's map field, member or row key removes the old one, so
+  // the row moves instead of leaving a stale copy. Only when the old value came along.
+  std::optional<redis::Command> remove_moved_row() {
+    const std::string key = task_.redis_key();
+    auto identity = [&]() -> std::optional<std::string> {
+      switch (task_.structure) {
+        case Structure::kMap:
+          return text(task_.key);
+        case Structure::kSet:
+        case Structure::kSortedSet:
+          return text(task_.value);
+        case Structure::kHash:
+        case Structure::kString:
+          return row_key();
+        case Structure::kList:
+        case Structure::kStream:
+          return std::nullopt;  // entries are history: nothing to move
+      }
+      return std::nullopt;
+    };
+    const std::optional<std::string> now = identity();
+    view_ = {&*row_->before, &row_->unsent_before};
+    const std::optional<std::string> was = identity();
+    view_ = {&row_->fields, &row_->unsent};
+    if (!error_.empty()) {
+      error_.clear();  // the old row lacks the value: nothing is known to have moved
+      return std::nullopt;
+    }
+    if (!was || *was == *now) return std::nullopt;
+    switch (task_.structure) {
+      case Structure::kMap:
+        return redis::Command{"HDEL", key, *was};
+      case Structure::kSet:
+        return redis::Command{"SREM", key, *was};
+      case Structure::kSortedSet:
+        return redis::Command{"ZREM", key, *was};
+      default:
+        return redis::Command{"DEL", *was};
+    }
+  }
+
   redis::Command stream_entry(const std::string& key) {
     redis::Command xadd = {"XADD", key};
     if (task_.maxlen) xadd.insert(xadd.end(), {"MAXLEN", "~", std::to_string(*task_.maxlen)});
     xadd.push_back("*");
+    if (row_->kind != RowChangeKind::kSnapshot) {
+      xadd.push_back("op");
+      xadd.push_back(std::string(operation_name(row_->kind)));
+    }
     for (const std::string& field : task_.fields) {
+      if (row_->kind == RowChangeKind::kDelete && is_unsent(field)) continue;
       xadd.push_back(field);
       xadd.push_back(text(field));
     }
@@ -78,6 +165,7 @@ class CommandBuilder {
     redis::Command hset = {"HSET", key};
     redis::Command hdel = {"HDEL", key};
     for (const std::string& field : task_.fields) {
+      if (is_unsent(field)) continue;  // an unchanged TOASTed value: the stored one stands
       const RedisValue* value = find(field);
       if (value == nullptr) return {};
       redis::Command& target = value->is_null ? hdel : hset;
@@ -153,10 +241,24 @@ class CommandBuilder {
     return value == nullptr ? std::string() : value->bytes;
   }
 
+  bool is_unsent(const std::string& name) const {
+    return std::find(view_.unsent->begin(), view_.unsent->end(), name) != view_.unsent->end();
+  }
+
   const RedisValue* find(const std::string& name) {
-    const RedisValue* value = row_->find(name);
-    if (value == nullptr) fail("row has no field '" + name + "'");
-    return value;
+    if (is_unsent(name)) {
+      fail(row_->kind == RowChangeKind::kDelete
+               ? "the delete did not carry '" + name +
+                     "' (not in the table's replica identity; set REPLICA IDENTITY FULL)"
+               : "the update left the TOASTed value of '" + name +
+                     "' unchanged and did not send it (set REPLICA IDENTITY FULL on the "
+                     "table so the old value comes along)");
+      return nullptr;
+    }
+    for (const auto& [field, value] : *view_.fields)
+      if (field == name) return &value;
+    fail("row has no field '" + name + "'");
+    return nullptr;
   }
 
   void fail(std::string reason) {
@@ -175,6 +277,7 @@ class CommandBuilder {
   const TaskConfig& task_;
   BatchCommands& out_;
   const SyncRow* row_ = nullptr;
+  View view_;
   std::string error_;
 };
 
@@ -187,6 +290,20 @@ bool outcome_may_be_applied(const Status& status) {
 }
 
 }  // namespace
+
+std::string_view operation_name(RowChangeKind kind) {
+  switch (kind) {
+    case RowChangeKind::kSnapshot:
+      return "snapshot";
+    case RowChangeKind::kInsert:
+      return "insert";
+    case RowChangeKind::kUpdate:
+      return "update";
+    case RowChangeKind::kDelete:
+      return "delete";
+  }
+  return "?";
+}
 
 const RedisValue* SyncRow::find(std::string_view name) const {
   for (const auto& [field, value] : fields)

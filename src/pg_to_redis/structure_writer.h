@@ -56,9 +56,31 @@
 
 namespace courier::pg_to_redis {
 
+// What a row stands for. Polling reads rows as they are now (kSnapshot); change capture
+// also knows how each came to be (docs/change-capture.md, "What each structure does").
+enum class RowChangeKind {
+  kSnapshot,  // the row as it is: written as polling writes it
+  kInsert,
+  kUpdate,
+  kDelete,  // the row as it was: its values remove what it had put in Redis
+};
+
+// "insert", "update", "delete" ("snapshot" for kSnapshot): a stream entry's `op`.
+std::string_view operation_name(RowChangeKind kind);
+
 // One converted row: name → value, in the order the reader produced them.
 struct SyncRow {
-  std::vector<std::pair<std::string, RedisValue>> fields;
+  using Fields = std::vector<std::pair<std::string, RedisValue>>;
+  Fields fields;
+  RowChangeKind kind = RowChangeKind::kSnapshot;
+  // Names the change did not carry a value for: a TOASTed value an update left unchanged
+  // (the stored one stands: a hash keeps its field), or a column outside the replica
+  // identity of a delete. A structure that needs one of them cannot write the row.
+  std::vector<std::string> unsent;
+  // kUpdate: the row before it, when the change carried it (its key changed, or REPLICA
+  // IDENTITY FULL), so a row whose key, map field or member changed is moved, not copied.
+  std::optional<Fields> before;
+  std::vector<std::string> unsent_before;  // as `unsent`, for `before`
 
   // The value named `name`, or nullptr when the row has none.
   const RedisValue* find(std::string_view name) const;
@@ -133,6 +155,14 @@ struct BatchCommands {
 // A NULL value is "" in map, list, set and stream entries (Red Courier's rule). With `ttl`,
 // each key written gets PEXPIRE <key> <ms> (string: SET … PX). A row lacking a value the
 // structure needs, or whose key template column is NULL, is skipped and reported.
+// Changes (kInsert, kUpdate, kDelete; a kSnapshot row is written as above):
+//   insert, update  as above; a stream entry starts with `op insert|update`; a hash leaves
+//                   the fields it was not sent alone. An update whose `before` names another
+//                   map field, member or row key first removes the old one (HDEL, SREM,
+//                   ZREM, DEL): the row moved.
+//   delete          map HDEL <key> row[key]; set SREM; sorted_set ZREM; hash and string
+//                   DEL <row key>; stream XADD … op delete + the fields it carried; list
+//                   LPUSH {"op":"delete","value":…}.
 BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch);
 
 class StructureWriter {
