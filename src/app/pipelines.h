@@ -17,6 +17,7 @@
 #include "component.h"
 #include "config/config_error.h"
 #include "config/courier_config.h"
+#include "pg_to_redis/changes_config.h"
 #include "pg_to_redis/task_config.h"
 #include "redis_to_pg/stream_config.h"
 
@@ -25,6 +26,7 @@ namespace courier::app {
 // The pipelines' own sections, read and checked once, when the file was loaded.
 struct PipelineConfigs {
   std::vector<pg_to_redis::TaskConfig> tasks;         // `tasks:`: table sync
+  pg_to_redis::ChangesConfig changes;                 // `changes:`: for `capture: wal` tasks
   std::optional<redis_to_pg::StreamsConfig> streams;  // `streams:` present: stream ingest
   std::optional<aggregator::ApiConfig> api;           // `api:` present: the query API
 };
@@ -35,7 +37,8 @@ std::vector<config::ConfigError> read_pipelines(const config::CourierConfig& con
                                                 PipelineConfigs& pipelines);
 
 // What `courier run` starts, in start order: the dependency checks, then each configured
-// pipeline (table sync, stream ingest, query API).
+// pipeline (table sync of the polled tasks, change capture of the `capture: wal` ones,
+// stream ingest, query API).
 Components make_components(const config::CourierConfig& config, PipelineConfigs pipelines);
 
 }  // namespace courier::app

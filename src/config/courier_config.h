@@ -134,7 +134,8 @@ std::string_view to_string(LogFormat format);
 // The pipelines' own sections. They are kept as YAML, with their ${VAR}s already replaced,
 // for the pipeline module that reads them (config/reader.h), so this module knows nothing
 // of pipelines.
-inline constexpr std::array<std::string_view, 3> kReservedSectionKeys = {"tasks", "streams", "api"};
+inline constexpr std::array<std::string_view, 4> kReservedSectionKeys = {"tasks", "changes",
+                                                                         "streams", "api"};
 
 class YamlSubtree;  // defined in config/reader.h, so yaml-cpp stays out of this header
 

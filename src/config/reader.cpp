@@ -162,6 +162,23 @@ std::optional<std::int64_t> ValueReader::as_bounded_integer(IntegerRange range) 
   return value;
 }
 
+std::optional<std::int64_t> ValueReader::as_byte_size(std::int64_t min) const {
+  constexpr std::string_view kExpected =
+      "a size such as '1GB', '512MB' or '64kB' (or whole bytes)";
+  std::optional<std::string> text = scalar_text(kExpected);
+  if (!text) return std::nullopt;
+  std::optional<std::int64_t> value = parse_byte_size(*text);
+  if (!value) {
+    error("expected " + std::string(kExpected) + ", got " + shown_as_written());
+    return std::nullopt;
+  }
+  if (*value < min) {
+    error(shown_as_written() + " is too small; at least " + std::to_string(min) + " bytes");
+    return std::nullopt;
+  }
+  return value;
+}
+
 std::optional<std::chrono::milliseconds> ValueReader::as_duration(DurationRange range) const {
   constexpr std::string_view kExpected =
       "a duration such as '100ms', '5s', '1m30s' or '2h' (or whole milliseconds)";
@@ -297,6 +314,11 @@ std::optional<std::string> MappingReader::string(std::string_view key) {
 std::optional<bool> MappingReader::boolean(std::string_view key) {
   std::optional<ValueReader> found = value(key);
   return found ? found->as_boolean() : std::nullopt;
+}
+
+std::optional<std::int64_t> MappingReader::byte_size(std::string_view key, std::int64_t min) {
+  std::optional<ValueReader> found = value(key);
+  return found ? found->as_byte_size(min) : std::nullopt;
 }
 
 std::optional<std::chrono::milliseconds> MappingReader::duration(std::string_view key,

@@ -82,6 +82,8 @@ class ValueReader {
   std::optional<std::string> as_string() const;
   std::optional<bool> as_boolean() const;
   std::optional<std::chrono::milliseconds> as_duration(DurationRange range = {}) const;
+  // A size such as "1GB", "512MB" or whole bytes, at least `min`.
+  std::optional<std::int64_t> as_byte_size(std::int64_t min = 0) const;
   std::optional<std::vector<std::string>> as_string_list() const;
   std::optional<MappingReader> as_mapping() const;
   std::optional<SequenceReader> as_sequence() const;
@@ -151,6 +153,7 @@ class MappingReader {
   std::optional<std::string> string(std::string_view key);
   std::optional<bool> boolean(std::string_view key);
   std::optional<std::chrono::milliseconds> duration(std::string_view key, DurationRange range = {});
+  std::optional<std::int64_t> byte_size(std::string_view key, std::int64_t min = 0);
   std::optional<std::vector<std::string>> string_list(std::string_view key);
   std::optional<MappingReader> mapping(std::string_view key);
   std::optional<SequenceReader> sequence(std::string_view key);

@@ -1,6 +1,7 @@
 #include "config/scalar_parsers.h"
 
 #include <array>
+#include <limits>
 
 #include "config/edit_distance.h"
 #include "text/integer.h"
@@ -83,6 +84,30 @@ std::optional<milliseconds> parse_duration(std::string_view text) {
   std::optional<std::int64_t> value = parse_digits(text);
   if (!value || *value > kMaxDurationMs) return std::nullopt;
   return milliseconds(*value);
+}
+
+std::optional<std::int64_t> parse_byte_size(std::string_view text) {
+  struct SizeUnit {
+    std::string_view suffix;
+    std::int64_t bytes;
+  };
+  constexpr std::array<SizeUnit, 5> kUnits = {{{"TB", std::int64_t{1} << 40},
+                                              {"GB", std::int64_t{1} << 30},
+                                              {"MB", std::int64_t{1} << 20},
+                                              {"kB", std::int64_t{1} << 10},
+                                              {"B", 1}}};
+  std::size_t digits_end = 0;
+  while (digits_end < text.size() && is_digit(text[digits_end])) ++digits_end;
+  std::optional<std::int64_t> amount = parse_digits(text.substr(0, digits_end));
+  if (!amount) return std::nullopt;
+  const std::string_view unit = text.substr(digits_end);
+  if (unit.empty()) return amount;
+  for (const SizeUnit& known : kUnits) {
+    if (!equals_ignoring_case(unit, known.suffix)) continue;
+    if (*amount > std::numeric_limits<std::int64_t>::max() / known.bytes) return std::nullopt;
+    return *amount * known.bytes;
+  }
+  return std::nullopt;
 }
 
 std::string format_duration(milliseconds duration) {

@@ -31,13 +31,14 @@ Status ReplicationStream::lost(std::string_view what) const {
                                               std::string(what));
 }
 
-Result<CreatedSlot> ReplicationStream::create_slot(std::string_view name, bool export_snapshot) {
+Result<CreatedSlot> ReplicationStream::create_slot(std::string_view name, SlotOptions options) {
   if (streaming_)
     return Status(StatusCode::kFailedPrecondition, "the stream has started; open another");
   auto quoted = quote_identifier(name);
   if (!quoted.ok()) return quoted.status();
-  const std::string sql = "CREATE_REPLICATION_SLOT " + *quoted + " LOGICAL pgoutput (SNAPSHOT " +
-                          (export_snapshot ? "'export'" : "'nothing'") + ")";
+  const std::string sql = "CREATE_REPLICATION_SLOT " + *quoted +
+                          (options.temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput (SNAPSHOT " +
+                          (options.export_snapshot ? "'export'" : "'nothing'") + ")";
   detail::PgResult result(PQexec(link_->raw(), sql.c_str()));
   if (result.status() != PGRES_TUPLES_OK) return link_->error_from_result(result);
   CreatedSlot slot;

@@ -52,8 +52,15 @@ class ReplicationStream {
   ReplicationStream(const ReplicationStream&) = delete;
   ReplicationStream& operator=(const ReplicationStream&) = delete;
 
-  // CREATE_REPLICATION_SLOT name LOGICAL pgoutput, exporting a snapshot if asked.
-  Result<CreatedSlot> create_slot(std::string_view name, bool export_snapshot = true);
+  struct SlotOptions {
+    bool export_snapshot = true;
+    // Dropped by the server when this connection ends (or on error): a slot made only for
+    // its snapshot and consistent point, e.g. to copy one table exactly.
+    bool temporary = false;
+  };
+  // CREATE_REPLICATION_SLOT name [TEMPORARY] LOGICAL pgoutput, exporting a snapshot if asked.
+  Result<CreatedSlot> create_slot(std::string_view name, SlotOptions options);
+  Result<CreatedSlot> create_slot(std::string_view name) { return create_slot(name, {}); }
   // START_REPLICATION SLOT name LOGICAL from (pgoutput protocol 1, the publications,
   // logical messages included). Changes committed at or before `from` are not sent again.
   Status start(std::string_view slot, Lsn from, const std::vector<std::string>& publications);

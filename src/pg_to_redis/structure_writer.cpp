@@ -21,8 +21,10 @@ class CommandBuilder {
     row_ = &row;
     view_ = {&row.fields, &row.unsent};
     error_.clear();
-    std::vector<redis::Command> commands =
-        row.kind == RowChangeKind::kDelete ? delete_commands() : commands_for_row();
+    std::vector<redis::Command> commands = row.kind == RowChangeKind::kDelete ? delete_commands()
+                                           : row.kind == RowChangeKind::kTruncate
+                                               ? truncate_commands()
+                                               : commands_for_row();
     if (error_.empty() && row.kind == RowChangeKind::kUpdate && row.before) {
       std::optional<redis::Command> moved = remove_moved_row();
       if (moved) commands.insert(commands.begin(), std::move(*moved));
@@ -99,6 +101,28 @@ class CommandBuilder {
       }
       case Structure::kStream:
         return {stream_entry(key)};
+    }
+    return {};
+  }
+
+  // The table was emptied: so is what the task owns; an append-only structure records it.
+  std::vector<redis::Command> truncate_commands() {
+    const std::string key = task_.redis_key();
+    switch (task_.structure) {
+      case Structure::kMap:
+      case Structure::kSet:
+      case Structure::kSortedSet:
+        return {{"DEL", key}};
+      case Structure::kList:
+        return {{"LPUSH", key, R"({"op":"truncate"})"}};
+      case Structure::kStream:
+        return {{"XADD", key, "*", "op", "truncate"}};
+      case Structure::kHash:
+      case Structure::kString:
+        fail("the table was truncated, and the per-row keys of a " +
+             std::string(to_string(task_.structure)) +
+             " task cannot be found to remove them; delete them by their key pattern");
+        return {};
     }
     return {};
   }
@@ -301,6 +325,8 @@ std::string_view operation_name(RowChangeKind kind) {
       return "update";
     case RowChangeKind::kDelete:
       return "delete";
+    case RowChangeKind::kTruncate:
+      return "truncate";
   }
   return "?";
 }

@@ -63,6 +63,7 @@ enum class RowChangeKind {
   kInsert,
   kUpdate,
   kDelete,  // the row as it was: its values remove what it had put in Redis
+  kTruncate,  // the table was emptied: no values
 };
 
 // "insert", "update", "delete" ("snapshot" for kSnapshot): a stream entry's `op`.
@@ -163,6 +164,9 @@ struct BatchCommands {
 //   delete          map HDEL <key> row[key]; set SREM; sorted_set ZREM; hash and string
 //                   DEL <row key>; stream XADD … op delete + the fields it carried; list
 //                   LPUSH {"op":"delete","value":…}.
+//   truncate        map, set, sorted_set DEL <key>; stream XADD … op truncate; list LPUSH
+//                   {"op":"truncate"}; hash and string cannot find their per-row keys: the
+//                   row is refused with the reason (the operator removes them).
 BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch);
 
 class StructureWriter {

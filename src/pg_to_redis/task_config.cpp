@@ -316,6 +316,26 @@ class TaskReader {
     task_.maxlen = entry_.integer("maxlen", kTrimLengthRange);
     task_.max_length = entry_.integer("max_length", kTrimLengthRange);
     task_.dead_letter_stream = entry_.string("dead_letter_stream").value_or("");
+    task_.capture = entry_.enumeration("capture", kCaptureNames).value_or(task_.capture);
+    if (task_.capture == Capture::kWal) check_wal_capture();
+  }
+
+  // A WAL task receives each change as it commits: what only a poll needs has no meaning.
+  void check_wal_capture() {
+    for (std::string_view key : {"schedule", "time_zone", "tracking", "lookback"}) {
+      if (!entry_.has(key)) continue;
+      entry_.error_at(key, "'" + std::string(key) +
+                               "' applies to polling; a task with 'capture: wal' receives "
+                               "each change as it commits; remove '" +
+                               std::string(key) + "'");
+    }
+    const bool names_op = std::find(task_.fields.begin(), task_.fields.end(), "op") !=
+                          task_.fields.end();
+    if (task_.structure == Structure::kStream && names_op) {
+      entry_.error_at("fields",
+                      "a stream entry of a 'capture: wal' task starts with the field 'op' "
+                      "(insert, update or delete); rename the field with column_map");
+    }
   }
 
   void check_structure_keys() {
@@ -447,8 +467,10 @@ std::string TaskConfig::describe() const {
   std::string target =
       writes_per_row_keys(structure) ? key_prefix + key_template.to_string() : redis_key();
   std::string line = name + ": " + table.qualified() + " -> " + std::string(to_string(structure)) +
-                     " '" + target + "' (" + describe_columns(*this) + "); schedule '" + schedule +
-                     "'";
+                     " '" + target + "' (" + describe_columns(*this) + ")";
+  if (capture == Capture::kWal) return line + "; changes from the write-ahead log; batch " +
+                                        std::to_string(batch_size);
+  line += "; schedule '" + schedule + "'";
   if (tracking) {
     line += "; tracking " + tracking->column + " " + std::string(to_string(tracking->op)) +
             " (checkpoint '" + tracking->last_value_key + "')";

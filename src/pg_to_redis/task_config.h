@@ -55,6 +55,15 @@ inline constexpr std::array<config::EnumName<TrackingOperator>, 2> kTrackingOper
     {TrackingOperator::kLess, "<"},
 }};
 
+// How a task learns of its table's rows: `capture: poll` (default) reads them on a
+// schedule; `capture: wal` follows the write-ahead log (docs/change-capture.md).
+enum class Capture { kPoll, kWal };
+
+inline constexpr std::array<config::EnumName<Capture>, 2> kCaptureNames = {{
+    {Capture::kPoll, "poll"},
+    {Capture::kWal, "wal"},
+}};
+
 std::string_view to_string(Structure structure);
 std::string_view to_string(TrackingOperator op);
 
@@ -125,6 +134,7 @@ struct TaskConfig {
   std::optional<std::int64_t> maxlen;            // stream: XADD MAXLEN ~ n
   std::optional<std::int64_t> max_length;        // list: LTRIM to the newest n entries
   std::string dead_letter_stream;  // Redis stream of rows that cannot be written; empty: default
+  Capture capture = Capture::kPoll;  // wal: no schedule, tracking or lookback
 
   SourceLocation location;  // the task's own entry, "tasks[2]"
 

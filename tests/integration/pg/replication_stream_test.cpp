@@ -122,7 +122,7 @@ TEST_F(ReplicationStreamTest, TheSnapshotSeesRowsBeforeTheSlotAndTheStreamTheCha
 TEST_F(ReplicationStreamTest, UpdatesDeletesTruncateAndAnUnchangedToastValue) {
   stream_ = open_stream();
   ASSERT_NE(stream_, nullptr);
-  auto slot = stream_->create_slot(slot_name(), /*export_snapshot=*/false);
+  auto slot = stream_->create_slot(slot_name(), {.export_snapshot = false});
   ASSERT_TRUE(slot.ok()) << slot.status().to_string();
   slot_ = slot->name;
   // A value too large to stay inline, stored out of line (TOAST) and not compressed.
@@ -178,7 +178,7 @@ TEST_F(ReplicationStreamTest, UpdatesDeletesTruncateAndAnUnchangedToastValue) {
 TEST_F(ReplicationStreamTest, TheConfirmedFlushIsWhereARestartedStreamResumes) {
   stream_ = open_stream();
   ASSERT_NE(stream_, nullptr);
-  auto slot = stream_->create_slot(slot_name(), /*export_snapshot=*/false);
+  auto slot = stream_->create_slot(slot_name(), {.export_snapshot = false});
   ASSERT_TRUE(slot.ok()) << slot.status().to_string();
   slot_ = slot->name;
   PG_ASSERT_OK(conn().execute("INSERT INTO items VALUES (1, 'one', NULL)"));

@@ -7,6 +7,21 @@ namespace {
 
 using std::chrono::milliseconds;
 
+TEST(ParseByteSize, ReadsPostgresUnitsInAnyCaseAsPowersOf1024) {
+  EXPECT_EQ(parse_byte_size("4096"), 4096);
+  EXPECT_EQ(parse_byte_size("100B"), 100);
+  EXPECT_EQ(parse_byte_size("64kB"), 64 * 1024);
+  EXPECT_EQ(parse_byte_size("512mb"), std::int64_t{512} << 20);
+  EXPECT_EQ(parse_byte_size("1GB"), std::int64_t{1} << 30);
+  EXPECT_EQ(parse_byte_size("2TB"), std::int64_t{2} << 40);
+}
+
+TEST(ParseByteSize, RefusesWhatIsNotASize) {
+  for (const char* text : {"", "GB", "1.5GB", "-1", "1 GB", "1GiB", "10000000000TB", "1G"}) {
+    EXPECT_FALSE(parse_byte_size(text).has_value()) << text;
+  }
+}
+
 TEST(ParseDuration, ReadsEachUnit) {
   EXPECT_EQ(parse_duration("100ms"), milliseconds(100));
   EXPECT_EQ(parse_duration("5s"), milliseconds(5'000));

@@ -1,0 +1,97 @@
+#include "pg_to_redis/table_snapshot.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+
+#include "pg/connection.h"
+#include "pg/replication_stream.h"
+#include "pg_to_redis/run_report.h"
+#include "pg_to_redis/table_page_applier.h"
+#include "pg_to_redis/task_session.h"
+
+namespace courier::pg_to_redis {
+namespace {
+
+// A name no other process or snapshot uses at the same time (the slot lives only while
+// its connection does).
+std::string temporary_slot_name() {
+  static std::atomic<unsigned> next{0};
+  return "courier_snapshot_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+}
+
+// A session in a read-only REPEATABLE READ transaction on the exported snapshot; it can be
+// opened once (a snapshot is importable only while its slot's connection stays idle).
+TaskConnectors snapshot_connectors(const SnapshotConnections& to, std::string snapshot) {
+  TaskConnectors connectors = TaskConnectors::to(to.postgres, to.redis);
+  connectors.postgres = [postgres = to.postgres, snapshot = std::move(snapshot),
+                         used = false]() mutable -> Result<std::unique_ptr<pg::Session>> {
+    if (used) {
+      return Status(StatusCode::kUnavailable,
+                    "the snapshot's session was lost; the snapshot starts again");
+    }
+    used = true;
+    auto opened = pg::Connection::open(postgres);
+    if (!opened.ok()) return opened.status();
+    Status began = (*opened)->execute_script(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '" +
+        snapshot + "'");
+    if (!began.ok()) return began;
+    return std::unique_ptr<pg::Session>(std::move(*opened));
+  };
+  return connectors;
+}
+
+uint64_t estimated_rows(pg::Session& session, const TaskConfig& task) {
+  auto rows = session.execute(
+      "SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c JOIN pg_namespace n ON "
+      "n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+      {task.table.schema, task.table.name});
+  if (!rows.ok() || rows->row_count() == 0) return 0;
+  return std::strtoull(std::string(rows->get(0, 0).value_or("0")).c_str(), nullptr, 10);
+}
+
+}  // namespace
+
+Result<SnapshotOutcome> snapshot_table(
+    const TaskConfig& task, const SnapshotConnections& to, std::stop_token stop,
+    const std::function<void(const SnapshotProgress&)>& on_progress) {
+  auto stream = pg::ReplicationStream::open(to.postgres);
+  if (!stream.ok()) return stream.status();
+  auto slot = (*stream)->create_slot(temporary_slot_name(),
+                                     {.export_snapshot = true, .temporary = true});
+  if (!slot.ok()) return slot.status();
+
+  TaskSession session(task, snapshot_connectors(to, slot->snapshot), to.cluster);
+  if (Status connected = session.connect(); !connected.ok()) return connected;
+  // The snapshot is imported: the slot is no longer needed (a temporary slot goes with it).
+  stream->reset();
+
+  RunReport report;
+  TablePageApplier applier(task, session, report, {});
+  SnapshotProgress progress{.estimated_rows = estimated_rows(session.postgres(), task)};
+  const auto started = std::chrono::steady_clock::now();
+  auto page = session.reader().first_batch(std::nullopt);
+  while (true) {
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    if (stop.stop_requested()) return Status(StatusCode::kCancelled, "stopped during the snapshot");
+    auto shared = std::make_shared<const Batch>(std::move(*page));
+    const TablePage pages[] = {shared};
+    ApplyResult written = applier.apply(pages);
+    if (!written.all_ok()) return written.failed().front().error;
+    progress.rows = report.rows_fetched;
+    progress.elapsed = std::chrono::steady_clock::now() - started;
+    if (on_progress) on_progress(progress);
+    page = session.reader().next_batch(shared->after);
+  }
+  if (Status committed = session.postgres().execute_script("COMMIT"); !committed.ok())
+    return committed;
+  return SnapshotOutcome{.consistent_point = slot->consistent_point,
+                         .rows = report.rows_fetched,
+                         .rows_parked = report.rows_skipped};
+}
+
+}  // namespace courier::pg_to_redis
