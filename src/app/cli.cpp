@@ -13,6 +13,7 @@
 
 #include "app/connection_settings.h"
 #include "app/datagen_command.h"
+#include "app/changes_command.h"
 #include "app/dlq_command.h"
 #include "app/logging.h"
 #include "app/migrate_command.h"
@@ -76,8 +77,12 @@ int validate(const std::string& path) {
   auto loaded = load_all_or_report(path);
   if (!loaded) return kExitInvalid;
   fmt::print("{}: valid\n{}", path, loaded->config.describe());
-  for (const pg_to_redis::TaskConfig& task : loaded->pipelines.tasks)
+  bool captures = false;
+  for (const pg_to_redis::TaskConfig& task : loaded->pipelines.tasks) {
     fmt::print("task {}\n", task.describe());
+    captures = captures || task.capture == pg_to_redis::Capture::kWal;
+  }
+  if (captures) fmt::print("changes {}\n", loaded->pipelines.changes.describe());
   return kExitOk;
 }
 
@@ -148,6 +153,7 @@ int run_cli(std::vector<std::string> args) {
   once_command->add_option("--task", only_tasks, "run only this task (repeatable)");
   once_command->add_option("--log-level", log_level, "override log.level");
   DlqCommand dlq(app);
+  ChangesCommand changes(app);
   MigrateCommand migrate(app);
   DatagenCommand datagen(app);
 
@@ -167,6 +173,7 @@ int run_cli(std::vector<std::string> args) {
   if (run_command->parsed()) return run(config_path, log_level);
   if (once_command->parsed()) return once(config_path, only_tasks, log_level);
   if (dlq.parsed()) return dlq.run(load_or_report);
+  if (changes.parsed()) return changes.run(load_or_report);
   if (migrate.parsed()) return migrate.run(load_or_report);
   if (datagen.parsed()) return datagen.run(load_or_report);
   return kExitInvalid;

@@ -106,8 +106,23 @@ int run_tasks_once(const config::CourierConfig& config, const std::vector<TaskCo
     }
   }
   std::vector<const TaskConfig*> selected = select_tasks(tasks, only);
+  // A wal task has no runs: its changes are followed by `courier run`.
+  std::vector<const TaskConfig*> followed;
+  std::erase_if(selected, [&](const TaskConfig* task) {
+    if (task->capture != pg_to_redis::Capture::kWal) return false;
+    followed.push_back(task);
+    return true;
+  });
+  for (const TaskConfig* task : followed) {
+    if (!only.empty()) {
+      fmt::print(stderr, "--task {}: it has 'capture: wal'; `courier run` follows its changes\n",
+                 task->name);
+      return kExitInvalid;
+    }
+  }
   if (selected.empty()) {
-    fmt::print(stderr, "the file has no tasks: nothing to run\n");
+    fmt::print(stderr, "the file has no polled tasks: nothing to run{}\n",
+               followed.empty() ? "" : " (`courier run` follows the 'capture: wal' ones)");
     return kExitInvalid;
   }
 

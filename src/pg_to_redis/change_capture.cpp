@@ -31,10 +31,6 @@ bool wait_or_stop(std::stop_token stop, std::chrono::milliseconds duration) {
   return woken.wait_for(lock, stop, duration, [] { return false; }) || stop.stop_requested();
 }
 
-std::string marker_key(const std::string& slot) {
-  return "courier:changes:" + slot;
-}
-
 Result<std::map<std::string, pg::Lsn>> read_markers(redis::Client& client,
                                                     const std::string& key) {
   Result<redis::Reply> reply = client.command({"HGETALL", key});
@@ -49,6 +45,10 @@ Result<std::map<std::string, pg::Lsn>> read_markers(redis::Client& client,
 }
 
 }  // namespace
+
+std::string snapshot_marks_key(const std::string& slot) {
+  return "courier:changes:" + slot;
+}
 
 Result<std::string> publication_tables(const std::vector<TaskConfig>& tasks) {
   std::map<std::string, const TaskConfig*> by_table;
@@ -226,7 +226,7 @@ Status ChangeCapture::run_once(std::stop_token stop) {
   auto redis_client = redis::make_client(options_.redis);
   if (!redis_client.ok()) return redis_client.status();
   redis::Client& client = **redis_client;
-  const std::string markers_key = marker_key(changes.slot);
+  const std::string markers_key = snapshot_marks_key(changes.slot);
 
   auto slot = db.execute(
       "SELECT plugin FROM pg_replication_slots WHERE slot_name = $1 AND database = "

@@ -56,6 +56,10 @@ struct ChangeCaptureOptions {
   ChangesConfig changes;
 };
 
+// The Redis hash where the tasks' snapshots are remembered (task → consistent LSN):
+// "courier:changes:<slot>". Forgetting it makes the next start copy every table again.
+std::string snapshot_marks_key(const std::string& slot);
+
 // The publication's table list for `tasks`: each table once, with its `where` as a row
 // filter. kInvalidArgument when two tasks of one table have different `where`s (a table is
 // in a publication once, with one filter).

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/reader.h"
+#include "config/scalar_parsers.h"
 
 namespace courier::pg_to_redis {
 namespace {
@@ -29,6 +30,13 @@ void read_name(MappingReader& section, std::string_view key, std::string& out) {
 }
 
 }  // namespace
+
+std::string ChangesConfig::describe() const {
+  return "slot '" + slot + "', publication '" + publication + "', status every " +
+         config::format_duration(status_interval) + ", heartbeat " +
+         (heartbeat.count() > 0 ? config::format_duration(heartbeat) : std::string("off")) +
+         ", max_lag " + std::to_string(max_lag_bytes) + " bytes";
+}
 
 std::vector<config::ConfigError> read_changes_config(const config::CourierConfig& config,
                                                      ChangesConfig& out) {

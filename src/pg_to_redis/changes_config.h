@@ -23,6 +23,10 @@ struct ChangesConfig {
   std::chrono::milliseconds status_interval{1000};  // standby status updates to the server
   std::chrono::milliseconds heartbeat{30'000};      // idle database: a message moves the slot
   std::int64_t max_lag_bytes = std::int64_t{1} << 30;  // /health unhealthy beyond this lag
+
+  // One line for `courier validate`: "slot 'courier', publication 'courier', status every
+  // 1s, heartbeat 30s, max_lag 1073741824 bytes".
+  std::string describe() const;
 };
 
 // Reads `changes:` (defaults when absent). Slot and publication names must be what Postgres
