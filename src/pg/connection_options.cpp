@@ -39,8 +39,7 @@ void append_keyword(std::string& out, std::string_view key, std::string_view val
 
 // Keys ConnectionOptions has a field for; extra_parameters must not repeat them.
 bool is_field_key(std::string_view key) {
-  return std::find(kPostgresUrlKeys.begin(), kPostgresUrlKeys.end(), key) !=
-         kPostgresUrlKeys.end();
+  return std::find(kPostgresUrlKeys.begin(), kPostgresUrlKeys.end(), key) != kPostgresUrlKeys.end();
 }
 
 bool is_valid_extra_key(std::string_view key) {

@@ -2,7 +2,7 @@
 // (ConnectionOptions::from_url) and for the configuration file (postgres.url), so a url
 // means the same wherever it is written.
 //
-//   Result<PostgresUrl> url = parse_postgres_url("postgresql://app:secret@db/shop?sslmode=require");
+//   Result<PostgresUrl> url = parse_postgres_url("postgresql://app:pw@db/shop?sslmode=require");
 //   if (!url.ok()) return url.status();  // never quotes the url: it may hold a password
 //   if (url->sslmode) use(*url->sslmode);  // absent: the reader's own default
 //
@@ -40,10 +40,10 @@ inline constexpr std::array<std::string_view, 13> kPostgresUrlKeys = {
 struct PostgresUrl {
   std::string host;  // decoded; empty: libpq's default (PGHOST, else the local Unix socket)
   int port = kDefaultPostgresPort;
-  std::string user;      // empty: libpq's default (the operating-system user)
-  std::string password;  // empty: none
-  std::string dbname;    // empty: libpq's default (the same as user)
-  std::optional<std::string> sslmode;                   // one of kPostgresSslModes, lower case
+  std::string user;                    // empty: libpq's default (the operating-system user)
+  std::string password;                // empty: none
+  std::string dbname;                  // empty: libpq's default (the same as user)
+  std::optional<std::string> sslmode;  // one of kPostgresSslModes, lower case
   std::optional<std::chrono::seconds> connect_timeout;  // 1..86400
   std::optional<std::string> application_name;
   // TCP keepalives, in libpq's units.

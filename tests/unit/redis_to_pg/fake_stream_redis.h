@@ -63,7 +63,8 @@ class FakeStreamRedis final : public redis::Client {
     for (const redis::Command& c : commands) replies.push_back(apply(c, lock));
     return replies;
   }
-  Result<std::vector<redis::Reply>> transaction(const std::vector<redis::Command>& commands) override {
+  Result<std::vector<redis::Reply>> transaction(
+      const std::vector<redis::Command>& commands) override {
     std::unique_lock lock(mutex_);
     std::vector<redis::Reply> replies;
     for (const redis::Command& c : commands) {
@@ -155,7 +156,8 @@ class FakeStreamRedis final : public redis::Client {
         }
       }
       any = any || !entries.empty() || after != ">";
-      per_stream.push_back(redis::Reply::from_array({text(stream), redis::Reply::from_array(entries)}));
+      per_stream.push_back(
+          redis::Reply::from_array({text(stream), redis::Reply::from_array(entries)}));
     }
     return any ? redis::Reply::from_array(per_stream) : redis::Reply::nil();
   }
@@ -182,7 +184,8 @@ class FakeStreamRedis final : public redis::Client {
           {text("0-0"), redis::Reply::from_array({}), redis::Reply::from_array({})});
     if (name == "XPENDING") return pending_range(c);
     if (name == "XCLAIM") return redis::Reply::from_array({});
-    if (name == "XLEN") return redis::Reply::from_integer(static_cast<long long>(streams_[c[1]].size()));
+    if (name == "XLEN")
+      return redis::Reply::from_integer(static_cast<long long>(streams_[c[1]].size()));
     if (name == "XACK") {
       Group& group = groups_[c[1]];
       long long acked = 0;
