@@ -1,24 +1,12 @@
 #include "pg/connection_options.h"
 
 #include <algorithm>
-#include <array>
-#include <optional>
 
 #include "net/url.h"
-#include "text/integer.h"
+#include "pg/postgres_url.h"
 
 namespace courier::pg {
 namespace {
-
-constexpr std::array<std::string_view, 6> kSslModes = {"disable", "allow",     "prefer",
-                                                       "require", "verify-ca", "verify-full"};
-// Keys ConnectionOptions has a field for; extra_parameters must not repeat them.
-// clang-format off
-constexpr std::array<std::string_view, 13> kFieldKeys = {
-    "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout",
-    "application_name", "keepalives", "keepalives_idle", "keepalives_interval",
-    "keepalives_count", "tcp_user_timeout"};
-// clang-format on
 
 Status invalid(std::string message) {
   return Status(StatusCode::kInvalidArgument, std::move(message));
@@ -28,142 +16,9 @@ bool contains_nul(std::string_view text) {
   return text.find('\0') != std::string_view::npos;
 }
 
-// Decodes %XX escapes in a part of the URL; the message names the part, never the value.
-Result<std::string> decode(std::string_view encoded, std::string_view part) {
-  Result<std::string> decoded = net::percent_decode(encoded, "the " + std::string(part));
-  if (!decoded.ok()) return invalid("connection URL: " + decoded.status().message());
-  return decoded;
-}
-
-Status set_port(ConnectionOptions& options, std::string_view text) {
-  std::optional<int> port = net::parse_port(text);
-  if (!port) {
-    // The text is not echoed: in "user:password" without '@' it would be the password.
-    return invalid("connection URL: the port is not a number between 1 and 65535");
-  }
-  options.port = *port;
-  return Status::Ok();
-}
-
-// Sets `field` from a whole number >= 0 in `unit`s (libpq's unit for that keyword).
-template <typename Field>
-Status set_count(Field& field, std::string_view key, std::string_view text, std::string_view unit) {
-  std::optional<int> value = text::parse_integer<int>(text, {.min = 0});
-  if (!value) {
-    return invalid("connection URL: " + std::string(key) + " '" + std::string(text) +
-                   "' is not a whole number of " + std::string(unit));
-  }
-  field = Field(*value);
-  return Status::Ok();
-}
-
-// Applies one decoded key=value from the URL query string.
-Status apply_query_parameter(ConnectionOptions& options, const std::string& key,
-                             std::string value) {
-  if (key == "port") return set_port(options, value);
-  if (key == "connect_timeout") return set_count(options.connect_timeout, key, value, "seconds");
-  if (key == "keepalives_idle") return set_count(options.keepalives_idle, key, value, "seconds");
-  if (key == "keepalives_interval")
-    return set_count(options.keepalives_interval, key, value, "seconds");
-  if (key == "keepalives_count") return set_count(options.keepalives_count, key, value, "probes");
-  if (key == "tcp_user_timeout")
-    return set_count(options.tcp_user_timeout, key, value, "milliseconds");
-  if (key == "keepalives") {
-    if (value != "0" && value != "1") return invalid("connection URL: keepalives must be 0 or 1");
-    options.keepalives = value == "1";
-    return Status::Ok();
-  }
-  if (key == "host")
-    options.host = std::move(value);
-  else if (key == "user")
-    options.user = std::move(value);
-  else if (key == "password")
-    options.password = std::move(value);
-  else if (key == "dbname")
-    options.dbname = std::move(value);
-  else if (key == "sslmode")
-    options.sslmode = std::move(value);
-  else if (key == "application_name")
-    options.application_name = std::move(value);
-  else
-    options.extra_parameters.emplace_back(key, std::move(value));
-  return Status::Ok();
-}
-
-// "[::1]:5432", "db.local:6432", "%2Ftmp" (a socket directory) or "". As in libpq, an empty
-// host or port keeps its default, and the host may be percent-encoded.
-Status parse_host_and_port(ConnectionOptions& options, std::string_view text) {
-  if (text.find(',') != std::string_view::npos) {
-    return invalid("connection URL: several hosts are not supported; give one host");
-  }
-  Result<net::HostPortText> parts = net::split_host_port(text);
-  if (!parts.ok()) return invalid("connection URL: " + parts.status().message() + " in the host");
-  if (!parts->host.empty()) {
-    Result<std::string> host = decode(parts->host, "host");
-    if (!host.ok()) return host.status();
-    options.host = std::move(*host);
-  }
-  bool has_port = parts->port && !parts->port->empty();
-  return has_port ? set_port(options, *parts->port) : Status::Ok();
-}
-
-// Stricter than net::parse_url, like libpq: a '#', or a '/' before the user info's '@'
-// (which libpq would read as the start of the path), must be percent-encoded. `url` has
-// passed net::parse_url.
-Status check_reserved_characters(std::string_view url) {
-  if (url.find('#') != std::string_view::npos) {
-    return invalid("connection URL: '#' must be percent-encoded as %23");
-  }
-  std::string_view rest = url.substr(url.find("://") + 3);
-  rest = rest.substr(0, rest.find('?'));
-  size_t at = rest.rfind('@');
-  if (at != std::string_view::npos && rest.substr(0, at).find('/') != std::string_view::npos) {
-    return invalid(
-        "connection URL: '@' after the host; percent-encode '/', '?' and '@' in the user name "
-        "and password as %2F, %3F and %40");
-  }
-  return Status::Ok();
-}
-
-// Keys like sslpassword hold secrets too; describe() and URL errors mask them.
+// Keys like sslpassword hold secrets too; describe() masks them.
 bool is_secret_key(std::string_view key) {
   return key.find("password") != std::string_view::npos;
-}
-
-// The URL with its secrets replaced by ***, so errors can quote it: from the first ':'
-// of the authority up to the last '@' anywhere (the widest reading of a password that
-// lacks percent-encoding), or, without '@', up to the path or query (a port, or a
-// password whose '@' is missing); then the values of secret query parameters.
-std::string redact_url(std::string_view url) {
-  size_t scheme_end = url.find("://");
-  size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  size_t at = url.rfind('@');
-  bool has_user_info = at != std::string_view::npos && at >= start;
-  size_t secret_end = has_user_info ? at : std::min(url.find_first_of("/?", start), url.size());
-  size_t query_start = std::min(url.find('?', secret_end), url.size());
-  size_t colon = url.find(':', start);
-  std::string out;
-  if (colon < secret_end) {
-    out += url.substr(0, colon + 1);
-    out += "***";
-    out += url.substr(secret_end, query_start - secret_end);
-  } else {
-    out += url.substr(0, query_start);
-  }
-  std::string_view query = url.substr(query_start);
-  while (!query.empty()) {
-    size_t next = query.find('&', 1);
-    std::string_view pair = query.substr(0, next);
-    size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && is_secret_key(pair.substr(0, eq))) {
-      out += pair.substr(0, eq + 1);
-      out += "***";
-    } else {
-      out += pair;
-    }
-    query = next == std::string_view::npos ? std::string_view() : query.substr(next);
-  }
-  return out;
 }
 
 void append_quoted_value(std::string& out, std::string_view value) {
@@ -182,8 +37,9 @@ void append_keyword(std::string& out, std::string_view key, std::string_view val
   append_quoted_value(out, value);
 }
 
+// Keys ConnectionOptions has a field for; extra_parameters must not repeat them.
 bool is_field_key(std::string_view key) {
-  return std::find(kFieldKeys.begin(), kFieldKeys.end(), key) != kFieldKeys.end();
+  return std::find(kPostgresUrlKeys.begin(), kPostgresUrlKeys.end(), key) != kPostgresUrlKeys.end();
 }
 
 bool is_valid_extra_key(std::string_view key) {
@@ -195,36 +51,33 @@ bool is_valid_extra_key(std::string_view key) {
 }  // namespace
 
 Result<ConnectionOptions> ConnectionOptions::from_url(std::string_view url) {
-  auto malformed = [&](const Status& cause) {
-    return invalid(cause.message() + " (in '" + redact_url(url) + "')");
-  };
-  Result<net::Url> parts = net::parse_url(url, {"postgresql", "postgres"});
-  if (!parts.ok()) return malformed(invalid("connection URL: " + parts.status().message()));
-  if (Status s = check_reserved_characters(url); !s.ok()) return malformed(s);
+  Result<PostgresUrl> parsed = parse_postgres_url(url);
+  if (!parsed.ok()) return parsed.status();
   ConnectionOptions options;
-  options.user = std::move(parts->username);
-  options.password = std::move(parts->password);
-  if (Status s = parse_host_and_port(options, parts->hosts); !s.ok()) return malformed(s);
-  if (!parts->path.empty()) {
-    Result<std::string> dbname = decode(parts->path, "database name");
-    if (!dbname.ok()) return malformed(dbname.status());
-    options.dbname = std::move(*dbname);
-  }
-  for (auto& [key, value] : parts->query) {
-    Status s = apply_query_parameter(options, key, std::move(value));
-    if (!s.ok()) return malformed(s);
-  }
-  if (Status s = options.validate(); !s.ok()) return malformed(s);
+  options.host = std::move(parsed->host);
+  options.port = parsed->port;
+  options.user = std::move(parsed->user);
+  options.password = std::move(parsed->password);
+  options.dbname = std::move(parsed->dbname);
+  options.sslmode = parsed->sslmode.value_or(options.sslmode);
+  options.connect_timeout = parsed->connect_timeout.value_or(options.connect_timeout);
+  options.application_name = parsed->application_name.value_or(options.application_name);
+  options.keepalives = parsed->keepalives.value_or(options.keepalives);
+  options.keepalives_idle = parsed->keepalives_idle.value_or(options.keepalives_idle);
+  options.keepalives_interval = parsed->keepalives_interval.value_or(options.keepalives_interval);
+  options.keepalives_count = parsed->keepalives_count.value_or(options.keepalives_count);
+  options.tcp_user_timeout = parsed->tcp_user_timeout.value_or(options.tcp_user_timeout);
+  options.extra_parameters = std::move(parsed->other_parameters);
+  if (Status s = options.validate(); !s.ok()) return s;
   return options;
 }
 
 Status ConnectionOptions::validate() const {
-  if (host.empty())
-    return invalid("connection options: host is empty; name a host or socket directory");
   if (port < 1 || port > 65535) {
     return invalid("connection options: port " + std::to_string(port) + " is outside 1..65535");
   }
-  if (std::find(kSslModes.begin(), kSslModes.end(), sslmode) == kSslModes.end()) {
+  if (std::find(kPostgresSslModes.begin(), kPostgresSslModes.end(), sslmode) ==
+      kPostgresSslModes.end()) {
     return invalid("connection options: sslmode '" + sslmode +
                    "' is not one of disable, allow, prefer, require, verify-ca, verify-full");
   }
@@ -255,7 +108,7 @@ Status ConnectionOptions::validate() const {
 
 std::string ConnectionOptions::conninfo() const {
   std::string out;
-  append_keyword(out, "host", host);
+  if (!host.empty()) append_keyword(out, "host", host);  // empty: libpq's default
   append_keyword(out, "port", std::to_string(port));
   if (!user.empty()) append_keyword(out, "user", user);
   if (!password.empty()) append_keyword(out, "password", password);

@@ -19,7 +19,9 @@
 namespace courier::pg {
 
 struct ConnectionOptions {
-  std::string host = "localhost";            // host name, IP address or Unix-socket directory
+  // Host name, IP address or Unix-socket directory; empty: libpq's default (PGHOST, else
+  // the local Unix socket).
+  std::string host = "localhost";
   int port = 5432;                           // TCP port (or socket file suffix)
   std::string user;                          // empty: libpq's default (the OS user name)
   std::string password;                      // never logged, never in describe() or errors
@@ -45,10 +47,11 @@ struct ConnectionOptions {
   // Any other libpq keyword (e.g. {"target_session_attrs", "read-write"}), passed through.
   std::vector<std::pair<std::string, std::string>> extra_parameters;
 
-  // Parses postgresql://user:pass@host:port/dbname?sslmode=require&connect_timeout=5
-  // (scheme "postgres://" too). Parts are percent-decoded; missing parts keep their
-  // defaults. keepalives* and tcp_user_timeout take libpq's units (seconds, milliseconds
-  // for tcp_user_timeout). Other query parameters go to extra_parameters.
+  // postgresql://user:pass@host:port/dbname?sslmode=require&connect_timeout=5, read by
+  // parse_postgres_url (pg/postgres_url.h: the rules, ranges and messages, which never
+  // quote the url). Settings the url leaves out keep the defaults above, except the host:
+  // "postgresql:///db" means libpq's default, as in libpq. Other query parameters go to
+  // extra_parameters.
   static Result<ConnectionOptions> from_url(std::string_view url);
 
   // Checks the fields that libpq would otherwise reject with a less helpful message.

@@ -2,21 +2,29 @@
 
 #include <algorithm>
 
+#include "redis/lazy_client.h"
+
 namespace courier::redis_to_pg {
 
-IngestWorker::IngestWorker(IngestShared& shared, int index, CoordinatorHooks hooks)
-    : redis_(shared.redis),
-      letters_(redis_, shared.config.dead_letter_stream,
+IngestConnections IngestConnections::to(const IngestShared& shared) {
+  return {.redis = std::make_unique<redis::LazyClient>(shared.redis),
+          .rows = std::make_unique<PostgresRowSink>(shared.postgres, shared.decoder->mappings())};
+}
+
+IngestWorker::IngestWorker(IngestShared& shared, int index, IngestConnections connections,
+                           CoordinatorHooks hooks)
+    : redis_(std::move(connections.redis)),
+      letters_(*redis_, shared.config.dead_letter_stream,
                {.max_length = static_cast<size_t>(shared.config.dead_letter_max_length)}),
-      rows_(shared.postgres, shared.decoder->mappings()),
+      rows_(std::move(connections.rows)),
       source_(std::make_shared<ConsumerGroupSource>(
-          redis_, shared.config, consumer_name_for(shared.config.consumer, index),
+          *redis_, shared.config, consumer_name_for(shared.config.consumer, index),
           ConsumerGroupSourceOptions{.breaker = shared.breaker,
                                      .metrics = shared.metrics,
                                      .clock = shared.clock,
                                      .worker = index})),
       applier_(std::make_shared<EntryBatchApplier>(
-          shared, rows_, letters_, [source = source_.get()] { source->keep_claimed(); }, index)) {
+          shared, *rows_, letters_, [source = source_.get()] { source->keep_claimed(); }, index)) {
   StreamingOptions options;
   options.workers = 1;
   options.batch_size = static_cast<size_t>(shared.config.batch_size);

@@ -128,6 +128,12 @@ TEST(PostgresUrl, UnknownParameterGetsASuggestion) {
       std::string::npos);
 }
 
+TEST(PostgresUrl, KeepalivesAreAlwaysOnSoTheSwitchIsUnsupported) {
+  EXPECT_NE(postgres_url_error("postgresql://db/x?keepalives=0")
+                .find("unsupported url parameter 'keepalives'"),
+            std::string::npos);
+}
+
 TEST(PostgresUrl, ErrorsNeverRepeatThePassword) {
   for (std::string_view url :
        {"postgresql://app:hunter2@db:notaport/x", "postgresql://app:hunter2@db/x?bogus=1",

@@ -6,35 +6,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <nlohmann/json.hpp>
+#include "ingest_test_support.h"
 
 namespace courier::redis_to_pg {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-// Answers each write with the next queued answer (ok, no refusals, when none is queued),
-// and keeps the rows of every write that committed.
-class FakeRowSink final : public RowSink {
- public:
-  Result<std::vector<RowRefusal>> write(std::span<const DecodedRow> rows) override {
-    ++writes;
-    if (!answers.empty()) {
-      Result<std::vector<RowRefusal>> answer = answers.front();
-      answers.pop_front();
-      if (!answer.ok()) return answer;
-      committed += rows.size() - answer->size();
-      return answer;
-    }
-    committed += rows.size();
-    return std::vector<RowRefusal>{};
-  }
-  std::deque<Result<std::vector<RowRefusal>>> answers;
-  size_t writes = 0;
-  size_t committed = 0;
-};
 
 // Refuses every send.
 class UnreachableLetters final : public DeadLetterStore {
@@ -53,16 +31,7 @@ StreamEntry event(const std::string& id, const std::string& payload) {
 }
 // An event no mapping names: one row in the generic table.
 StreamEntry good(const std::string& id) {
-  const nlohmann::json transaction = {{"address", "0xabc"},
-                                      {"block_hash", "0xbh"},
-                                      {"block_number", 18500000},
-                                      {"log_index", "1"},
-                                      {"block_timestamp", "0x6553f100"},
-                                      {"network", "base"},
-                                      {"transaction_hash", "0xtx"},
-                                      {"transaction_index", "0x2"}};
-  const nlohmann::json data = {{"a", 1}, {"transaction_information", transaction}};
-  return event(id, nlohmann::json{{"event_name", "Anything"}, {"event_data", data}}.dump());
+  return event(id, generic_event_payload());
 }
 
 class EntryBatchApplierTest : public ::testing::Test {
