@@ -100,6 +100,28 @@ Result<ReadQuery> ReadQuery::plan(const TaskConfig& task, std::vector<std::strin
   return query;
 }
 
+void ReadQuery::bound_by_open_transactions(pg::TypeOid tracking_type) {
+  // The start of the oldest transaction open in this database now (ours aside; autovacuum
+  // and walsenders write no rows), or now when there is none. Asked in a statement of its
+  // own before the page's: every row the page's snapshot cannot see yet was written by a
+  // transaction open at that moment or begun after it, so its value is at least the bound.
+  const std::string oldest =
+      "least(min(xact_start), now())";
+  const std::string from =
+      " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+      " AND backend_type NOT IN ('autovacuum worker', 'walsender')";
+  if (tracking_type == type_oid::kTimestamptz) {
+    bound_sql_ = "SELECT " + oldest + "::text" + from;
+    bound_type_ = "timestamptz";
+  } else if (tracking_type == type_oid::kTimestamp) {
+    // A timestamp column holds writers' local time: their zone is the server's default.
+    bound_sql_ = "SELECT (" + oldest +
+                 " AT TIME ZONE (SELECT reset_val FROM pg_settings WHERE name = 'TimeZone'))::text" +
+                 from;
+    bound_type_ = "timestamp";
+  }
+}
+
 std::string ReadQuery::sql(Start start) const {
   std::vector<std::string> conditions;
   if (!not_null_.empty()) conditions.push_back(not_null_);
@@ -115,6 +137,11 @@ std::string ReadQuery::sql(Start start) const {
                                                          : " >= $1::timestamptz - $2::interval"));
   }
   // On its own line, so a trailing `-- comment` in the operator's SQL ends there.
+  if (!bound_sql_.empty()) {
+    const size_t bound_parameter = parameter_count(start) + 1;
+    conditions.push_back(quoted_tracking_ + " < $" + std::to_string(bound_parameter) +
+                         "::" + bound_type_);
+  }
   if (!where_.empty()) conditions.push_back("(" + where_ + "\n)");
   std::string sql = select_from_;
   for (size_t i = 0; i < conditions.size(); ++i) {
@@ -141,6 +168,18 @@ Result<ReadQuery::Start> ReadQuery::start_for(const std::optional<TrackingCursor
   }
   if (run_start && !lookback_interval_.empty()) return Start::kLookbackFrom;
   return Start::kAfterCursor;
+}
+
+size_t ReadQuery::parameter_count(Start start) const {
+  switch (start) {
+    case Start::kBeginning:
+      return 0;
+    case Start::kAfterCursor:
+      return cursor_columns_.size();
+    case Start::kLookbackFrom:
+      return 2;
+  }
+  return 0;
 }
 
 pg::Params ReadQuery::params(Start start, const std::optional<TrackingCursor>& after) const {
@@ -202,7 +241,7 @@ Result<TableReader> TableReader::open(pg::Session& conn, const TaskConfig& task)
   }
   auto query = ReadQuery::plan(task, pk);
   if (!query.ok()) return query.status();
-  if (task.tracking && task.lookback.count() > 0) {
+  if (task.tracking) {
     auto type = conn.execute(
         "SELECT atttypid::int8, format_type(atttypid, atttypmod) FROM pg_attribute"
         " WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
@@ -213,7 +252,8 @@ Result<TableReader> TableReader::open(pg::Session& conn, const TaskConfig& task)
                         "tracking column '" + query->cursor_columns().front() + "' does not exist");
     }
     const auto oid = static_cast<TypeOid>(std::stoul(std::string(type->get(0, 0).value_or("0"))));
-    if (!is_time_type(oid)) {
+    if (task.tracking->op == TrackingOperator::kGreater) query->bound_by_open_transactions(oid);
+    if (task.lookback.count() > 0 && !is_time_type(oid)) {
       return task_error(task, StatusCode::kInvalidArgument,
                         "lookback needs a timestamp, timestamptz or date tracking column, but '" +
                             query->cursor_columns().front() + "' is " +
@@ -235,7 +275,13 @@ Result<Batch> TableReader::next_batch(const std::optional<TrackingCursor>& after
 Result<Batch> TableReader::read(const std::optional<TrackingCursor>& after, bool run_start) {
   auto start = query_.start_for(after, run_start, checkpoint_key_);
   if (!start.ok()) return start.status();
-  auto rows = conn_->execute(query_.sql(*start), query_.params(*start, after));
+  pg::Params params = query_.params(*start, after);
+  if (query_.bounded()) {
+    auto bound = conn_->execute(query_.bound_sql());
+    if (!bound.ok()) return bound.status();
+    params.emplace_back(std::string(bound->get(0, 0).value_or("infinity")));
+  }
+  auto rows = conn_->execute(query_.sql(*start), params);
   if (!rows.ok()) return rows.status();
   Batch batch{std::move(*rows), std::nullopt};
   const int last = batch.rows.row_count() - 1;

@@ -20,6 +20,14 @@
 // `where` is operator-supplied SQL, pasted verbatim as `AND (<where>)` — whoever writes the
 // config can run any SQL the role may; identifiers are quoted, values are parameters.
 //
+// Late commits: with a timestamptz or timestamp tracking column (operator ">"), a read
+// takes only rows older than the start of the oldest transaction still open in the
+// database (pg_stat_activity.xact_start, read just before the page): a row such a
+// transaction commits later carries
+// a value at least that new (now(), clock_timestamp(), a default), so the checkpoint never
+// passes it. A long-open transaction holds the sync back to its start until it ends.
+// Integer and date tracking columns get no such bound (docs/table-sync.md, "Guarantees").
+//
 // Lookback: a run (first_batch) starts `lookback` before the checkpoint's tracking value
 // (`tracking >= $1::timestamptz - $2::interval`, for "<": `<= … + …`) instead of right
 // after it, so a row committed late with an older timestamp inside the window is still
@@ -71,8 +79,18 @@ class ReadQuery {
   // The parameters of sql(start) for `after`.
   pg::Params params(Start start, const std::optional<TrackingCursor>& after) const;
 
+  // For a timestamptz or timestamp tracking column walked upwards: read only rows older
+  // than the start of the oldest transaction still open in the database, so a transaction
+  // that commits late can never put a row behind the checkpoint. Other types: no bound.
+  void bound_by_open_transactions(pg::TypeOid tracking_type);
+  // With a bound, bound_sql() is run before each page, and its one value is the page
+  // query's last parameter (after params()).
+  bool bounded() const { return !bound_sql_.empty(); }
+  const std::string& bound_sql() const { return bound_sql_; }
+
  private:
   ReadQuery() = default;
+  size_t parameter_count(Start start) const;  // what params(start, …) holds
   std::string select_from_;      // SELECT … FROM … WHERE-free head
   std::string not_null_;         // "tracking" IS NOT NULL, or empty
   std::string cursor_list_;      // ("t", "id")
@@ -81,6 +99,8 @@ class ReadQuery {
   std::string order_by_;         // "t", "id"  (with DESC for "<")
   bool descending_ = false;
   std::string lookback_interval_;  // "600000 milliseconds", or empty
+  std::string bound_sql_;   // SELECT of the oldest open transaction's start, or empty
+  std::string bound_type_;  // "timestamptz" or "timestamp": the bound's cast
   int batch_size_ = 0;
   std::vector<std::string> columns_;
   std::vector<std::string> cursor_columns_;

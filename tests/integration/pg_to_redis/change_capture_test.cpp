@@ -16,7 +16,9 @@
 #include "../pg/pg_fixture.h"
 #include "http/server.h"
 #include "poll_until.h"
+#include "pg_to_redis/change_applier.h"
 #include "redis/client.h"
+#include "redis/slot.h"
 #include "servers.h"
 
 namespace courier::pg_to_redis {
@@ -86,13 +88,17 @@ class ChangeCaptureTest : public pg::PgDatabaseTest {
             .heartbeat = 0ms};
   }
 
-  // Starts a capture of `tasks`, as one courier process would.
-  ChangeCapture& start(std::vector<TaskConfig> tasks, ChangesConfig config) {
+  // Starts a capture of `tasks`, as one courier process would (on `cluster` when given).
+  ChangeCapture& start(std::vector<TaskConfig> tasks, ChangesConfig config,
+                       std::vector<std::string> cluster = {}) {
     auto server = std::make_unique<http::HttpServer>(http::ServerOptions{.port = 0});
+    const bool on_cluster = !cluster.empty();
+    if (!on_cluster) cluster = {testing::shared_redis().address()};
     auto capture = std::make_unique<ChangeCapture>(
         std::move(tasks),
         ChangeCaptureOptions{.postgres = *pg::ConnectionOptions::from_url(url()),
-                             .redis = {.nodes = {testing::shared_redis().address()}},
+                             .redis = {.nodes = std::move(cluster)},
+                             .cluster = on_cluster,
                              .changes = config});
     capture->attach(*server);
     EXPECT_TRUE(capture->start().ok());
@@ -281,6 +287,45 @@ TEST_F(ChangeCaptureTest, TruncateEmptiesTheTasksStructuresAndANewColumnChangesN
   EXPECT_THAT(strings({"SMEMBERS", key(set)}), ElementsAre("eve"));
   EXPECT_THAT(stream_entries(key(stream)),
               ElementsAre(":ann", ":bob", ":cy", "insert:dee", "truncate:", "insert:eve"));
+}
+
+TEST_F(ChangeCaptureTest, ARedisClusterTargetGetsEveryChangeOnceWithItsPositionInTheDataSlot) {
+  const std::vector<std::string> nodes = testing::shared_cluster().node_addresses();
+  auto cluster_client = redis::make_client({.nodes = nodes});
+  ASSERT_TRUE(cluster_client.ok());
+  redis_ = std::move(*cluster_client);
+  TaskConfig stream = task(Structure::kStream);
+  TaskConfig hash = task(Structure::kHash);
+  start({stream, hash}, changes(), nodes);
+  wait_for_snapshots(2);
+  PG_ASSERT_OK(conn().execute_script(
+      "INSERT INTO accounts SELECT g, 'o' || g, g, '' FROM generate_series(10, 59) g;"
+      "DELETE FROM accounts WHERE id = 2"));
+  ASSERT_TRUE(poll_until(30s, [&] { return text({"XLEN", key(stream)}) == "54"; }))
+      << text({"XLEN", key(stream)});
+  EXPECT_EQ(text({"HGET", prefix_ + ":acct:59", "owner"}), "o59");
+  EXPECT_EQ(text({"EXISTS", prefix_ + ":acct:2"}), "0");
+  // The stream's position lives in its slot, written in the same MULTI as the entries.
+  const std::string position_key = checkpoint_key_for(stream, /*cluster=*/true);
+  EXPECT_EQ(redis::key_slot(position_key), redis::key_slot(key(stream)));
+  EXPECT_TRUE(ChangePosition::parse(text({"GET", position_key})).has_value())
+      << text({"GET", position_key});
+}
+
+TEST_F(ChangeCaptureTest, AWhereFilterFollowsRowsInAndOutOfTheSet) {
+  TaskConfig rich = task(Structure::kSet);
+  rich.where = "balance >= 20";
+  start({rich}, changes());
+  wait_for_snapshots(1);
+  ASSERT_THAT(strings({"SMEMBERS", key(rich)}), UnorderedElementsAre("bob", "cy"));
+  // Leaving the filter arrives as a delete, entering it as an insert.
+  PG_ASSERT_OK(conn().execute_script(
+      "UPDATE accounts SET balance = 5 WHERE id = 2;"
+      "UPDATE accounts SET balance = 50 WHERE id = 1"));
+  ASSERT_TRUE(poll_until(30s, [&] {
+    return strings({"SMEMBERS", key(rich)}) == std::vector<std::string>{"ann", "cy"} ||
+           strings({"SMEMBERS", key(rich)}) == std::vector<std::string>{"cy", "ann"};
+  })) << ::testing::PrintToString(strings({"SMEMBERS", key(rich)}));
 }
 
 }  // namespace

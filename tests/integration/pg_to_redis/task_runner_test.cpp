@@ -13,6 +13,7 @@
 #include <atomic>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -275,6 +276,65 @@ TEST_F(TaskRunnerTest, RowsSharingATimestampAcrossBatchesAndRunsAreAllDelivered)
   EXPECT_THAT(stream_ids(prefix_ + ":orders"),
               ElementsAre("1", "2", "3", "4", "5", "6", "7", "8", "9"));
   EXPECT_EQ(run_ok(t).rows_fetched, 0u);  // nothing is read twice
+}
+
+TEST_F(TaskRunnerTest, ARowCommittedAfterNewerOnesIsStillDelivered) {
+  // A writer's transaction takes its timestamp when it starts and commits after another
+  // writer's newer row: reading past the newer row would leave the older one behind the
+  // checkpoint for good. The read stops before the oldest open transaction's start.
+  auto late = connect();
+  ASSERT_NE(late, nullptr);
+  PG_ASSERT_OK(late->execute("BEGIN"));
+  PG_ASSERT_OK(late->execute(
+      "INSERT INTO orders (id, status, placed_at) VALUES (1, 'late', now())"));
+  std::this_thread::sleep_for(20ms);
+  PG_ASSERT_OK(conn().execute(
+      "INSERT INTO orders (id, status, placed_at) VALUES (2, 'early', now())"));
+  TaskConfig t = task(Structure::kStream);
+  t.fields = {"id"};
+  EXPECT_EQ(run_ok(t).rows_fetched, 0u);  // row 2 waits behind the open transaction
+  PG_ASSERT_OK(late->execute("COMMIT"));
+  run_ok(t);
+  EXPECT_THAT(stream_ids(prefix_ + ":orders"), ElementsAre("1", "2"));
+}
+
+TEST_F(TaskRunnerTest, ConcurrentWritersCommittingOutOfOrderLoseNothing) {
+  // Four writers whose transactions take now() and then linger before committing, so rows
+  // commit out of timestamp order, while the task runs again and again.
+  std::atomic<int> next_id{1};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      auto writer = connect();
+      std::mt19937 random(w);
+      std::uniform_int_distribution<int> linger_ms(0, 15);
+      for (int i = 0; i < 60; ++i) {
+        const std::string id = std::to_string(next_id++);
+        EXPECT_TRUE(writer->execute("BEGIN").ok());
+        EXPECT_TRUE(writer
+                        ->execute("INSERT INTO orders (id, status, placed_at) VALUES ($1::bigint,"
+                                  " 'w', now())",
+                                  {id})
+                        .ok());
+        std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms(random)));
+        EXPECT_TRUE(writer->execute("COMMIT").ok());
+      }
+    });
+  }
+  TaskConfig t = task(Structure::kStream);
+  t.fields = {"id"};
+  t.batch_size = 7;
+  std::atomic<bool> writing{true};
+  std::thread stopper([&] {
+    for (std::thread& writer : writers) writer.join();
+    writing = false;
+  });
+  while (writing) run_ok(t);
+  stopper.join();
+  run_ok(t);
+  std::vector<std::string> ids = stream_ids(prefix_ + ":orders");
+  EXPECT_EQ(ids.size(), 240u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 240u);
 }
 
 TEST_F(TaskRunnerTest, IntegerTrackingColumnIsCheckpointed) {

@@ -25,8 +25,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // A table `items (id int8 primary key, name text)` behind a pg::Session that understands
-// what the task sends: the session settings, the advisory lock and its release, and the
-// page query (`… WHERE "id" > $1 ORDER BY "id" LIMIT n`). Shared by every session the
+// what the task sends: the session settings, the advisory lock and its release, the
+// tracking column's type, and the page query (`… WHERE "id" > $1 ORDER BY "id" LIMIT n`). Shared by every session the
 // task opens, so that a test sees all of them.
 struct FakeDatabase {
   std::map<long long, std::string> rows;  // id → name
@@ -51,6 +51,10 @@ class FakeSession : public pg::Session {
     if (sql.find("pg_advisory_unlock") != std::string_view::npos) {
       ++db_.locks_released;
       return boolean(true);
+    }
+    if (sql.find("FROM pg_attribute") != std::string_view::npos) {  // the tracking column's type
+      return pg::QueryResult::from_values({{"atttypid", 20}, {"format_type", 25}},
+                                          {{"20", "bigint"}});
     }
     if (sql.starts_with("SELECT \"name\", \"id\" FROM \"public\".\"items\"")) return page(sql, params);
     ADD_FAILURE() << "unexpected statement: " << sql;
