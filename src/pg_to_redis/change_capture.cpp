@@ -31,18 +31,19 @@ bool wait_or_stop(std::stop_token stop, std::chrono::milliseconds duration) {
   return woken.wait_for(lock, stop, duration, [] { return false; }) || stop.stop_requested();
 }
 
-Result<std::map<std::string, pg::Lsn>> read_markers(redis::Client& client,
-                                                    const std::string& key) {
+// The snapshot marks: task → its snapshot's consistent LSN, or "copying:<mark>" while a
+// list or stream task's copy is under way (append_mark's text, to undo an unfinished one).
+Result<std::map<std::string, std::string>> read_marks(redis::Client& client,
+                                                     const std::string& key) {
   Result<redis::Reply> reply = client.command({"HGETALL", key});
   if (!reply.ok()) return reply.status();
-  std::map<std::string, pg::Lsn> markers;
+  std::map<std::string, std::string> marks;
   const auto& items = reply->elements();
-  for (size_t i = 0; i + 1 < items.size(); i += 2) {
-    Result<pg::Lsn> lsn = pg::parse_lsn(items[i + 1].str());
-    if (lsn.ok()) markers[items[i].str()] = *lsn;
-  }
-  return markers;
+  for (size_t i = 0; i + 1 < items.size(); i += 2) marks[items[i].str()] = items[i + 1].str();
+  return marks;
 }
+
+constexpr std::string_view kCopying = "copying:";
 
 }  // namespace
 
@@ -226,7 +227,6 @@ Status ChangeCapture::run_once(std::stop_token stop) {
   auto redis_client = redis::make_client(options_.redis);
   if (!redis_client.ok()) return redis_client.status();
   redis::Client& client = **redis_client;
-  const std::string markers_key = snapshot_marks_key(changes.slot);
 
   auto slot = db.execute(
       "SELECT plugin FROM pg_replication_slots WHERE slot_name = $1 AND database = "
@@ -239,7 +239,7 @@ Status ChangeCapture::run_once(std::stop_token stop) {
     auto created = (*stream)->create_slot(changes.slot, {.export_snapshot = false});
     if (!created.ok()) return created.status();
     // A new slot: whatever was copied for an earlier one is not continued by it.
-    if (auto cleared = client.command({"DEL", markers_key}); !cleared.ok())
+    if (auto cleared = client.command({"DEL", snapshot_marks_key(changes.slot)}); !cleared.ok())
       return cleared.status();
     spdlog::info("change capture: created replication slot '{}' at {}", changes.slot,
                  pg::format_lsn(created->consistent_point));
@@ -250,53 +250,14 @@ Status ChangeCapture::run_once(std::stop_token stop) {
                       "'; Courier needs pgoutput: name another slot in changes.slot");
   }
 
-  auto markers = read_markers(client, markers_key);
-  if (!markers.ok()) return markers.status();
-  for (auto it = markers->begin(); it != markers->end();) {  // tasks gone from the file
-    const bool kept = std::any_of(tasks_.begin(), tasks_.end(),
-                                  [&](const TaskConfig& t) { return t.name == it->first; });
-    if (kept) {
-      ++it;
-      continue;
-    }
-    if (auto removed = client.command({"HDEL", markers_key, it->first}); !removed.ok())
-      return removed.status();
-    it = markers->erase(it);
-  }
-  for (const TaskConfig& task : tasks_) {
-    if (markers->contains(task.name)) continue;
-    set_state("snapshot of task " + task.name, Status::Ok());
-    auto last_log = std::chrono::steady_clock::now();
-    auto copied = snapshot_table(
-        task, {options_.postgres, options_.redis, options_.cluster}, stop,
-        [&](const SnapshotProgress& progress) {
-          metrics_->snapshot_rows.at(task.name)->Set(static_cast<double>(progress.rows));
-          const auto now = std::chrono::steady_clock::now();
-          if (now - last_log < 5s) return;
-          last_log = now;
-          const double seconds = std::chrono::duration<double>(progress.elapsed).count();
-          const double rate = seconds > 0 ? progress.rows / seconds : 0;
-          const double left =
-              rate > 0 && progress.estimated_rows > progress.rows
-                  ? (progress.estimated_rows - progress.rows) / rate
-                  : 0;
-          spdlog::info("snapshot of task {}: {} rows, {:.0f} rows/s, about {:.0f}s left",
-                       task.name, progress.rows, rate, left);
-        });
-    if (!copied.ok()) return copied.status();
-    spdlog::info("snapshot of task {}: {} rows copied ({} parked), consistent at {}", task.name,
-                 copied->rows, copied->rows_parked, pg::format_lsn(copied->consistent_point));
-    auto marked = client.command(
-        {"HSET", markers_key, task.name, pg::format_lsn(copied->consistent_point)});
-    if (!marked.ok()) return marked.status();
-    (*markers)[task.name] = copied->consistent_point;
-  }
+  auto snapshot_lsns = snapshot_new_tasks(client, stop);
+  if (!snapshot_lsns.ok()) return snapshot_lsns.status();
 
   std::vector<const TaskConfig*> task_pointers;
   for (const TaskConfig& task : tasks_) task_pointers.push_back(&task);
   auto applier = std::make_shared<ChangeApplier>(
       task_pointers, client, ChangeApplierOptions{.cluster = options_.cluster,
-                                                  .snapshot_lsns = *markers});
+                                                  .snapshot_lsns = *snapshot_lsns});
   auto source = std::make_shared<WalChangeSource>(
       options_.postgres, WalChangeSourceOptions{.slot = changes.slot,
                                                 .publications = {changes.publication},
@@ -343,6 +304,71 @@ Status ChangeCapture::run_once(std::stop_token stop) {
   coordinator.stop();
   metrics_->record(applier->counts());
   return outcome;
+}
+
+Result<std::map<std::string, pg::Lsn>> ChangeCapture::snapshot_new_tasks(redis::Client& client,
+                                                                        std::stop_token stop) {
+  const std::string key = snapshot_marks_key(options_.changes.slot);
+  auto marks = read_marks(client, key);
+  if (!marks.ok()) return marks.status();
+  std::map<std::string, pg::Lsn> done;
+  for (const auto& [name, mark] : *marks) {
+    const bool kept = std::any_of(tasks_.begin(), tasks_.end(),
+                                  [&](const TaskConfig& t) { return t.name == name; });
+    if (!kept) {  // a task gone from the file: copied afresh if it comes back
+      if (auto removed = client.command({"HDEL", key, name}); !removed.ok())
+        return removed.status();
+      continue;
+    }
+    if (Result<pg::Lsn> lsn = pg::parse_lsn(mark); lsn.ok()) done[name] = *lsn;
+  }
+  for (const TaskConfig& task : tasks_) {
+    if (done.contains(task.name)) continue;
+    set_state("snapshot of task " + task.name, Status::Ok());
+    // A list or stream must not keep what an unfinished copy appended before: undo it, and
+    // remember where the structure ends before this copy begins.
+    auto earlier = marks->find(task.name);
+    if (earlier != marks->end() && earlier->second.starts_with(kCopying)) {
+      const std::string_view mark = std::string_view(earlier->second).substr(kCopying.size());
+      if (Status undone = undo_partial_snapshot(client, task, mark); !undone.ok()) return undone;
+      spdlog::warn("snapshot of task {}: removed what an unfinished copy appended", task.name);
+    } else {
+      auto mark = append_mark(client, task);
+      if (!mark.ok()) return mark.status();
+      if (!mark->empty()) {
+        auto noted = client.command({"HSET", key, task.name, std::string(kCopying) + *mark});
+        if (!noted.ok()) return noted.status();
+      }
+    }
+    auto copied = snapshot_table(task, {options_.postgres, options_.redis, options_.cluster},
+                                 stop, progress_logger(task.name));
+    if (!copied.ok()) return copied.status();
+    spdlog::info("snapshot of task {}: {} rows copied ({} parked), consistent at {}", task.name,
+                 copied->rows, copied->rows_parked, pg::format_lsn(copied->consistent_point));
+    auto marked =
+        client.command({"HSET", key, task.name, pg::format_lsn(copied->consistent_point)});
+    if (!marked.ok()) return marked.status();
+    done[task.name] = copied->consistent_point;
+  }
+  return done;
+}
+
+std::function<void(const SnapshotProgress&)> ChangeCapture::progress_logger(
+    const std::string& task) {
+  return [this, task, last_log = std::chrono::steady_clock::now()](
+             const SnapshotProgress& progress) mutable {
+    metrics_->snapshot_rows.at(task)->Set(static_cast<double>(progress.rows));
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_log < 5s) return;
+    last_log = now;
+    const double seconds = std::chrono::duration<double>(progress.elapsed).count();
+    const double rate = seconds > 0 ? progress.rows / seconds : 0;
+    const double left = rate > 0 && progress.estimated_rows > progress.rows
+                            ? (progress.estimated_rows - progress.rows) / rate
+                            : 0;
+    spdlog::info("snapshot of task {}: {} rows, {:.0f} rows/s, about {:.0f}s left", task,
+                 progress.rows, rate, left);
+  };
 }
 
 }  // namespace courier::pg_to_redis

@@ -13,6 +13,7 @@
 //      the table's row filter), create the slot if it is missing;
 //   3. copy each task not copied yet (snapshot_table), remembering the snapshot's point in
 //      Redis (hash courier:changes:<slot>, task → LSN) so a restart does not copy it again;
+//      a list or stream task's copy that did not finish is undone before it starts again;
 //   4. stream: a StreamingCoordinator over WalChangeSource and ChangeApplier, one worker,
 //      while the lag (bytes of WAL the slot holds back, seconds since its confirmed LSN
 //      last moved) is read every status interval on the lock's session. Losing that
@@ -29,6 +30,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +42,7 @@
 #include "courier/status.h"
 #include "pg/connection_options.h"
 #include "pg_to_redis/changes_config.h"
+#include "pg_to_redis/table_snapshot.h"
 #include "pg_to_redis/task_config.h"
 #include "redis/options.h"
 
@@ -82,6 +86,12 @@ class ChangeCapture final : public Component {
   void run(std::stop_token stop);
   // One cycle: lock, prepare, snapshot, stream; returns when stopped or on a failure.
   Status run_once(std::stop_token stop);
+  // Copies each task not copied yet (undoing what an unfinished copy of a list or stream
+  // appended); every task's snapshot LSN.
+  Result<std::map<std::string, pg::Lsn>> snapshot_new_tasks(redis::Client& client,
+                                                            std::stop_token stop);
+  // Keeps the snapshot metric and logs a progress line every five seconds.
+  std::function<void(const SnapshotProgress&)> progress_logger(const std::string& task);
   http::HealthReport health() const;
   void set_state(std::string state, Status error);
 

@@ -11,6 +11,7 @@
 #include "pg_to_redis/run_report.h"
 #include "pg_to_redis/table_page_applier.h"
 #include "pg_to_redis/task_session.h"
+#include "text/integer.h"
 
 namespace courier::pg_to_redis {
 namespace {
@@ -54,6 +55,44 @@ uint64_t estimated_rows(pg::Session& session, const TaskConfig& task) {
 }
 
 }  // namespace
+
+Result<std::string> append_mark(redis::Client& client, const TaskConfig& task) {
+  const std::string key = task.redis_key();
+  if (task.structure == Structure::kStream) {
+    auto last = client.command({"XREVRANGE", key, "+", "-", "COUNT", "1"});
+    if (!last.ok()) return last.status();
+    if (last->elements().empty()) return std::string("0-0");
+    return last->elements()[0].elements()[0].str();
+  }
+  if (task.structure == Structure::kList) {
+    auto length = client.command({"LLEN", key});
+    if (!length.ok()) return length.status();
+    return std::to_string(length->integer());
+  }
+  return std::string();
+}
+
+Status undo_partial_snapshot(redis::Client& client, const TaskConfig& task,
+                             std::string_view mark) {
+  const std::string key = task.redis_key();
+  if (task.structure == Structure::kList) {
+    auto length = client.command({"LLEN", key});
+    if (!length.ok()) return length.status();
+    const long long before = text::parse_integer<long long>(mark).value_or(length->integer());
+    if (length->integer() <= before) return Status::Ok();
+    auto popped = client.command({"LPOP", key, std::to_string(length->integer() - before)});
+    return popped.status();
+  }
+  if (task.structure != Structure::kStream) return Status::Ok();
+  while (true) {  // the entries after the mark, a thousand at a time
+    auto after = client.command({"XRANGE", key, "(" + std::string(mark), "+", "COUNT", "1000"});
+    if (!after.ok()) return after.status();
+    if (after->elements().empty()) return Status::Ok();
+    redis::Command remove = {"XDEL", key};
+    for (const redis::Reply& entry : after->elements()) remove.push_back(entry.elements()[0].str());
+    if (auto removed = client.command(remove); !removed.ok()) return removed.status();
+  }
+}
 
 Result<SnapshotOutcome> snapshot_table(
     const TaskConfig& task, const SnapshotConnections& to, std::stop_token stop,

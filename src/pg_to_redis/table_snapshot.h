@@ -10,9 +10,10 @@
 //   if (copied.ok()) applier_options.snapshot_lsns[task.name] = copied->consistent_point;
 //
 // A snapshot that fails or is stopped is started again from the beginning next time: its
-// rows are written again (the same values for map, set, sorted_set, hash and string; a
-// list or stream gets the rows copied before the failure a second time —
-// docs/change-capture.md, "Limits").
+// rows are written again (the same values for map, set, sorted_set, hash and string). A
+// list or stream would get the rows copied before the failure a second time, so the caller
+// first records where the structure ended (append_mark) and, before copying again,
+// removes what the unfinished copy appended (undo_partial_snapshot).
 //
 // Thread-safety: a free function; runs on the caller's thread.
 #pragma once
@@ -26,6 +27,7 @@
 #include "pg/connection_options.h"
 #include "pg/replication_messages.h"
 #include "pg_to_redis/task_config.h"
+#include "redis/client.h"
 #include "redis/options.h"
 
 namespace courier::pg_to_redis {
@@ -47,6 +49,15 @@ struct SnapshotOutcome {
   uint64_t rows = 0;
   uint64_t rows_parked = 0;
 };
+
+// Where a list or stream task's structure ends before its snapshot: the stream's last
+// entry id ("0-0" when empty), the list's length. Empty for the other structures.
+Result<std::string> append_mark(redis::Client& client, const TaskConfig& task);
+// Removes what a snapshot that did not finish appended after `mark` (append_mark's text):
+// the stream's entries after that id, the list's head entries beyond that length (a
+// max_length trim in between can make it remove fewer). Safe to run again.
+Status undo_partial_snapshot(redis::Client& client, const TaskConfig& task,
+                             std::string_view mark);
 
 // Copies the task's table; `on_progress` is told after every page. kCancelled when `stop`
 // was requested between pages.

@@ -1,4 +1,5 @@
-// Change capture through the `courier` binary: kill -9 at random points of a write load of
+// Change capture through the `courier` binary: kill -9 at random points of a snapshot
+// (every row copied once), kill -9 at random points of a write load of
 // inserts, updates and deletes, restarted each time (afterwards the hash keys equal the
 // table and the stream holds every change exactly once), a Postgres crash in mid-stream,
 // and `courier changes drop-slot` refusing while a process streams, then removing the slot
@@ -86,8 +87,16 @@ class ChangeCaptureCliTest : public ::testing::Test {
   std::unique_ptr<CourierProcess> run_courier() {
     return std::make_unique<CourierProcess>(*pg_, db_, shared_redis(), tasks_yaml());
   }
+  // Both tasks copied: their marks hold LSNs ("copying:…" while a copy is under way).
   bool snapshots_done() {
-    return poll_until(60s, [&] { return redis({"HLEN", "courier:changes:" + slot_}) == "2"; });
+    return poll_until(60s, [&] {
+      auto marks = redis_->command({"HVALS", "courier:changes:" + slot_});
+      if (!marks.ok()) return false;
+      int done = 0;
+      for (const redis::Reply& mark : marks->elements())
+        done += mark.str().starts_with("copying:") ? 0 : 1;
+      return done == 2;
+    });
   }
   // Every row's hash holds its balance, and no other key of the task exists.
   void expect_hashes_equal_table() {
@@ -185,7 +194,26 @@ TEST_F(ChangeCaptureCliTest, KillNineDuringAWriteLoadLosesAndDoublesNothing) {
   // Still exactly that many once everything is confirmed (no late duplicates).
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(redis({"XLEN", prefix_ + ":changes"}), expected) << "seed " << seed;
+  ASSERT_TRUE(courier->wait_for_health(200)) << courier->log();
   EXPECT_EQ(exit_code_after(courier->process(), SIGTERM), 0);
+}
+
+TEST_F(ChangeCaptureCliTest, KillNineDuringTheSnapshotCopiesEveryRowOnce) {
+  sql("INSERT INTO accounts SELECT g, g FROM generate_series(1001, 150000) g");
+  const unsigned seed = std::random_device{}();
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> kill_after_ms(100, 1200);
+  auto courier = run_courier();
+  for (int kill = 0; kill < 4; ++kill) {
+    // The kill point is the test's random input, not a wait for something to happen.
+    std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms(random)));
+    courier->process().kill9();
+    courier = run_courier();
+  }
+  ASSERT_TRUE(snapshots_done()) << courier->log();
+  EXPECT_EQ(redis({"XLEN", prefix_ + ":changes"}), "150000") << "seed " << seed;
+  ASSERT_TRUE(courier->wait_for_health(200)) << courier->log();  // up, signals handled
+  EXPECT_EQ(exit_code_after(courier->process(), SIGTERM), 0) << courier->log();
 }
 
 TEST_F(ChangeCaptureCliTest, DropSlotRefusesWhileStreamingThenRemovesSlotAndPublication) {
