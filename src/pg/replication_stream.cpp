@@ -50,6 +50,16 @@ Result<CreatedSlot> ReplicationStream::create_slot(std::string_view name, SlotOp
   return slot;
 }
 
+Status ReplicationStream::execute_script(std::string_view sql) {
+  if (streaming_) return Status(StatusCode::kFailedPrecondition, "the stream has started");
+  const std::string text(sql);
+  detail::PgResult result(PQexec(link_->raw(), text.c_str()));
+  const ExecStatusType status = result.status();
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    return link_->error_from_result(result);
+  return Status::Ok();
+}
+
 Status ReplicationStream::start(std::string_view slot, Lsn from,
                                 const std::vector<std::string>& publications) {
   if (streaming_) return Status(StatusCode::kFailedPrecondition, "the stream has started");

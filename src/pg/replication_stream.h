@@ -61,6 +61,10 @@ class ReplicationStream {
   // CREATE_REPLICATION_SLOT name [TEMPORARY] LOGICAL pgoutput, exporting a snapshot if asked.
   Result<CreatedSlot> create_slot(std::string_view name, SlotOptions options);
   Result<CreatedSlot> create_slot(std::string_view name) { return create_slot(name, {}); }
+  // Runs plain SQL on the connection before the stream starts (simple query protocol),
+  // e.g. SET commands: the values pgoutput prints are formatted under this session's
+  // settings (TimeZone, DateStyle, extra_float_digits, bytea_output, ...).
+  Status execute_script(std::string_view sql);
   // START_REPLICATION SLOT name LOGICAL from (pgoutput protocol 1, the publications,
   // logical messages included). Changes committed at or before `from` are not sent again.
   Status start(std::string_view slot, Lsn from, const std::vector<std::string>& publications);

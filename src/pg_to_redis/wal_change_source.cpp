@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "pg/pgoutput.h"
+#include "pg_to_redis/value_format.h"
 
 namespace courier::pg_to_redis {
 
@@ -28,6 +29,9 @@ void WalChangeSource::disconnect() {
 Status WalChangeSource::connect() {
   auto stream = pg::ReplicationStream::open(postgres_);
   if (!stream.ok()) return stream.status();
+  // The values of changes are printed as polling reads them: one set of session rules.
+  if (Status settings = (*stream)->execute_script(session_settings_sql()); !settings.ok())
+    return settings;
   const pg::Lsn from = confirmed_flush();
   if (Status started = (*stream)->start(options_.slot, from, options_.publications);
       !started.ok())

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,6 +18,7 @@
 #include "http/server.h"
 #include "poll_until.h"
 #include "pg_to_redis/change_applier.h"
+#include "pg_to_redis/task_runner.h"
 #include "redis/client.h"
 #include "redis/slot.h"
 #include "servers.h"
@@ -351,6 +353,59 @@ TEST_F(ChangeCaptureTest, WhatAnUnfinishedCopyAppendedIsRemovedBeforeTheCopyStar
   EXPECT_THAT(stream_entries(key(stream)), ElementsAre(":earlier", ":ann", ":bob", ":cy"));
   EXPECT_THAT(strings({"LRANGE", key(list), "0", "-1"}),
               ElementsAre("cy", "bob", "ann", "earlier"));
+}
+
+TEST_F(ChangeCaptureTest, ChangedValuesAreWrittenExactlyAsPollingWritesThem) {
+  // Session defaults unlike the ones Courier sets, as a database may have them: the values
+  // of changes must still come out as polling reads them.
+  for (const char* setting : {"TimeZone = 'Asia/Kolkata'", "DateStyle = 'SQL, DMY'",
+                              "extra_float_digits = 0", "bytea_output = 'escape'",
+                              "IntervalStyle = 'postgres_verbose'"}) {
+    PG_ASSERT_OK(conn().execute_script("ALTER DATABASE \"" + database_ + "\" SET " + setting));
+  }
+  PG_ASSERT_OK(conn().execute_script(
+      "CREATE TABLE typed (id int PRIMARY KEY, ts timestamptz, t timestamp, d date,"
+      " n numeric, f float8, b bytea, j jsonb, a int[], iv interval, tags text[])"));
+  auto typed_task = [&](const std::string& name, const std::string& key_prefix) {
+    TaskConfig t;
+    t.name = prefix_ + name;
+    t.table = TableName{"public", "typed"};
+    t.table_as_written = "typed";
+    t.structure = Structure::kHash;
+    t.key_template = {{{false, key_prefix}, {true, "id"}}};
+    t.key_prefix = prefix_ + ":";
+    t.fields = {"ts", "t", "d", "n", "f", "b", "j", "a", "iv", "tags"};
+    return t;
+  };
+  TaskConfig wal = typed_task("_wal", "wal:");
+  wal.capture = Capture::kWal;
+  start({wal}, changes());
+  wait_for_snapshots(1);
+  PG_ASSERT_OK(conn().execute_script(
+      "INSERT INTO typed VALUES"
+      " (1, '2024-05-01 10:00:00.123456+00', '2024-05-01 10:00:00', '2024-05-01', 'NaN',"
+      "  'Infinity', '\\x00ff', '{\"a\": [1, 2]}', '{1,2,NULL}', '1 day 02:03:04',"
+      "  '{\"b c\",d}'),"
+      " (2, '-infinity', '1999-12-31 23:59:59.5', 'infinity', '-12.50', 1.5e-7, '', 'null',"
+      "  '{}', '-3 months', NULL)"));
+  ASSERT_TRUE(poll_until(30s, [&] { return text({"EXISTS", prefix_ + ":wal:2"}) == "1"; }));
+
+  const TaskConfig poll = typed_task("_poll", "poll:");  // outlives the runner
+  TaskRunner polled(poll, *pg::ConnectionOptions::from_url(url()),
+                    {.nodes = {testing::shared_redis().address()}}, {});
+  const RunOutcome outcome = polled.run();
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.to_string();
+  for (const char* id : {"1", "2"}) {
+    auto fields = [&](const std::string& key) {
+      std::vector<std::string> flat = strings({"HGETALL", key});
+      std::map<std::string, std::string> out;
+      for (size_t i = 0; i + 1 < flat.size(); i += 2) out[flat[i]] = flat[i + 1];
+      return out;
+    };
+    const auto polled_row = fields(prefix_ + ":poll:" + id);
+    EXPECT_EQ(fields(prefix_ + ":wal:" + id), polled_row) << "row " << id;
+    EXPECT_GE(polled_row.size(), 9u) << "row " << id;
+  }
 }
 
 }  // namespace
