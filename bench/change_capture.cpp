@@ -1,24 +1,22 @@
-// bench/change_capture: change capture (`capture: wal`, issue 13) against the raw limits of
-// the same servers measured in the same run (shared BENCHMARKS.md):
+// bench/change_capture: change capture (`capture: wal`, issue 13) beside the raw limits of the
+// same servers, measured in the same run (shared BENCHMARKS.md). One line per scenario, last:
 //   decode    WalChangeSource reading a slot, beside pg_recvlogical into /dev/null;
-//   inserts   ChangeCapture (hash task "acct:{id}", two fields) following rows inserted 100
-//             per transaction: from the first insert until the last key is in Redis;
-//   updates   the same after a pgbench-like load (abalance += x WHERE id = random), 100
-//             single-row updates per transaction, on a pre-filled table;
-//   latency   a paced 5 000 single-row inserts/s for 10 s: commit-to-visible latency, with
-//             the writers' synchronous_commit on (Postgres's default) and off (the harness's);
-//   snapshot  the first copy of a pre-filled table by a fresh slot, beside COPY TO STDOUT
-//             (ratio=) and pipelined HSET (ratio_slower= against the slower of the two);
-// inserts/updates print courier=changes/s end to end (the load runs meanwhile on the same
-// two cores), raw_redis= (pipelined HSET of the same shape), raw_recvlogical= (the same WAL
-// read by pg_recvlogical from a slot made before the load), ratio = courier / the slower
-// limit, and peak_rss = this process's high-water mark during the scenario (VmHWM, reset
-// before it; the capture runs in this process, the load's libpq client is small).
+//   inserts   ChangeCapture (hash task "acct:{id}", two fields) following 100-row insert
+//             transactions, from the first insert until the last key is in Redis;
+//   updates   the same for a pgbench-like load (abalance += x WHERE id = random, 100 rows a
+//             transaction) on a pre-filled table; for both: courier= is changes/s end to end
+//             (the load runs meanwhile on the same cores), raw_redis= pipelined HSET of the
+//             same shape, raw_recvlogical= the same WAL read from a slot made before the
+//             load, ratio= courier / the slower, peak_rss= this process's VmHWM, reset first;
+//   latency   5 000 paced single-row inserts/s for 10 s, commit-to-visible p50/p99, with the
+//             writers' synchronous_commit on (Postgres's default) and off (the harness's);
+//   snapshot  the first copy of a pre-filled table by a fresh slot (in a child process),
+//             beside COPY TO STDOUT (ratio=) and pipelined HSET (ratio_slower=).
 //
 //   build-release/bench/change_capture [--quick] [--changes N] [--snapshot-rows N]
 //   (--quick: 100 000 changes and snapshot rows; defaults 500 000 and 1 000 000)
-//
-// Prints, last, one line per scenario: "change_capture scenario=… courier=…/s …".
+#include "pg_to_redis/change_capture.h"
+
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
@@ -38,7 +36,6 @@
 
 #include "http/server.h"
 #include "pg/connection.h"
-#include "pg_to_redis/change_capture.h"
 #include "pg_to_redis/wal_change_source.h"
 #include "raw_limits.h"
 #include "redis/client.h"
@@ -101,34 +98,22 @@ std::string reply_text(redis::Client& client, const redis::Command& command) {
 void poll(std::chrono::seconds limit, std::string_view what, const std::function<bool()>& done) {
   const auto deadline = Clock::now() + limit;
   while (!done()) {
-    if (Clock::now() > deadline) throw std::runtime_error(fmt::format("waited {}s for {}", limit.count(), what));
+    if (Clock::now() > deadline)
+      throw std::runtime_error(fmt::format("waited {}s for {}", limit.count(), what));
     std::this_thread::sleep_for(1ms);
   }
 }
 
 // ---- decode: WalChangeSource against pg_recvlogical ----
 
-std::string write_orders(pg::Connection& conn, int64_t rows) {
-  for (int64_t first = 1; first <= rows; first += kDecodeRowsPerTransaction) {
-    must(conn.execute(fmt::format(
-                          "INSERT INTO orders SELECT g, (ARRAY['new','paid','shipped'])[1 + g % 3],"
-                          " g * 0.25, '2024-01-01'::timestamptz + g * interval '1 second'"
-                          " FROM generate_series({}, {}) g",
-                          first, std::min(rows, first + kDecodeRowsPerTransaction - 1)))
-             .status(),
-         "insert");
-  }
-  return wal_end(conn);
-}
-
 double recvlogical_rate(const std::string& url, const std::string& slot,
                         const std::string& publication, const std::string& end_lsn, int64_t rows) {
   const auto start = Clock::now();
-  testing::CommandOutput out = testing::run_command(
-      {testing::postgres_binary("pg_recvlogical"), "-d", url, "--slot", slot, "--start",
-       "--no-loop", "--endpos", end_lsn, "-o", "proto_version=1", "-o",
-       "publication_names=" + publication, "-f", "/dev/null"},
-      "", 600s);
+  testing::CommandOutput out =
+      testing::run_command({testing::postgres_binary("pg_recvlogical"), "-d", url, "--slot", slot,
+                            "--start", "--no-loop", "--endpos", end_lsn, "-o", "proto_version=1",
+                            "-o", "publication_names=" + publication, "-f", "/dev/null"},
+                           "", 600s);
   if (out.exit_code != 0) throw std::runtime_error("pg_recvlogical: " + out.output);
   return static_cast<double>(rows) / seconds_since(start);
 }
@@ -151,17 +136,26 @@ double wal_source_rate(const std::string& url, const std::string& slot, int64_t 
 
 std::string decode_scenario(const std::string& url, int64_t rows) {
   auto conn = connect(url);
-  must(conn->execute_script(
-           "CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL,"
-           " amount numeric(12,2), updated_at timestamptz NOT NULL);"
-           "CREATE PUBLICATION bench FOR TABLE orders;"),
+  must(conn->execute_script("CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL,"
+                            " amount numeric(12,2), updated_at timestamptz NOT NULL);"
+                            "CREATE PUBLICATION bench FOR TABLE orders;"),
        "set-up");
   // A slot cannot be created in a transaction that wrote: one statement each.
   for (const char* slot : {"bench_raw", "bench_courier"})
-    must(conn->execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {slot})
-             .status(),
-         "slot");
-  const std::string end_lsn = write_orders(*conn, rows);
+    must(
+        conn->execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {slot}).status(),
+        "slot");
+  for (int64_t first = 1; first <= rows; first += kDecodeRowsPerTransaction) {
+    must(
+        conn->execute(fmt::format(
+                          "INSERT INTO orders SELECT g, (ARRAY['new','paid','shipped'])[1 + g % 3],"
+                          " g * 0.25, '2024-01-01'::timestamptz + g * interval '1 second'"
+                          " FROM generate_series({}, {}) g",
+                          first, std::min(rows, first + kDecodeRowsPerTransaction - 1)))
+            .status(),
+        "insert");
+  }
+  const std::string end_lsn = wal_end(*conn);
   reset_peak_rss();
   const double raw = recvlogical_rate(url, "bench_raw", "bench", end_lsn, rows);
   const double courier = wal_source_rate(url, "bench_courier", rows);
@@ -177,12 +171,13 @@ std::string decode_scenario(const std::string& url, int64_t rows) {
 // ---- ChangeCapture on one accounts table ----
 
 void create_accounts(pg::Connection& conn, const std::string& table, int64_t rows) {
-  must(conn.execute_script(fmt::format(
-           "CREATE TABLE {0} (id bigint PRIMARY KEY, owner text NOT NULL, abalance bigint NOT NULL);"
-           "INSERT INTO {0} SELECT g, 'customer-' || g % 9973, 0 FROM generate_series(1, {1}) g;"
-           "ANALYZE {0}",
-           table, rows)),
-       "accounts");
+  must(
+      conn.execute_script(fmt::format(
+          "CREATE TABLE {0} (id bigint PRIMARY KEY, owner text NOT NULL, abalance bigint NOT NULL);"
+          "INSERT INTO {0} SELECT g, 'customer-' || g % 9973, 0 FROM generate_series(1, {1}) g;"
+          "ANALYZE {0}",
+          table, rows)),
+      "accounts");
 }
 
 pg_to_redis::TaskConfig accounts_task(const std::string& table) {
@@ -234,9 +229,11 @@ class Capture {
     auto conn = connect(url_);
     // The walsender of the stopped stream may take a moment to release the slot.
     poll(30s, "the slot to be released", [&] {
-      return conn->execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                           " WHERE slot_name = $1",
-                           {slot_})
+      return conn
+          ->execute(
+              "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+              " WHERE slot_name = $1",
+              {slot_})
           .ok();
     });
   }
@@ -249,17 +246,21 @@ class Capture {
   std::unique_ptr<pg_to_redis::ChangeCapture> capture_;
 };
 
-// Keys of ids 1..n under `prefix` and the sum of their `field`, counted inside Redis.
-std::pair<int64_t, int64_t> redis_count_and_sum(redis::Client& client, const std::string& prefix,
-                                                int64_t n, const std::string& field) {
-  auto reply = client.command(
-      {"EVAL",
-       "local c, s = 0, 0 for i = 1, tonumber(ARGV[2]) do"
-       " local v = redis.call('HGET', ARGV[1] .. i, ARGV[3])"
-       " if v then c = c + 1; s = s + tonumber(v) end end return {c, s}",
-       "0", prefix, std::to_string(n), field});
+// Whether Redis holds what the table holds: as many keys among ids 1..ids as rows, and the
+// same sum of abalance (counted inside Redis).
+bool redis_matches(redis::Client& client, const std::string& url, const std::string& table,
+                   int64_t ids) {
+  auto reply = client.command({"EVAL",
+                               "local c, s = 0, 0 for i = 1, tonumber(ARGV[2]) do"
+                               " local v = redis.call('HGET', ARGV[1] .. i, 'abalance')"
+                               " if v then c = c + 1; s = s + tonumber(v) end end return {c, s}",
+                               "0", table + ":acct:", std::to_string(ids)});
   if (!reply.ok() || reply->elements().size() != 2) throw std::runtime_error("redis: count");
-  return {reply->elements()[0].integer(), reply->elements()[1].integer()};
+  auto expected = connect(url)->execute(
+      "SELECT count(*)::text, coalesce(sum(abalance), 0)::text FROM " + table);
+  must(expected.status(), "expected");
+  return std::to_string(reply->elements()[0].integer()) == expected->get(0, 0).value_or("") &&
+         std::to_string(reply->elements()[1].integer()) == expected->get(0, 1).value_or("");
 }
 
 struct Throughput {
@@ -273,16 +274,15 @@ std::string throughput_line(const std::string& scenario, int64_t changes, const 
       "change_capture scenario={} changes={} per_transaction={} courier={:.0f}/s load={:.0f}/s "
       "raw_redis={:.0f}/s raw_recvlogical={:.0f}/s ratio={:.2f} peak_rss={:.0f}MB verified={} "
       "persistence=none fsync=off",
-      scenario, changes, kChangesPerTransaction, t.courier, t.load, t.raw_redis,
-      t.raw_recvlogical, t.courier / slower, t.peak_rss, t.verified ? "yes" : "NO");
+      scenario, changes, kChangesPerTransaction, t.courier, t.load, t.raw_redis, t.raw_recvlogical,
+      t.courier / slower, t.peak_rss, t.verified ? "yes" : "NO");
 }
 
 // Runs `load` (which returns the WAL end) while the capture follows; times from the load's
 // start until `visible` holds, then the raw limits on the same WAL and the same shape.
 Throughput measure(const std::string& url, const testing::RedisServer& redis,
                    const std::string& table, int64_t changes, Capture& capture,
-                   const std::function<std::string()>& load,
-                   const std::function<bool()>& visible) {
+                   const std::function<std::string()>& load, const std::function<bool()>& visible) {
   auto conn = connect(url);
   const std::string raw_slot = "bench_raw_" + table;
   must(conn->execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {raw_slot})
@@ -326,12 +326,10 @@ std::string inserts_scenario(const std::string& url, const testing::RedisServer&
                "insert");
         return wal_end(*conn);
       },
-      [&] { return reply_text(*client, {"EXISTS", last_key}) == "1"; });
-  auto [count, sum] = redis_count_and_sum(*client, table + ":acct:", changes, "abalance");
-  auto expected = conn->execute("SELECT count(*)::text, sum(abalance)::text FROM " + table);
-  must(expected.status(), "expected");
-  t.verified = std::to_string(count) == expected->get(0, 0).value_or("") &&
-               std::to_string(sum) == expected->get(0, 1).value_or("");
+      [&] {
+        return reply_text(*client, {"EXISTS", last_key}) == "1";
+      });
+  t.verified = redis_matches(*client, url, table, changes);
   return throughput_line("inserts", changes, t);
 }
 
@@ -361,23 +359,23 @@ std::string updates_scenario(const std::string& url, const testing::RedisServer&
             if (id != 1 && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
           }
           std::string values;
-          for (int64_t id : ids) values += fmt::format("{}({}, {})", values.empty() ? "" : ",", id, delta(random));
+          for (int64_t id : ids)
+            values += fmt::format("{}({}, {})", values.empty() ? "" : ",", id, delta(random));
           must(conn->execute(fmt::format("UPDATE {0} a SET abalance = a.abalance + d.x FROM "
                                          "(VALUES {1}) d(id, x) WHERE a.id = d.id",
                                          table, values))
                    .status(),
                "update");
         }
-        must(conn->execute(fmt::format("UPDATE {} SET owner = 'last' WHERE id = 1", table)).status(),
-             "last update");
+        must(
+            conn->execute(fmt::format("UPDATE {} SET owner = 'last' WHERE id = 1", table)).status(),
+            "last update");
         return wal_end(*conn);
       },
-      [&] { return reply_text(*client, {"HGET", sentinel_key, "owner"}) == "last"; });
-  auto [count, sum] = redis_count_and_sum(*client, table + ":acct:", accounts, "abalance");
-  auto expected = conn->execute("SELECT count(*)::text, sum(abalance)::text FROM " + table);
-  must(expected.status(), "expected");
-  t.verified = std::to_string(count) == expected->get(0, 0).value_or("") &&
-               std::to_string(sum) == expected->get(0, 1).value_or("");
+      [&] {
+        return reply_text(*client, {"HGET", sentinel_key, "owner"}) == "last";
+      });
+  t.verified = redis_matches(*client, url, table, accounts);
   return throughput_line("updates", changes, t);
 }
 
@@ -417,8 +415,8 @@ int64_t now_ns() {
 // when Redis executed the HSET of that row's key. Latency = seen - committed, both on this
 // machine's steady clock; it includes the event's delivery (loopback, microseconds), so it
 // errs high. A row whose HSET came before its writer took the time counts as 0.
-std::string latency_scenario(const std::string& url, const testing::RedisServer& redis,
-                             int rate, int seconds, bool synchronous_commit) {
+std::string latency_scenario(const std::string& url, const testing::RedisServer& redis, int rate,
+                             int seconds, bool synchronous_commit) {
   const std::string table = synchronous_commit ? "cdc_latency" : "cdc_latency_async";
   const int64_t total = static_cast<int64_t>(rate) * seconds;
   auto conn = connect(url);
@@ -474,8 +472,9 @@ std::string latency_scenario(const std::string& url, const testing::RedisServer&
       if (synchronous_commit) must(writer->execute_script("SET synchronous_commit = on"), "set");
       for (int64_t id = w + 1; id <= total; id += kWriters) {
         std::this_thread::sleep_until(start + interval * (id - 1));
-        must(writer->execute(fmt::format("INSERT INTO {} VALUES ({}, 'customer-{}', {})", table,
-                                         id, id % 9973, id))
+        must(writer
+                 ->execute(fmt::format("INSERT INTO {} VALUES ({}, 'customer-{}', {})", table, id,
+                                       id % 9973, id))
                  .status(),
              "insert");
         committed[id] = now_ns();
@@ -514,7 +513,7 @@ std::string latency_scenario(const std::string& url, const testing::RedisServer&
 // ---- snapshot: in a child process of its own, so that its peak RSS is the capture's ----
 
 // The child: a capture of `table` from a fresh slot, timed from start() until the snapshot
-// is remembered; prints "snapshot_child rows_per_s=… peak_rss_mb=… base_rss_mb=…".
+// is remembered; prints "snapshot_child rate=… peak=… base=… verified=…" (rows/s, MB).
 int snapshot_child(const std::string& url, const std::string& redis, const std::string& table,
                    int64_t rows) {
   auto client = redis_client(redis);
@@ -525,16 +524,16 @@ int snapshot_child(const std::string& url, const std::string& redis, const std::
   const double rate = static_cast<double>(rows) / seconds_since(start);
   const double rss = peak_rss_mb();
   capture.stop();
-  auto [count, sum] = redis_count_and_sum(*client, table + ":acct:", rows, "abalance");
-  fmt::print("snapshot_child rows_per_s={:.0f} peak_rss_mb={:.1f} base_rss_mb={:.1f} keys={}\n",
-             rate, rss, base, count);
-  (void)sum;
+  const bool same = redis_matches(*client, url, table, rows);
+  fmt::print("snapshot_child rate={:.0f} peak={:.1f} base={:.1f} verified={}\n", rate, rss, base,
+             same ? "yes" : "NO");
   return 0;
 }
 
 std::string field(const std::string& text, const std::string& key) {
   const size_t at = text.find(key + "=");
-  if (at == std::string::npos) throw std::runtime_error("snapshot child: no " + key + " in " + text);
+  if (at == std::string::npos)
+    throw std::runtime_error("snapshot child: no " + key + " in " + text);
   const size_t from = at + key.size() + 1;
   return text.substr(from, text.find_first_of(" \n", from) - from);
 }
@@ -554,7 +553,7 @@ std::string snapshot_scenario(const testing::PostgresServer& postgres, const std
   if (out.exit_code != 0 || line == std::string::npos)
     throw std::runtime_error("snapshot child: " + out.output);
   const std::string result = out.output.substr(line);
-  const double rate = std::stod(field(result, "rows_per_s"));
+  const double rate = std::stod(field(result, "rate"));
   // The copy also writes every row to Redis: the pipelined HSET rate is the other limit.
   const double raw_redis = bench::redis_pipelined_rate(
       redis, {"HSET", "raw:acct:__rand_int__", "owner", "customer-1234", "abalance", "0"}, rows);
@@ -563,8 +562,7 @@ std::string snapshot_scenario(const testing::PostgresServer& postgres, const std
       "ratio={:.2f} raw_redis={:.0f}/s ratio_slower={:.2f} peak_rss={}MB base_rss={}MB "
       "verified={} rss_of=child_process persistence=none fsync=off",
       rows, rate, raw_copy, rate / raw_copy, raw_redis, rate / std::min(raw_copy, raw_redis),
-      field(result, "peak_rss_mb"),
-      field(result, "base_rss_mb"), field(result, "keys") == std::to_string(rows) ? "yes" : "NO");
+      field(result, "peak"), field(result, "base"), field(result, "verified"));
 }
 
 }  // namespace
