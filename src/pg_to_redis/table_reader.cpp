@@ -103,8 +103,8 @@ Result<ReadQuery> ReadQuery::plan(const TaskConfig& task, std::vector<std::strin
 void ReadQuery::bound_by_open_transactions(pg::TypeOid tracking_type) {
   // The start of the oldest transaction open in this database now (ours aside; autovacuum
   // and walsenders write no rows), or now when there is none. Asked in a statement of its
-  // own before the page's: every row the page's snapshot cannot see yet was written by a
-  // transaction open at that moment or begun after it, so its value is at least the bound.
+  // own before a run's first page: every row a later snapshot cannot see yet was written by
+  // a transaction open at that moment or begun after it, so its value is at least the bound.
   const std::string oldest =
       "least(min(xact_start), now())";
   const std::string from =
@@ -277,9 +277,14 @@ Result<Batch> TableReader::read(const std::optional<TrackingCursor>& after, bool
   if (!start.ok()) return start.status();
   pg::Params params = query_.params(*start, after);
   if (query_.bounded()) {
-    auto bound = conn_->execute(query_.bound_sql());
-    if (!bound.ok()) return bound.status();
-    params.emplace_back(std::string(bound->get(0, 0).value_or("infinity")));
+    // Once per run: any later snapshot still cannot miss a row older than a bound taken
+    // before it, and the catalog view is too slow to ask before every page.
+    if (run_start || !bound_) {
+      auto bound = conn_->execute(query_.bound_sql());
+      if (!bound.ok()) return bound.status();
+      bound_ = std::string(bound->get(0, 0).value_or("infinity"));
+    }
+    params.emplace_back(*bound_);
   }
   auto rows = conn_->execute(query_.sql(*start), params);
   if (!rows.ok()) return rows.status();

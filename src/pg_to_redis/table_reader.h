@@ -22,7 +22,7 @@
 //
 // Late commits: with a timestamptz or timestamp tracking column (operator ">"), a read
 // takes only rows older than the start of the oldest transaction still open in the
-// database (pg_stat_activity.xact_start, read just before the page): a row such a
+// database (pg_stat_activity.xact_start, read once before the run's first page): a row such a
 // transaction commits later carries
 // a value at least that new (now(), clock_timestamp(), a default), so the checkpoint never
 // passes it. A long-open transaction holds the sync back to its start until it ends.
@@ -83,8 +83,8 @@ class ReadQuery {
   // than the start of the oldest transaction still open in the database, so a transaction
   // that commits late can never put a row behind the checkpoint. Other types: no bound.
   void bound_by_open_transactions(pg::TypeOid tracking_type);
-  // With a bound, bound_sql() is run before each page, and its one value is the page
-  // query's last parameter (after params()).
+  // With a bound, bound_sql() is run before a run's first page, and its one value is the
+  // last parameter (after params()) of that run's page queries.
   bool bounded() const { return !bound_sql_.empty(); }
   const std::string& bound_sql() const { return bound_sql_; }
 
@@ -147,6 +147,7 @@ class TableReader {
   std::string checkpoint_key_;
   std::vector<std::string> primary_key_;
   ReadQuery query_;
+  std::optional<std::string> bound_;  // the run's bound (ReadQuery::bounded()), once asked
 };
 
 }  // namespace courier::pg_to_redis
