@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <future>
 #include <memory>
 
 #include "pg/connection.h"
@@ -118,13 +119,19 @@ Result<SnapshotOutcome> snapshot_table(
     if (page->empty()) break;
     if (stop.stop_requested()) return Status(StatusCode::kCancelled, "stopped during the snapshot");
     auto shared = std::make_shared<const Batch>(std::move(*page));
+    // The next page is read while this one is written (the session's reader and writer
+    // may work on two threads), as polling's read-ahead does.
+    auto next = std::async(std::launch::async,
+                           [&session, after = shared->after] {
+                             return session.reader().next_batch(after);
+                           });
     const TablePage pages[] = {shared};
     ApplyResult written = applier.apply(pages);
+    page = next.get();
     if (!written.all_ok()) return written.failed().front().error;
     progress.rows = report.rows_fetched;
     progress.elapsed = std::chrono::steady_clock::now() - started;
     if (on_progress) on_progress(progress);
-    page = session.reader().next_batch(shared->after);
   }
   if (Status committed = session.postgres().execute_script("COMMIT"); !committed.ok())
     return committed;

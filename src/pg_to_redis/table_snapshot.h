@@ -1,7 +1,8 @@
 // snapshot_table: the first copy of a `capture: wal` task's table, made so that the change
 // stream continues it exactly. A temporary replication slot is created only for its
 // exported snapshot and consistent point; the table is read in that snapshot (keyset pages
-// by primary key, `where` applied, bounded memory) and written by the task's ordinary
+// by primary key, `where` applied, the next page read while one is written: two pages in
+// memory) and written by the task's ordinary
 // writer, rows at fault parked as in polling. Every transaction that committed before the
 // consistent point is in the copy, and every one after it comes through the main slot, so
 // the capture skips the task's changes committed before that point and applies the rest.
