@@ -12,6 +12,7 @@
 #include "pg/identifier.h"
 #include "pg/replication_stream.h"
 #include "pg_to_redis/change_applier.h"
+#include "pg_to_redis/table_reader.h"
 #include "pg_to_redis/table_snapshot.h"
 #include "pg_to_redis/task_lease.h"
 #include "pg_to_redis/wal_change_source.h"
@@ -66,12 +67,10 @@ Result<std::string> publication_tables(const std::vector<TaskConfig>& tasks) {
       }
       continue;
     }
-    auto schema = pg::quote_identifier(task.table.schema);
-    auto name = pg::quote_identifier(task.table.name);
-    if (!schema.ok()) return schema.status();
-    if (!name.ok()) return name.status();
+    auto table = quoted_table(task.table);
+    if (!table.ok()) return table.status();
     if (!list.empty()) list += ", ";
-    list += *schema + "." + *name;
+    list += *table;
     if (!task.where.empty()) list += " WHERE (" + task.where + ")";
   }
   return list;

@@ -41,14 +41,6 @@ Result<std::string> quoted_list(const std::vector<std::string>& names, std::stri
   return out;
 }
 
-Result<std::string> quoted_table(const TableName& table) {
-  auto schema = pg::quote_identifier(table.schema);
-  if (!schema.ok()) return schema.status();
-  auto name = pg::quote_identifier(table.name);
-  if (!name.ok()) return name.status();
-  return *schema + "." + *name;
-}
-
 Status task_error(const TaskConfig& task, StatusCode code, const std::string& message) {
   return Status(code, "task '" + task.name + "' (" + task.table.qualified() + "): " + message);
 }
@@ -191,6 +183,14 @@ pg::Params ReadQuery::params(Start start, const std::optional<TrackingCursor>& a
     params.emplace_back(lookback_interval_);
   }
   return params;
+}
+
+Result<std::string> quoted_table(const TableName& table) {
+  auto schema = pg::quote_identifier(table.schema);
+  if (!schema.ok()) return schema.status();
+  auto name = pg::quote_identifier(table.name);
+  if (!name.ok()) return name.status();
+  return *schema + "." + *name;
 }
 
 Result<std::vector<std::string>> discover_primary_key(pg::Session& conn,

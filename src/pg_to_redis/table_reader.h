@@ -106,6 +106,9 @@ class ReadQuery {
   std::vector<std::string> cursor_columns_;
 };
 
+// "schema"."name", each part quoted as an identifier, for SQL.
+Result<std::string> quoted_table(const TableName& table);
+
 // A task's primary key from the catalog (pg_index, in key order). kFailedPrecondition,
 // naming the table and suggesting `primary_key:`, when it has none; the server's error
 // (e.g. undefined table) otherwise.

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <future>
 #include <memory>
 
@@ -52,7 +51,7 @@ uint64_t estimated_rows(pg::Session& session, const TaskConfig& task) {
       "n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
       {task.table.schema, task.table.name});
   if (!rows.ok() || rows->row_count() == 0) return 0;
-  return std::strtoull(std::string(rows->get(0, 0).value_or("0")).c_str(), nullptr, 10);
+  return text::parse_integer<uint64_t>(rows->get(0, 0).value_or("0")).value_or(0);
 }
 
 }  // namespace
