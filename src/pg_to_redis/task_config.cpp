@@ -45,7 +45,7 @@ struct StructureKey {
   unsigned ignored_for_compatibility = 0;
 };
 
-constexpr std::array<StructureKey, 7> kStructureKeys = {{
+constexpr std::array<StructureKey, 8> kStructureKeys = {{
     {"key", bit(Structure::kMap) | kPerRowKey, bit(Structure::kMap) | kPerRowKey,
      "",  // depends on the structure, see missing_key_message
      "map, hash and string tasks; the Redis key of this task is 'alias' (else the table name)",
@@ -59,6 +59,8 @@ constexpr std::array<StructureKey, 7> kStructureKeys = {{
      "stream, hash and string tasks; this task writes its 'value' column", bit(Structure::kList)},
     {"maxlen", bit(Structure::kStream), 0, "", "streams only (use 'max_length' for lists)"},
     {"max_length", bit(Structure::kList), 0, "", "lists only (use 'maxlen' for streams)"},
+    {"refresh", kValueWriters, 0, "",
+     "map, list, set and sorted_set tasks: the ones that write one key from the whole query"},
     {"alias", kSingleKey, 0, "",
      "tasks that write one Redis key; a hash or string task writes one key per row from "
      "its 'key' template"},
@@ -317,12 +319,18 @@ class TaskReader {
     task_.max_length = entry_.integer("max_length", kTrimLengthRange);
     task_.dead_letter_stream = entry_.string("dead_letter_stream").value_or("");
     task_.capture = entry_.enumeration("capture", kCaptureNames).value_or(task_.capture);
+    task_.refresh = entry_.enumeration("refresh", kRefreshNames).value_or(task_.refresh);
+    if (task_.refresh == Refresh::kReplace && task_.tracking) {
+      entry_.error_at("refresh",
+                      "'refresh: replace' rewrites the key from the whole query each run, and a "
+                      "task with 'tracking' reads only what changed; remove one of them");
+    }
     if (task_.capture == Capture::kWal) check_wal_capture();
   }
 
   // A WAL task receives each change as it commits: what only a poll needs has no meaning.
   void check_wal_capture() {
-    for (std::string_view key : {"schedule", "time_zone", "tracking", "lookback"}) {
+    for (std::string_view key : {"schedule", "time_zone", "tracking", "lookback", "refresh"}) {
       if (!entry_.has(key)) continue;
       entry_.error_at(key, "'" + std::string(key) +
                                "' applies to polling; a task with 'capture: wal' receives "

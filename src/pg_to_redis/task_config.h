@@ -64,6 +64,17 @@ inline constexpr std::array<config::EnumName<Capture>, 2> kCaptureNames = {{
     {Capture::kWal, "wal"},
 }};
 
+// How a polled single-key task (map, list, set, sorted_set) without tracking brings its key
+// up to date each run: `merge` (default) writes into the key, then removes what left the
+// query; `replace` writes the whole result to a temporary key and renames it over the old
+// one, so readers see the old contents or the new, never a mix (docs/table-sync.md).
+enum class Refresh { kMerge, kReplace };
+
+inline constexpr std::array<config::EnumName<Refresh>, 2> kRefreshNames = {{
+    {Refresh::kMerge, "merge"},
+    {Refresh::kReplace, "replace"},
+}};
+
 std::string_view to_string(Structure structure);
 std::string_view to_string(TrackingOperator op);
 
@@ -135,6 +146,7 @@ struct TaskConfig {
   std::optional<std::int64_t> max_length;        // list: LTRIM to the newest n entries
   std::string dead_letter_stream;  // Redis stream of rows that cannot be written; empty: default
   Capture capture = Capture::kPoll;  // wal: no schedule, tracking or lookback
+  Refresh refresh = Refresh::kMerge;  // replace: map, list, set, sorted_set without tracking
 
   SourceLocation location;  // the task's own entry, "tasks[2]"
 

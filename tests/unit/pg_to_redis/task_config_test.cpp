@@ -293,3 +293,63 @@ TEST(TaskConfigReference, EveryTasksExampleInTheDocsReadsWithoutErrors) {
 
 }  // namespace
 }  // namespace courier::pg_to_redis
+
+namespace courier::pg_to_redis {
+namespace {
+
+TEST(RefreshKey, DefaultsToMergeAndReadsReplace) {
+  ReadTasks result = read(R"(tasks:
+  - name: out_of_stock
+    table: products
+    structure: set
+    value: sku
+    where: stock = 0
+    refresh: replace
+  - name: prices
+    table: products
+    structure: map
+    key: sku
+    value: price
+)");
+  ASSERT_TRUE(result.errors.empty()) << result.report();
+  EXPECT_EQ(result.tasks[0].refresh, Refresh::kReplace);
+  EXPECT_EQ(result.tasks[1].refresh, Refresh::kMerge);
+}
+
+TEST(RefreshKey, ReplaceWithTrackingIsRefusedAtRefresh) {
+  expect_one_error(R"(tasks:
+  - name: out_of_stock
+    table: products
+    structure: set
+    value: sku
+    refresh: replace
+    tracking:
+      column: updated_at
+)",
+                   "courier.yaml:6:14: tasks[0].refresh:", "reads only what changed");
+}
+
+TEST(RefreshKey, RefreshOnAPerRowOrStreamTaskIsRefused) {
+  expect_one_error(R"(tasks:
+  - name: orders
+    table: orders
+    fields: [id]
+    refresh: replace
+)",
+                   "courier.yaml:5:5: tasks[0].refresh:", "map, list, set and sorted_set");
+}
+
+TEST(RefreshKey, AWalTaskHasNoRefresh) {
+  expect_one_error(R"(tasks:
+  - name: out_of_stock
+    table: products
+    structure: set
+    value: sku
+    capture: wal
+    refresh: replace
+)",
+                   "courier.yaml:7:5: tasks[0].refresh:", "'capture: wal' receives each change");
+}
+
+}  // namespace
+}  // namespace courier::pg_to_redis
