@@ -32,20 +32,6 @@ bool wait_or_stop(std::stop_token stop, std::chrono::milliseconds duration) {
   return woken.wait_for(lock, stop, duration, [] { return false; }) || stop.stop_requested();
 }
 
-// The snapshot marks: task → its snapshot's consistent LSN, or "copying:<mark>" while a
-// list or stream task's copy is under way (append_mark's text, to undo an unfinished one).
-Result<std::map<std::string, std::string>> read_marks(redis::Client& client,
-                                                     const std::string& key) {
-  Result<redis::Reply> reply = client.command({"HGETALL", key});
-  if (!reply.ok()) return reply.status();
-  std::map<std::string, std::string> marks;
-  const auto& items = reply->elements();
-  for (size_t i = 0; i + 1 < items.size(); i += 2) marks[items[i].str()] = items[i + 1].str();
-  return marks;
-}
-
-constexpr std::string_view kCopying = "copying:";
-
 }  // namespace
 
 std::string snapshot_marks_key(const std::string& slot) {
@@ -197,88 +183,55 @@ void ChangeCapture::run(std::stop_token stop) {
   }
 }
 
-Status ChangeCapture::run_once(std::stop_token stop) {
+// A change stream under way: its own Redis connection (the capture's thread keeps using
+// the other), the applier and the coordinator that drives it.
+struct ChangeCapture::ChangeStream {
+  std::unique_ptr<redis::Client> client;
+  std::shared_ptr<ChangeApplier> applier;
+  std::unique_ptr<StreamingCoordinator<pg::RowChange>> coordinator;
+
+  void stop(Metrics& metrics) {
+    coordinator->stop();
+    metrics.record(applier->counts());
+  }
+};
+
+Result<std::unique_ptr<ChangeCapture::ChangeStream>> ChangeCapture::start_stream(
+    const std::vector<const TaskConfig*>& tasks, const std::map<std::string, pg::Lsn>& copied,
+    pg::Lsn confirm_limit) {
   const ChangesConfig& changes = options_.changes;
-  auto session = pg::Connection::open(options_.postgres);
-  if (!session.ok()) return session.status();
-  pg::Connection& db = **session;
-  auto lease = TaskLease::try_acquire(db, "changes:" + changes.slot);
-  if (!lease.ok()) return lease.status();
-  if (!*lease) {
-    set_state("standby: another courier process streams from slot '" + changes.slot + "'",
-              Status::Ok());
-    wait_or_stop(stop, 2s);
-    return Status::Ok();
-  }
-  metrics_->active.Set(1);
-
-  // The publication covers exactly the tasks' tables, with their row filters.
-  auto publication = pg::quote_identifier(changes.publication);
-  if (!publication.ok()) return publication.status();
-  auto existing = db.execute("SELECT 1 FROM pg_publication WHERE pubname = $1",
-                             {changes.publication});
-  if (!existing.ok()) return existing.status();
-  const std::string publish =
-      existing->row_count() > 0 ? "ALTER PUBLICATION " + *publication + " SET TABLE " + table_list_
-                                : "CREATE PUBLICATION " + *publication + " FOR TABLE " + table_list_;
-  if (Status published = db.execute_script(publish); !published.ok()) return published;
-
-  auto redis_client = redis::make_client(options_.redis);
-  if (!redis_client.ok()) return redis_client.status();
-  redis::Client& client = **redis_client;
-
-  auto slot = db.execute(
-      "SELECT plugin FROM pg_replication_slots WHERE slot_name = $1 AND database = "
-      "current_database()",
-      {changes.slot});
-  if (!slot.ok()) return slot.status();
-  if (slot->row_count() == 0) {
-    auto stream = pg::ReplicationStream::open(options_.postgres);
-    if (!stream.ok()) return stream.status();
-    auto created = (*stream)->create_slot(changes.slot, {.export_snapshot = false});
-    if (!created.ok()) return created.status();
-    // A new slot: whatever was copied for an earlier one is not continued by it.
-    if (auto cleared = client.command({"DEL", snapshot_marks_key(changes.slot)}); !cleared.ok())
-      return cleared.status();
-    spdlog::info("change capture: created replication slot '{}' at {}", changes.slot,
-                 pg::format_lsn(created->consistent_point));
-  } else if (slot->get(0, 0).value_or("") != "pgoutput") {
-    return Status(StatusCode::kFailedPrecondition,
-                  "replication slot '" + changes.slot + "' exists with plugin '" +
-                      std::string(slot->get(0, 0).value_or("")) +
-                      "'; Courier needs pgoutput: name another slot in changes.slot");
-  }
-
-  auto snapshot_lsns = snapshot_new_tasks(client, stop);
-  if (!snapshot_lsns.ok()) return snapshot_lsns.status();
-
-  std::vector<const TaskConfig*> task_pointers;
-  for (const TaskConfig& task : tasks_) task_pointers.push_back(&task);
-  auto applier = std::make_shared<ChangeApplier>(
-      task_pointers, client, ChangeApplierOptions{.cluster = options_.cluster,
-                                                  .snapshot_lsns = *snapshot_lsns});
+  auto stream = std::make_unique<ChangeStream>();
+  auto client = redis::make_client(options_.redis);
+  if (!client.ok()) return client.status();
+  stream->client = std::move(*client);
+  stream->applier = std::make_shared<ChangeApplier>(
+      tasks, *stream->client,
+      ChangeApplierOptions{.cluster = options_.cluster, .snapshot_lsns = copied});
   auto source = std::make_shared<WalChangeSource>(
       options_.postgres, WalChangeSourceOptions{.slot = changes.slot,
                                                 .publications = {changes.publication},
                                                 .status_interval = changes.status_interval,
-                                                .heartbeat = changes.heartbeat});
+                                                .heartbeat = changes.heartbeat,
+                                                .confirm_limit = confirm_limit});
   // A batch closes at 2 000 changes or 2 ms after its first: under load batches fill by
   // size; a trickle is written within milliseconds of its commit.
-  StreamingCoordinator<pg::RowChange> coordinator(
-      source, applier, {.workers = 1, .batch_size = 2000, .max_wait = 2ms});
+  stream->coordinator = std::make_unique<StreamingCoordinator<pg::RowChange>>(
+      source, stream->applier,
+      StreamingOptions{.workers = 1, .batch_size = 2000, .max_wait = 2ms});
   metrics_->seen = {};
-  if (Status started = coordinator.start(); !started.ok()) return started;
-  set_state("streaming from slot '" + changes.slot + "'", Status::Ok());
-  spdlog::info("change capture: streaming from slot '{}' for {} task(s)", changes.slot,
-               tasks_.size());
+  if (Status started = stream->coordinator->start(); !started.ok()) return started;
+  return stream;
+}
 
+Status ChangeCapture::watch(pg::Connection& db, ChangeStream& stream, std::stop_token stop) {
+  const ChangesConfig& changes = options_.changes;
   std::string confirmed_before;
   auto moved_at = std::chrono::steady_clock::now();
   Status outcome = Status::Ok();
   while (!wait_or_stop(stop, changes.status_interval)) {
-    metrics_->record(applier->counts());
-    if (!coordinator.running()) {
-      outcome = coordinator.totals().status();
+    metrics_->record(stream.applier->counts());
+    if (!stream.coordinator->running()) {
+      outcome = stream.coordinator->totals().status();
       if (outcome.ok()) outcome = Status(StatusCode::kUnavailable, "the change stream ended");
       break;
     }
@@ -302,18 +255,119 @@ Status ChangeCapture::run_once(std::stop_token stop) {
     metrics_->lag_bytes.Set(static_cast<double>(bytes));
     metrics_->lag_seconds.Set(std::chrono::duration<double>(now - moved_at).count());
   }
-  coordinator.stop();
-  metrics_->record(applier->counts());
   return outcome;
 }
 
-Result<std::map<std::string, pg::Lsn>> ChangeCapture::snapshot_new_tasks(redis::Client& client,
-                                                                        std::stop_token stop) {
-  const std::string key = snapshot_marks_key(options_.changes.slot);
-  auto marks = read_marks(client, key);
+Status ChangeCapture::prepare_publication_and_slot(pg::Connection& db, redis::Client& client) {
+  const ChangesConfig& changes = options_.changes;
+  // The publication covers exactly the tasks' tables, with their row filters.
+  auto publication = pg::quote_identifier(changes.publication);
+  if (!publication.ok()) return publication.status();
+  auto existing = db.execute("SELECT 1 FROM pg_publication WHERE pubname = $1",
+                             {changes.publication});
+  if (!existing.ok()) return existing.status();
+  const std::string publish =
+      existing->row_count() > 0 ? "ALTER PUBLICATION " + *publication + " SET TABLE " + table_list_
+                                : "CREATE PUBLICATION " + *publication + " FOR TABLE " + table_list_;
+  if (Status published = db.execute_script(publish); !published.ok()) return published;
+
+  auto slot = db.execute(
+      "SELECT plugin FROM pg_replication_slots WHERE slot_name = $1 AND database = "
+      "current_database()",
+      {changes.slot});
+  if (!slot.ok()) return slot.status();
+  if (slot->row_count() == 0) {
+    auto stream = pg::ReplicationStream::open(options_.postgres);
+    if (!stream.ok()) return stream.status();
+    auto created = (*stream)->create_slot(changes.slot, {.export_snapshot = false});
+    if (!created.ok()) return created.status();
+    // A new slot: whatever was copied for an earlier one is not continued by it.
+    if (auto cleared = client.command({"DEL", snapshot_marks_key(changes.slot)}); !cleared.ok())
+      return cleared.status();
+    spdlog::info("change capture: created replication slot '{}' at {}", changes.slot,
+                 pg::format_lsn(created->consistent_point));
+  } else if (slot->get(0, 0).value_or("") != "pgoutput") {
+    return Status(StatusCode::kFailedPrecondition,
+                  "replication slot '" + changes.slot + "' exists with plugin '" +
+                      std::string(slot->get(0, 0).value_or("")) +
+                      "'; Courier needs pgoutput: name another slot in changes.slot");
+  }
+
+  return Status::Ok();
+}
+
+Status ChangeCapture::run_once(std::stop_token stop) {
+  const ChangesConfig& changes = options_.changes;
+  auto session = pg::Connection::open(options_.postgres);
+  if (!session.ok()) return session.status();
+  pg::Connection& db = **session;
+  auto lease = TaskLease::try_acquire(db, "changes:" + changes.slot);
+  if (!lease.ok()) return lease.status();
+  if (!*lease) {
+    set_state("standby: another courier process streams from slot '" + changes.slot + "'",
+              Status::Ok());
+    wait_or_stop(stop, 2s);
+    return Status::Ok();
+  }
+  metrics_->active.Set(1);
+
+  auto redis_client = redis::make_client(options_.redis);
+  if (!redis_client.ok()) return redis_client.status();
+  redis::Client& client = **redis_client;
+  if (Status prepared = prepare_publication_and_slot(db, client); !prepared.ok()) return prepared;
+
+  auto marks = read_snapshot_marks(client);
   if (!marks.ok()) return marks.status();
-  std::map<std::string, pg::Lsn> done;
-  for (const auto& [name, mark] : *marks) {
+  std::map<std::string, pg::Lsn> copied;  // task → its snapshot's point
+  std::vector<const TaskConfig*> copied_tasks, to_copy;
+  for (const TaskConfig& task : tasks_) {
+    auto mark = marks->find(task.name);
+    if (mark != marks->end() && mark->second.state == SnapshotMark::State::kDone) {
+      copied[task.name] = mark->second.lsn;
+      copied_tasks.push_back(&task);
+    } else {
+      to_copy.push_back(&task);
+    }
+  }
+  if (!to_copy.empty()) {
+    // Tasks copied before stream on while the new ones are copied; the slot keeps the WAL
+    // from before the first of the new copies, which the new tasks will read from.
+    std::unique_ptr<ChangeStream> others;
+    if (!copied_tasks.empty()) {
+      auto limit = confirm_limit(db, to_copy, *marks);
+      if (!limit.ok()) return limit.status();
+      auto started = start_stream(copied_tasks, copied, *limit);
+      if (!started.ok()) return started.status();
+      others = std::move(*started);
+    }
+    Status copies = copy_tasks(client, to_copy, *marks, stop, copied);
+    if (others) others->stop(*metrics_);
+    if (!copies.ok()) return copies;
+  }
+
+  std::vector<const TaskConfig*> all_tasks;
+  for (const TaskConfig& task : tasks_) all_tasks.push_back(&task);
+  auto stream = start_stream(all_tasks, copied, 0);
+  if (!stream.ok()) return stream.status();
+  set_state("streaming from slot '" + changes.slot + "'", Status::Ok());
+  spdlog::info("change capture: streaming from slot '{}' for {} task(s)", changes.slot,
+               tasks_.size());
+
+  Status outcome = watch(db, **stream, stop);
+  (*stream)->stop(*metrics_);
+  return outcome;
+}
+
+
+Result<std::map<std::string, SnapshotMark>> ChangeCapture::read_snapshot_marks(
+    redis::Client& client) {
+  const std::string key = snapshot_marks_key(options_.changes.slot);
+  Result<redis::Reply> reply = client.command({"HGETALL", key});
+  if (!reply.ok()) return reply.status();
+  std::map<std::string, SnapshotMark> marks;
+  const auto& items = reply->elements();
+  for (size_t i = 0; i + 1 < items.size(); i += 2) {
+    const std::string name = items[i].str();
     const bool kept = std::any_of(tasks_.begin(), tasks_.end(),
                                   [&](const TaskConfig& t) { return t.name == name; });
     if (!kept) {  // a task gone from the file: copied afresh if it comes back
@@ -321,37 +375,77 @@ Result<std::map<std::string, pg::Lsn>> ChangeCapture::snapshot_new_tasks(redis::
         return removed.status();
       continue;
     }
-    if (Result<pg::Lsn> lsn = pg::parse_lsn(mark); lsn.ok()) done[name] = *lsn;
+    if (auto mark = SnapshotMark::parse(items[i + 1].str())) marks[name] = std::move(*mark);
   }
-  for (const TaskConfig& task : tasks_) {
-    if (done.contains(task.name)) continue;
-    set_state("snapshot of task " + task.name, Status::Ok());
-    // A list or stream must not keep what an unfinished copy appended before: undo it, and
-    // remember where the structure ends before this copy begins.
-    auto earlier = marks->find(task.name);
-    if (earlier != marks->end() && earlier->second.starts_with(kCopying)) {
-      const std::string_view mark = std::string_view(earlier->second).substr(kCopying.size());
-      if (Status undone = undo_partial_snapshot(client, task, mark); !undone.ok()) return undone;
-      spdlog::warn("snapshot of task {}: removed what an unfinished copy appended", task.name);
-    } else {
-      auto mark = append_mark(client, task);
-      if (!mark.ok()) return mark.status();
-      if (!mark->empty()) {
-        auto noted = client.command({"HSET", key, task.name, std::string(kCopying) + *mark});
-        if (!noted.ok()) return noted.status();
+  return marks;
+}
+
+Result<pg::Lsn> ChangeCapture::confirm_limit(pg::Connection& db,
+                                             const std::vector<const TaskConfig*>& to_copy,
+                                             const std::map<std::string, SnapshotMark>& marks) {
+  auto now = db.execute("SELECT pg_current_wal_lsn()::text");
+  if (!now.ok()) return now.status();
+  Result<pg::Lsn> limit = pg::parse_lsn(now->get(0, 0).value_or(""));
+  if (!limit.ok()) return limit.status();
+  for (const TaskConfig* task : to_copy) {  // a resumed copy replays from its first point
+    auto mark = marks.find(task->name);
+    if (mark != marks.end() && mark->second.state == SnapshotMark::State::kResumable)
+      *limit = std::min(*limit, mark->second.lsn);
+  }
+  return limit;
+}
+
+Status ChangeCapture::copy_tasks(redis::Client& client, const std::vector<const TaskConfig*>& tasks,
+                                 const std::map<std::string, SnapshotMark>& marks,
+                                 std::stop_token stop, std::map<std::string, pg::Lsn>& copied) {
+  const std::string key = snapshot_marks_key(options_.changes.slot);
+  auto store = [&](const std::string& task, const SnapshotMark& mark) {
+    return client.command({"HSET", key, task, mark.to_string()}).status();
+  };
+  for (const TaskConfig* task : tasks) {
+    set_state("snapshot of task " + task->name, Status::Ok());
+    auto earlier = marks.find(task->name);
+    const SnapshotMark* mark = earlier == marks.end() ? nullptr : &earlier->second;
+    std::optional<TrackingCursor> resume_after;
+    pg::Lsn first_point = 0;  // of the copy's first attempt, when it is resumed
+    if (resumable_snapshot(task->structure)) {
+      if (mark && mark->state == SnapshotMark::State::kResumable) {
+        resume_after = mark->after;
+        first_point = mark->lsn;
+        spdlog::info("snapshot of task {}: resuming after {} (copied so far in a snapshot at {})",
+                     task->name, mark->after ? mark->after->encode() : "", pg::format_lsn(first_point));
       }
+    } else if (mark && mark->state == SnapshotMark::State::kCopying) {
+      // A list or stream must not keep what an unfinished copy appended: undo it.
+      if (Status undone = undo_partial_snapshot(client, *task, mark->append_mark); !undone.ok())
+        return undone;
+      spdlog::warn("snapshot of task {}: removed what an unfinished copy appended", task->name);
+    } else {
+      auto end = append_mark(client, *task);
+      if (!end.ok()) return end.status();
+      SnapshotMark copying{.state = SnapshotMark::State::kCopying, .append_mark = *end};
+      if (Status noted = store(task->name, copying); !noted.ok()) return noted;
     }
-    auto copied = snapshot_table(task, {options_.postgres, options_.redis, options_.cluster},
-                                 stop, progress_logger(task.name));
-    if (!copied.ok()) return copied.status();
-    spdlog::info("snapshot of task {}: {} rows copied ({} parked), consistent at {}", task.name,
-                 copied->rows, copied->rows_parked, pg::format_lsn(copied->consistent_point));
-    auto marked =
-        client.command({"HSET", key, task.name, pg::format_lsn(copied->consistent_point)});
-    if (!marked.ok()) return marked.status();
-    done[task.name] = copied->consistent_point;
+    auto log_progress = progress_logger(task->name);
+    auto on_page = [&](const SnapshotProgress& progress) -> Status {
+      log_progress(progress);
+      if (!resumable_snapshot(task->structure)) return Status::Ok();
+      return store(task->name, {.state = SnapshotMark::State::kResumable,
+                                .lsn = first_point != 0 ? first_point : progress.consistent_point,
+                                .after = progress.after});
+    };
+    auto done = snapshot_table(*task, {options_.postgres, options_.redis, options_.cluster},
+                               resume_after, stop, on_page);
+    if (!done.ok()) return done.status();
+    const pg::Lsn point = first_point != 0 ? first_point : done->consistent_point;
+    spdlog::info("snapshot of task {}: {} rows copied ({} parked), consistent at {}", task->name,
+                 done->rows, done->rows_parked, pg::format_lsn(point));
+    if (Status noted = store(task->name, {.state = SnapshotMark::State::kDone, .lsn = point});
+        !noted.ok())
+      return noted;
+    copied[task->name] = point;
   }
-  return done;
+  return Status::Ok();
 }
 
 std::function<void(const SnapshotProgress&)> ChangeCapture::progress_logger(

@@ -12,8 +12,11 @@
 //   2. create or alter the publication to cover exactly the tasks' tables (`where` becomes
 //      the table's row filter), create the slot if it is missing;
 //   3. copy each task not copied yet (snapshot_table), remembering the snapshot's point in
-//      Redis (hash courier:changes:<slot>, task → LSN) so a restart does not copy it again;
-//      a list or stream task's copy that did not finish is undone before it starts again;
+//      Redis (hash courier:changes:<slot>, a SnapshotMark per task) so a restart does not
+//      copy it again; a copy that stopped half way goes on from its last page (map, set,
+//      sorted_set, hash, string) or is undone and started again (list, stream). Tasks
+//      copied before keep streaming meanwhile, the slot's confirmed LSN held back so that
+//      the new tasks' changes stay in the slot;
 //   4. stream: a StreamingCoordinator over WalChangeSource and ChangeApplier, one worker,
 //      while the lag (bytes of WAL the slot holds back, seconds since its confirmed LSN
 //      last moved) is read every status interval on the lock's session. Losing that
@@ -45,6 +48,13 @@
 #include "pg_to_redis/table_snapshot.h"
 #include "pg_to_redis/task_config.h"
 #include "redis/options.h"
+
+namespace courier::pg {
+class Connection;
+}  // namespace courier::pg
+namespace courier::redis {
+class Client;
+}  // namespace courier::redis
 
 namespace prometheus {
 class Gauge;
@@ -83,13 +93,32 @@ class ChangeCapture final : public Component {
  private:
   struct Metrics;
 
+  struct ChangeStream;
+
   void run(std::stop_token stop);
   // One cycle: lock, prepare, snapshot, stream; returns when stopped or on a failure.
   Status run_once(std::stop_token stop);
-  // Copies each task not copied yet (undoing what an unfinished copy of a list or stream
-  // appended); every task's snapshot LSN.
-  Result<std::map<std::string, pg::Lsn>> snapshot_new_tasks(redis::Client& client,
-                                                            std::stop_token stop);
+  // Creates or alters the publication, creates the slot when it is missing (forgetting
+  // the snapshot marks of an earlier slot).
+  Status prepare_publication_and_slot(pg::Connection& db, redis::Client& client);
+  // The snapshot marks of the file's tasks (marks of tasks gone from the file are removed).
+  Result<std::map<std::string, SnapshotMark>> read_snapshot_marks(redis::Client& client);
+  // How far the stream of the tasks copied before may confirm while `to_copy` are copied:
+  // the current WAL position, or a resumed copy's first point when that is earlier.
+  Result<pg::Lsn> confirm_limit(pg::Connection& db, const std::vector<const TaskConfig*>& to_copy,
+                                const std::map<std::string, SnapshotMark>& marks);
+  // Copies `tasks` (resuming, or undoing an unfinished list or stream copy, as their marks
+  // say), storing each one's progress and point; adds their points to `copied`.
+  Status copy_tasks(redis::Client& client, const std::vector<const TaskConfig*>& tasks,
+                    const std::map<std::string, SnapshotMark>& marks, std::stop_token stop,
+                    std::map<std::string, pg::Lsn>& copied);
+  // Streams changes to `tasks` (confirming no further than `confirm_limit`, 0: no limit).
+  Result<std::unique_ptr<ChangeStream>> start_stream(const std::vector<const TaskConfig*>& tasks,
+                                                     const std::map<std::string, pg::Lsn>& copied,
+                                                     pg::Lsn confirm_limit);
+  // Records metrics and the slot's lag every status interval until stopped, the stream
+  // fails, or the lock's session is lost.
+  Status watch(pg::Connection& db, ChangeStream& stream, std::stop_token stop);
   // Keeps the snapshot metric and logs a progress line every five seconds.
   std::function<void(const SnapshotProgress&)> progress_logger(const std::string& task);
   http::HealthReport health() const;

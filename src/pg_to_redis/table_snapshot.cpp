@@ -54,7 +54,45 @@ uint64_t estimated_rows(pg::Session& session, const TaskConfig& task) {
   return text::parse_integer<uint64_t>(rows->get(0, 0).value_or("0")).value_or(0);
 }
 
+constexpr std::string_view kCopying = "copying:";
+constexpr std::string_view kResume = "resume:";
+
 }  // namespace
+
+std::string SnapshotMark::to_string() const {
+  switch (state) {
+    case State::kCopying:
+      return std::string(kCopying) + append_mark;
+    case State::kResumable:
+      return std::string(kResume) + pg::format_lsn(lsn) + ":" + (after ? after->encode() : "");
+    case State::kDone:
+      break;
+  }
+  return pg::format_lsn(lsn);
+}
+
+std::optional<SnapshotMark> SnapshotMark::parse(std::string_view text) {
+  if (text.starts_with(kCopying)) {
+    return SnapshotMark{.state = State::kCopying,
+                        .append_mark = std::string(text.substr(kCopying.size()))};
+  }
+  if (text.starts_with(kResume)) {
+    text.remove_prefix(kResume.size());
+    const size_t colon = text.find(':');  // an LSN has none; the cursor follows it
+    if (colon == std::string_view::npos) return std::nullopt;
+    Result<pg::Lsn> lsn = pg::parse_lsn(text.substr(0, colon));
+    Result<TrackingCursor> after = TrackingCursor::decode(text.substr(colon + 1), "snapshot mark");
+    if (!lsn.ok() || !after.ok()) return std::nullopt;
+    return SnapshotMark{.state = State::kResumable, .lsn = *lsn, .after = std::move(*after)};
+  }
+  Result<pg::Lsn> lsn = pg::parse_lsn(text);
+  if (!lsn.ok()) return std::nullopt;
+  return SnapshotMark{.state = State::kDone, .lsn = *lsn};
+}
+
+bool resumable_snapshot(Structure structure) {
+  return structure != Structure::kList && structure != Structure::kStream;
+}
 
 Result<std::string> append_mark(redis::Client& client, const TaskConfig& task) {
   const std::string key = task.redis_key();
@@ -94,9 +132,10 @@ Status undo_partial_snapshot(redis::Client& client, const TaskConfig& task,
   }
 }
 
-Result<SnapshotOutcome> snapshot_table(
-    const TaskConfig& task, const SnapshotConnections& to, std::stop_token stop,
-    const std::function<void(const SnapshotProgress&)>& on_progress) {
+Result<SnapshotOutcome> snapshot_table(const TaskConfig& task, const SnapshotConnections& to,
+                                       const std::optional<TrackingCursor>& resume_after,
+                                       std::stop_token stop,
+                                       const SnapshotProgressHandler& on_progress) {
   auto stream = pg::ReplicationStream::open(to.postgres);
   if (!stream.ok()) return stream.status();
   auto slot = (*stream)->create_slot(temporary_slot_name(),
@@ -110,9 +149,10 @@ Result<SnapshotOutcome> snapshot_table(
 
   RunReport report;
   TablePageApplier applier(task, session, report, {});
-  SnapshotProgress progress{.estimated_rows = estimated_rows(session.postgres(), task)};
+  SnapshotProgress progress{.estimated_rows = estimated_rows(session.postgres(), task),
+                            .consistent_point = slot->consistent_point};
   const auto started = std::chrono::steady_clock::now();
-  auto page = session.reader().first_batch(std::nullopt);
+  auto page = session.reader().first_batch(resume_after);
   while (true) {
     if (!page.ok()) return page.status();
     if (page->empty()) break;
@@ -130,7 +170,10 @@ Result<SnapshotOutcome> snapshot_table(
     if (!written.all_ok()) return written.failed().front().error;
     progress.rows = report.rows_fetched;
     progress.elapsed = std::chrono::steady_clock::now() - started;
-    if (on_progress) on_progress(progress);
+    progress.after = shared->after;
+    if (on_progress) {
+      if (Status told = on_progress(progress); !told.ok()) return told;
+    }
   }
   if (Status committed = session.postgres().execute_script("COMMIT"); !committed.ok())
     return committed;

@@ -158,7 +158,9 @@ Status WalChangeSource::ack(std::span<const pg::RowChange> handled) {
   }
   // The flush LSN moves over whole transactions whose every change is done.
   while (!in_hand_.empty() && in_hand_.front().acked) {
-    if (in_hand_.front().end_lsn != 0) flush_ = std::max(flush_, in_hand_.front().end_lsn);
+    pg::Lsn end = in_hand_.front().end_lsn;
+    if (options_.confirm_limit != 0) end = std::min(end, options_.confirm_limit);
+    if (end != 0) flush_ = std::max(flush_, end);
     in_hand_.pop_front();
   }
   return Status::Ok();

@@ -47,6 +47,10 @@ struct WalChangeSourceOptions {
   // message and a commit, and acking them moves the slot over WAL that only unpublished
   // tables wrote — which would otherwise stay pinned. Zero: never.
   std::chrono::milliseconds heartbeat{30'000};
+  // Never confirm beyond this LSN (0: no limit). While a task added to the file is being
+  // copied, the other tasks stream, and the slot must keep the WAL the new task will read
+  // from its snapshot's point on; the others skip what they applied when it comes again.
+  pg::Lsn confirm_limit = 0;
 };
 
 class WalChangeSource final : public StreamSource<pg::RowChange> {

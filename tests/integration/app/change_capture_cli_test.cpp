@@ -69,13 +69,14 @@ class ChangeCaptureCliTest : public ::testing::Test {
     return reply->is_integer() ? std::to_string(reply->integer()) : reply->str();
   }
 
-  // A per-row hash and a stream of every change, both on accounts.
-  std::string tasks_yaml() const {
+  // A per-row hash and a stream of every change, both on accounts (`more_tasks` after).
+  std::string tasks_yaml(bool with_stream = true, const std::string& more_tasks = "") const {
     return "tasks:\n  - name: " + prefix_ + "_hash\n    table: accounts\n    structure: hash\n"
-           "    key: \"" + prefix_ + ":acct:{id}\"\n    fields: [balance]\n    capture: wal\n"
-           "  - name: " + prefix_ + "_stream\n    table: accounts\n    alias: " + prefix_ +
-           ":changes\n    fields: [id, balance]\n    capture: wal\n"
-           "changes:\n  slot: " + slot_ + "\n  publication: " + slot_ +
+           "    key: \"" + prefix_ + ":acct:{id}\"\n    fields: [balance]\n    capture: wal\n" +
+           (with_stream ? "  - name: " + prefix_ + "_stream\n    table: accounts\n    alias: " +
+                              prefix_ + ":changes\n    fields: [id, balance]\n    capture: wal\n"
+                        : std::string()) +
+           more_tasks + "changes:\n  slot: " + slot_ + "\n  publication: " + slot_ +
            "\n  status_interval: 200ms\n";
   }
   std::string config_file() {
@@ -84,18 +85,23 @@ class ChangeCaptureCliTest : public ::testing::Test {
         << connection_yaml(*pg_, db_, shared_redis().address(), 0) << tasks_yaml();
     return dir + "/courier.yaml";
   }
-  std::unique_ptr<CourierProcess> run_courier() {
-    return std::make_unique<CourierProcess>(*pg_, db_, shared_redis(), tasks_yaml());
+  std::unique_ptr<CourierProcess> run_courier(const std::string& yaml = "") {
+    return std::make_unique<CourierProcess>(*pg_, db_, shared_redis(),
+                                            yaml.empty() ? tasks_yaml() : yaml);
   }
-  // Both tasks copied: their marks hold LSNs ("copying:…" while a copy is under way).
-  bool snapshots_done() {
+  std::string mark_of(const std::string& task) {
+    return redis({"HGET", "courier:changes:" + slot_, task});
+  }
+  // Every task copied (two unless told): their marks hold LSNs ("copying:…" or
+  // "resume:…" while a copy is under way).
+  bool snapshots_done(int tasks = 2) {
     return poll_until(60s, [&] {
       auto marks = redis_->command({"HVALS", "courier:changes:" + slot_});
       if (!marks.ok()) return false;
       int done = 0;
       for (const redis::Reply& mark : marks->elements())
-        done += mark.str().starts_with("copying:") ? 0 : 1;
-      return done == 2;
+        done += mark.str().starts_with("copying:") || mark.str().starts_with("resume:") ? 0 : 1;
+      return done == tasks;
     });
   }
   // Every row's hash holds its balance, and no other key of the task exists.
@@ -213,6 +219,90 @@ TEST_F(ChangeCaptureCliTest, KillNineDuringTheSnapshotCopiesEveryRowOnce) {
   ASSERT_TRUE(snapshots_done()) << courier->log();
   EXPECT_EQ(redis({"XLEN", prefix_ + ":changes"}), "150000") << "seed " << seed;
   ASSERT_TRUE(courier->wait_for_health(200)) << courier->log();  // up, signals handled
+  EXPECT_EQ(exit_code_after(courier->process(), SIGTERM), 0) << courier->log();
+}
+
+TEST_F(ChangeCaptureCliTest, AHashSnapshotKilledHalfWayGoesOnFromItsLastPage) {
+  sql("INSERT INTO accounts SELECT g, g FROM generate_series(1001, 150000) g");
+  const std::string task = prefix_ + "_hash";
+  auto courier = run_courier(tasks_yaml(false));
+  // resume:<lsn>:["<id>"]: every row up to that id is written.
+  auto copied_so_far = [&] {
+    const std::string mark = mark_of(task);
+    const size_t quote = mark.find("[\"");
+    return mark.starts_with("resume:") && quote != std::string::npos
+               ? std::stoi(mark.substr(quote + 2))
+               : 0;
+  };
+  ASSERT_TRUE(poll_until(60s, [&] { return copied_so_far() >= 20000; }, 0ms))
+      << mark_of(task) << "\n" << courier->log();
+  courier->process().kill9();
+  const std::string mark = mark_of(task);
+  const int copied_up_to = copied_so_far();
+  ASSERT_LT(copied_up_to, 140000) << "the copy finished before the kill; " << mark;
+  // Changes while nobody streams, on both sides of the cursor: the stream replays them from
+  // the first snapshot's point, over rows of either snapshot.
+  const std::string below = std::to_string(copied_up_to / 2 + 1);
+  const std::string above = std::to_string(copied_up_to + 5000);
+  sql("UPDATE accounts SET balance = -1 WHERE id IN (" + below + ", " + above + ")");
+  sql("DELETE FROM accounts WHERE id IN (" + std::to_string(copied_up_to / 2 + 2) + ", " +
+      std::to_string(copied_up_to + 6000) + ")");
+  sql("INSERT INTO accounts VALUES (200000, 2)");
+
+  courier = run_courier(tasks_yaml(false));
+  ASSERT_TRUE(snapshots_done(1)) << courier->log();
+  const std::string log = courier->log();
+  EXPECT_NE(log.find("resuming after [\"" + std::to_string(copied_up_to) + "\"]"),
+            std::string::npos)
+      << log;
+  const size_t copied = log.find(task + ": ", log.find("resuming after"));
+  ASSERT_NE(copied, std::string::npos) << log;
+  EXPECT_LT(std::stoll(log.substr(copied + task.size() + 2)), 150000 - copied_up_to + 1) << log;
+  ASSERT_TRUE(poll_until(30s, [&] { return redis({"HGET", prefix_ + ":acct:" + above, "balance"}) == "-1"; }))
+      << courier->log();
+  ASSERT_TRUE(poll_until(30s, [&] { return redis({"EXISTS", prefix_ + ":acct:200000"}) == "1"; }));
+  expect_hashes_equal_table();
+  EXPECT_EQ(exit_code_after(courier->process(), SIGTERM), 0) << courier->log();
+}
+
+TEST_F(ChangeCaptureCliTest, ATaskAddedLaterIsCopiedWhileTheOthersStream) {
+  auto courier = run_courier(tasks_yaml(false));
+  ASSERT_TRUE(snapshots_done(1)) << courier->log();
+  sql("CREATE TABLE ledger (id int PRIMARY KEY, amount int NOT NULL)");
+  sql("INSERT INTO ledger SELECT g, g FROM generate_series(1, 200000) g");
+  // The slot moves past the ledger's rows (a change of a task's table confirms them), as
+  // it would for a table that existed long before it was added: the new start must not
+  // decode them again before the others' next change.
+  sql("UPDATE accounts SET balance = -2 WHERE id = 2");
+  const std::string after_ledger = scalar("SELECT pg_current_wal_lsn()::text");
+  ASSERT_TRUE(poll_until(30s, [&] {
+    return scalar("SELECT confirmed_flush_lsn >= $1::pg_lsn FROM pg_replication_slots WHERE "
+                  "slot_name = $2",
+                  {after_ledger, slot_}) == "t";
+  })) << courier->log();
+  EXPECT_EQ(exit_code_after(courier->process(), SIGTERM), 0);
+  const std::string added = prefix_ + "_ledger";
+  // Small pages make the new copy take seconds, the window in which the others must stream.
+  courier = run_courier(tasks_yaml(false, "  - name: " + added +
+                                              "\n    table: ledger\n    structure: hash\n"
+                                              "    key: \"" + prefix_ + ":ledger:{id}\"\n"
+                                              "    fields: [amount]\n    batch_size: 100\n"
+                                              "    capture: wal\n"));
+  ASSERT_TRUE(poll_until(60s, [&] { return mark_of(added).starts_with("resume:"); }, 0ms))
+      << courier->log();
+  sql("UPDATE accounts SET balance = -5 WHERE id = 1");
+  ASSERT_TRUE(poll_until(30s, [&] {
+    return redis({"HGET", prefix_ + ":acct:1", "balance"}) == "-5";
+  })) << courier->log();
+  EXPECT_TRUE(mark_of(added).starts_with("resume:"))
+      << "the new task's copy ended before the other task's change arrived: " << mark_of(added);
+  sql("UPDATE ledger SET amount = -7 WHERE id = 199999");
+  ASSERT_TRUE(snapshots_done(2)) << courier->log();
+  ASSERT_TRUE(poll_until(30s, [&] {
+    return redis({"HGET", prefix_ + ":ledger:199999", "amount"}) == "-7";
+  })) << courier->log();
+  EXPECT_EQ(redis({"HGET", prefix_ + ":ledger:1", "amount"}), "1");
+  expect_hashes_equal_table();
   EXPECT_EQ(exit_code_after(courier->process(), SIGTERM), 0) << courier->log();
 }
 

@@ -336,7 +336,7 @@ TEST(RefreshKey, RefreshOnAPerRowOrStreamTaskIsRefused) {
     fields: [id]
     refresh: replace
 )",
-                   "courier.yaml:5:5: tasks[0].refresh:", "map, list, set and sorted_set");
+                   "courier.yaml:5:14: tasks[0].refresh:", "map, list, set and sorted_set");
 }
 
 TEST(RefreshKey, AWalTaskHasNoRefresh) {
@@ -348,7 +348,7 @@ TEST(RefreshKey, AWalTaskHasNoRefresh) {
     capture: wal
     refresh: replace
 )",
-                   "courier.yaml:7:5: tasks[0].refresh:", "'capture: wal' receives each change");
+                   "courier.yaml:7:14: tasks[0].refresh:", "'capture: wal' receives each change");
 }
 
 }  // namespace
