@@ -119,9 +119,12 @@ class CommandBuilder {
         return {{"XADD", key, "*", "op", "truncate"}};
       case Structure::kHash:
       case Structure::kString:
-        fail("the table was truncated, and the per-row keys of a " +
-             std::string(to_string(task_.structure)) +
-             " task cannot be found to remove them; delete them by their key pattern");
+        // The writer removes them by their pattern when it reaches this row.
+        if (per_row_key_pattern(task_).find_first_not_of('*') == std::string::npos) {
+          fail("the table was truncated, and this task's key template has no fixed text "
+               "to find its keys by; give 'key' a prefix (e.g. 'order:{id}') or set "
+               "'key_prefix'");
+        }
         return {};
     }
     return {};
@@ -507,10 +510,61 @@ Status StructureWriter::refused_in_transaction(
   return Status(code, rejected.message() + "; checkpoint left as it was", rejected.detail());
 }
 
+std::string per_row_key_pattern(const TaskConfig& task) {
+  std::string pattern;
+  auto literal = [&](std::string_view text) {
+    for (char c : text) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+  };
+  literal(task.key_prefix);
+  for (const KeyTemplate::Part& part : task.key_template.parts) {
+    if (part.is_column) {
+      pattern += '*';
+    } else {
+      literal(part.text);
+    }
+  }
+  return pattern;
+}
+
+Status StructureWriter::remove_per_row_keys() {
+  const std::string type = task_.structure == Structure::kHash ? "hash" : "string";
+  return client_.scan_keys(
+      per_row_key_pattern(task_), type, [&](const std::vector<std::string>& keys) -> Status {
+        std::vector<redis::Command> removals;
+        for (const std::string& key : keys) {
+          // Never the task's own bookkeeping, should the pattern also match it.
+          if (key != checkpoint_key_ && key != task_.dead_letter_key())
+            removals.push_back({"UNLINK", key});
+        }
+        for (const Result<redis::Reply>& removed : client_.pipeline(removals))
+          if (!removed.ok()) return removed.status();
+        return Status::Ok();
+      });
+}
+
 Result<WriteReport> StructureWriter::write_per_row(const BatchCommands& built,
                                                    const WriteBatch& batch, const ParkRows& park) {
   WriteReport report{.rows_written = built.rows_written, .skipped = built.skipped};
-  std::vector<Result<redis::Reply>> replies = client_.pipeline(built.commands);
+  // Sent in order: the commands of the rows before a truncate, then the removal of every
+  // key of the task, then on.
+  std::vector<Result<redis::Reply>> replies;
+  auto send_until = [&](size_t end) {
+    if (end <= replies.size()) return;
+    std::vector<redis::Command> part(built.commands.begin() + replies.size(),
+                                     built.commands.begin() + end);
+    for (Result<redis::Reply>& reply : client_.pipeline(part)) replies.push_back(std::move(reply));
+  };
+  for (size_t row = 0; row < batch.rows.size(); ++row) {
+    if (batch.rows[row].kind != RowChangeKind::kTruncate) continue;
+    size_t end = replies.size();
+    while (end < built.commands.size() && built.command_rows[end] < row) ++end;
+    send_until(end);
+    if (Status removed = remove_per_row_keys(); !removed.ok()) return removed;
+  }
+  send_until(built.commands.size());
   std::vector<RowError> refused;
   for (size_t i = 0; i < replies.size(); ++i) {
     const Status status = replies[i].status();

@@ -165,9 +165,15 @@ struct BatchCommands {
 //                   DEL <row key>; stream XADD … op delete + the fields it carried; list
 //                   LPUSH {"op":"delete","value":…}.
 //   truncate        map, set, sorted_set DEL <key>; stream XADD … op truncate; list LPUSH
-//                   {"op":"truncate"}; hash and string cannot find their per-row keys: the
-//                   row is refused with the reason (the operator removes them).
+//                   {"op":"truncate"}; hash and string: no command here — the writer
+//                   removes every key of the task's type matching per_row_key_pattern
+//                   (SCAN, on every master of a cluster) when it reaches the row; a
+//                   template without fixed text (pattern "*") is refused with the reason.
 BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch);
+
+// The glob that matches a hash or string task's keys: key_prefix and the template's text
+// (glob characters escaped), each {column} a '*': "order:{id}" → "order:*".
+std::string per_row_key_pattern(const TaskConfig& task);
 
 class StructureWriter {
  public:
@@ -193,6 +199,8 @@ class StructureWriter {
   Result<WriteReport> write_atomically(const BatchCommands& built, const WriteBatch& batch);
   Result<WriteReport> write_per_row(const BatchCommands& built, const WriteBatch& batch,
                                     const ParkRows& park);
+  // After a truncate: UNLINKs every key of a hash or string task (per_row_key_pattern).
+  Status remove_per_row_keys();
   // A data command Redis refused inside the transaction (WRONGTYPE): the checkpoint is put
   // back to the guard's value, and the refusal returned.
   Status refused_in_transaction(const redis::Reply& reply, const redis::Command& command,

@@ -59,4 +59,34 @@ Result<std::vector<Reply>> Client::guarded_transaction(const TransactionGuard&,
   return Status(StatusCode::kInternal, "this Redis client cannot run guarded transactions");
 }
 
+Command scan_command(const std::string& cursor, const std::string& pattern,
+                     const std::string& type) {
+  Command scan = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
+  if (!type.empty()) scan.insert(scan.end(), {"TYPE", type});
+  return scan;
+}
+
+Result<std::pair<std::string, std::vector<std::string>>> read_scan_page(const Reply& reply) {
+  if (reply.elements().size() != 2 || !reply.elements()[0].is_string()) {
+    return Status(StatusCode::kInternal, "SCAN replied " + reply.to_string());
+  }
+  std::vector<std::string> keys;
+  for (const Reply& key : reply.elements()[1].elements()) keys.push_back(key.str());
+  return std::pair{reply.elements()[0].str(), std::move(keys)};
+}
+
+Status Client::scan_keys(const std::string& pattern, const std::string& type,
+                         const KeysHandler& on_keys) {
+  std::string cursor = "0";
+  do {
+    Result<Reply> reply = command(scan_command(cursor, pattern, type));
+    if (!reply.ok()) return reply.status();
+    auto page = read_scan_page(*reply);
+    if (!page.ok()) return page.status();
+    if (Status handled = on_keys(page->second); !handled.ok()) return handled;
+    cursor = std::move(page->first);
+  } while (cursor != "0");
+  return Status::Ok();
+}
+
 }  // namespace courier::redis

@@ -13,6 +13,7 @@
 // Thread-safety: a Client is used by one thread at a time; give each worker its own.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,7 +61,22 @@ class Client {
 
   // PING the server (on a cluster: every master); ok when all answered.
   virtual Status ping() = 0;
+
+  // Walks the keys matching the glob `pattern` (and of the Redis type `type`, e.g. "hash",
+  // unless empty) with SCAN, on a cluster on every master, handing each page to `on_keys`;
+  // an error it returns ends the walk with it. As SCAN promises: a key present throughout
+  // is seen, perhaps twice; one written meanwhile may be missed. This default SCANs
+  // through command() (one server).
+  using KeysHandler = std::function<Status(const std::vector<std::string>& keys)>;
+  virtual Status scan_keys(const std::string& pattern, const std::string& type,
+                           const KeysHandler& on_keys);
 };
+
+// One SCAN of a walk: from `cursor`, 1 000 keys' worth, MATCH `pattern`, TYPE `type`.
+Command scan_command(const std::string& cursor, const std::string& pattern,
+                     const std::string& type);
+// A SCAN reply's next cursor ("0" when the walk is over) and its keys.
+Result<std::pair<std::string, std::vector<std::string>>> read_scan_page(const Reply& reply);
 
 // Builds a StandaloneClient or a ClusterClient. kInvalidArgument for bad options. With
 // Topology::kAuto it asks the first reachable node (kUnavailable when none answers);

@@ -478,6 +478,42 @@ std::vector<Result<Reply>> ClusterClient::on_every_master(const Command& command
   return results;
 }
 
+Status ClusterClient::scan_keys(const std::string& pattern, const std::string& type,
+                               const KeysHandler& on_keys) {
+  // The masters of one slot map: a failover in between fails the walk (a retry starts
+  // again) rather than mixing cursors of two nodes.
+  Result<std::shared_ptr<const SlotMap>> map = current_slot_map();
+  if (!map.ok()) return map.status();
+  const std::vector<Shard>& shards = (*map)->shards();
+  std::vector<std::string> cursors(shards.size(), "0");
+  std::vector<bool> walking(shards.size(), true);
+  while (true) {
+    std::vector<Command> scans;
+    std::vector<size_t> shard_of;  // per scan
+    std::vector<NodeBatch> batches;
+    for (size_t i = 0; i < shards.size(); ++i) {
+      if (!walking[i]) continue;
+      batches.push_back(NodeBatch{Target{shards[i].master}, {scans.size()}});
+      scans.push_back(scan_command(cursors[i], pattern, type));
+      shard_of.push_back(i);
+    }
+    if (scans.empty()) return Status::Ok();
+    std::vector<Result<Reply>> results(scans.size(), Status(StatusCode::kInternal, "not sent"));
+    std::vector<Retry> retries;
+    exchange(
+        batches, [&](size_t i) -> const Command& { return scans[i]; }, results, retries);
+    for (const Retry& retry : retries) results[retry.index] = retry.cause;
+    for (size_t s = 0; s < scans.size(); ++s) {
+      if (!results[s].ok()) return results[s].status();
+      auto page = read_scan_page(*results[s]);
+      if (!page.ok()) return page.status();
+      if (Status handled = on_keys(page->second); !handled.ok()) return handled;
+      cursors[shard_of[s]] = page->first;
+      walking[shard_of[s]] = page->first != "0";
+    }
+  }
+}
+
 Status ClusterClient::ping() {
   for (const Result<Reply>& reply : on_every_master({"PING"}))
     if (!reply.ok()) return reply.status();

@@ -60,6 +60,9 @@ class ClusterClient final : public Client {
   Result<std::vector<Reply>> guarded_transaction(const TransactionGuard& guard,
                                                  const std::vector<Command>& commands) override;
   Status ping() override;
+  // Every master's keys, the masters' SCANs sent together, one round trip per step.
+  Status scan_keys(const std::string& pattern, const std::string& type,
+                   const KeysHandler& on_keys) override;
 
   // Sends `command` to every master at once; one result per master, in slot_map() order.
   std::vector<Result<Reply>> on_every_master(const Command& command);

@@ -42,4 +42,11 @@ Status LazyClient::ping() {
   return (*client)->ping();
 }
 
+Status LazyClient::scan_keys(const std::string& pattern, const std::string& type,
+                             const KeysHandler& on_keys) {
+  auto client = made();
+  if (!client.ok()) return client.status();
+  return (*client)->scan_keys(pattern, type, on_keys);
+}
+
 }  // namespace courier::redis

@@ -26,6 +26,8 @@ class LazyClient final : public Client {
   Result<std::vector<Reply>> guarded_transaction(const TransactionGuard& guard,
                                                  const std::vector<Command>& commands) override;
   Status ping() override;
+  Status scan_keys(const std::string& pattern, const std::string& type,
+                   const KeysHandler& on_keys) override;
 
  private:
   // The client, made now if it was not yet; the reason when it cannot be made.

@@ -304,8 +304,9 @@ TEST_F(ChangeCaptureTest, TheHeartbeatMovesTheSlotOverWalOfUnpublishedTables) {
 TEST_F(ChangeCaptureTest, TruncateEmptiesTheTasksStructuresAndANewColumnChangesNothing) {
   TaskConfig set = task(Structure::kSet);
   TaskConfig stream = task(Structure::kStream);
-  start({set, stream}, changes());
-  wait_for_snapshots(2);
+  TaskConfig documents = task(Structure::kString);
+  start({set, stream, documents}, changes());
+  wait_for_snapshots(3);
   PG_ASSERT_OK(conn().execute_script(
       "ALTER TABLE accounts ADD COLUMN extra int DEFAULT 7;"
       "INSERT INTO accounts VALUES (4, 'dee', 40, 'd', 1)"));
@@ -314,6 +315,9 @@ TEST_F(ChangeCaptureTest, TruncateEmptiesTheTasksStructuresAndANewColumnChangesN
   PG_ASSERT_OK(conn().execute("INSERT INTO accounts VALUES (5, 'eve', 50, 'e', 2)"));
   ASSERT_TRUE(poll_until(30s, [&] { return strings({"SMEMBERS", key(set)}).size() == 1; }));
   EXPECT_THAT(strings({"SMEMBERS", key(set)}), ElementsAre("eve"));
+  // The string task's per-row keys went with the truncate; the row after it is there.
+  ASSERT_TRUE(poll_until(30s, [&] { return text({"EXISTS", prefix_ + ":doc:5"}) == "1"; }));
+  for (int id : {1, 2, 3, 4}) EXPECT_EQ(text({"EXISTS", prefix_ + ":doc:" + std::to_string(id)}), "0");
   EXPECT_THAT(stream_entries(key(stream)),
               ElementsAre(":ann", ":bob", ":cy", "insert:dee", "truncate:", "insert:eve"));
 }
@@ -339,6 +343,18 @@ TEST_F(ChangeCaptureTest, ARedisClusterTargetGetsEveryChangeOnceWithItsPositionI
   EXPECT_EQ(redis::key_slot(position_key), redis::key_slot(key(stream)));
   EXPECT_TRUE(ChangePosition::parse(text({"GET", position_key})).has_value())
       << text({"GET", position_key});
+
+  // A truncate removes the hash task's keys from every master, and only hashes: a string
+  // that matches the pattern stays.
+  text({"SET", prefix_ + ":acct:foreign", "kept"});
+  PG_ASSERT_OK(conn().execute_script(
+      "TRUNCATE accounts; INSERT INTO accounts VALUES (70, 'after', 1, '')"));
+  ASSERT_TRUE(poll_until(30s, [&] { return text({"XLEN", key(stream)}) == "56"; }))
+      << text({"XLEN", key(stream)});
+  ASSERT_TRUE(poll_until(30s, [&] { return text({"HGET", prefix_ + ":acct:70", "owner"}) == "after"; }));
+  for (int id : {1, 3, 10, 33, 59})
+    EXPECT_EQ(text({"EXISTS", prefix_ + ":acct:" + std::to_string(id)}), "0") << id;
+  EXPECT_EQ(text({"GET", prefix_ + ":acct:foreign"}), "kept");
 }
 
 TEST_F(ChangeCaptureTest, AWhereFilterFollowsRowsInAndOutOfTheSet) {

@@ -157,5 +157,29 @@ TEST(ChangeCommands, StructuresThatNeedTheUnsentValueRefuseTheUpdateWithTheReaso
   }
 }
 
+TEST(ChangeCommands, PerRowKeysAreFoundByTheirTemplatesFixedText) {
+  TaskConfig t = task(Structure::kHash);
+  EXPECT_EQ(per_row_key_pattern(t), "acct:*");
+  t.key_prefix = "shop[1]*:";
+  t.key_template = {{{true, "tenant"}, {false, ":acct?"}, {true, "id"}}};
+  EXPECT_EQ(per_row_key_pattern(t), R"(shop\[1\]\*:*:acct\?*)");
+}
+
+TEST(ChangeCommands, TruncateOfPerRowKeysIsLeftToTheWriterUnlessThePatternMatchesAll) {
+  SyncRow truncated;
+  truncated.kind = RowChangeKind::kTruncate;
+  for (Structure structure : {Structure::kHash, Structure::kString}) {
+    BatchCommands out = build(task(structure), truncated);
+    EXPECT_THAT(out.commands, IsEmpty());
+    EXPECT_THAT(out.skipped, IsEmpty());
+    EXPECT_EQ(out.rows_written, 1u);
+  }
+  TaskConfig bare = task(Structure::kHash);
+  bare.key_template = {{{true, "id"}}};
+  BatchCommands refused = build(bare, truncated);
+  ASSERT_EQ(refused.skipped.size(), 1u);
+  EXPECT_THAT(refused.skipped[0].reason, HasSubstr("no fixed text"));
+}
+
 }  // namespace
 }  // namespace courier::pg_to_redis
