@@ -237,20 +237,21 @@ TEST_F(KeyRefreshTest, AListIsWrittenInTheOrderMergeWritesIt) {
   TaskConfig merged = out_of_stock(Structure::kList);
   merged.refresh = Refresh::kMerge;
   merged.alias = "merged";
-  merged.max_length = 5;
   TaskConfig replaced = merged;
   replaced.refresh = Refresh::kReplace;
   replaced.alias = "replaced";
   run_ok(merged);
   run_ok(replaced);
   const std::vector<std::string> newest_first = {"sku-000007", "sku-000006", "sku-000005",
-                                                 "sku-000004", "sku-000003"};
+                                                 "sku-000004", "sku-000003", "sku-000002",
+                                                 "sku-000001"};
   EXPECT_EQ(list({"LRANGE", prefix_ + ":merged", "0", "-1"}), newest_first);
   EXPECT_EQ(list({"LRANGE", prefix_ + ":replaced", "0", "-1"}), newest_first);
   sql("UPDATE products SET stock = 2 WHERE sku = 'sku-000006'");
   run_ok(replaced);  // a fresh list, not appended to
   EXPECT_THAT(list({"LRANGE", prefix_ + ":replaced", "0", "-1"}),
-              ElementsAre("sku-000007", "sku-000005", "sku-000004", "sku-000003", "sku-000002"));
+              ElementsAre("sku-000007", "sku-000005", "sku-000004", "sku-000003", "sku-000002",
+                          "sku-000001"));
 }
 
 // ---- the cluster ---------------------------------------------------------------------------
