@@ -20,6 +20,9 @@ struct RunReport {
   size_t rows_fetched = 0;
   size_t rows_written = 0;
   size_t rows_skipped = 0;  // not convertible, or refused by Redis; each one dead-lettered
+  // `refresh: merge` without tracking: map fields and members removed because their rows
+  // left the query (KeyRefresh).
+  size_t members_removed = 0;
   size_t attempts = 0;      // 1 unless retryable failures made the run start again
   std::optional<std::string> checkpoint_before;  // stored when the run began; nullopt: none
   std::optional<std::string> checkpoint_after;   // stored when the run ended
@@ -27,7 +30,8 @@ struct RunReport {
   std::optional<double> newest_tracked_seconds;
   std::chrono::milliseconds duration{0};
   bool locked_elsewhere = false;  // another courier process holds the task: nothing done
-  bool stopped = false;           // shutdown asked for before the table was drained
+  bool drained = false;  // the run wrote its last page (and made a refreshed key exact)
+  bool stopped = false;  // shutdown asked for before the table was drained
 };
 
 struct RunOutcome {

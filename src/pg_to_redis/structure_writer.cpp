@@ -349,16 +349,7 @@ std::string checkpoint_key_for(const TaskConfig& task, bool cluster) {
                         ? task.tracking->last_value_key
                         : "checkpoint:" + task.name;
   if (!cluster || !is_single_key(task.structure)) return key;
-  const std::string data_key = task.redis_key();
-  const int slot = redis::key_slot(data_key);
-  if (redis::key_slot(key) == slot) return key;
-  std::string_view tag = redis::hash_tag(data_key);
-  if (tag.find('}') == std::string_view::npos) return "{" + std::string(tag) + "}" + key;
-  // The data key has '}' but no tag: find a short tag that hashes to its slot.
-  for (int n = 0;; ++n) {
-    std::string candidate = "ckpt-" + std::to_string(n);
-    if (redis::key_slot(candidate) == slot) return "{" + candidate + "}" + key;
-  }
+  return redis::key_in_slot_of(task.redis_key(), key, "ckpt-");
 }
 
 BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch) {

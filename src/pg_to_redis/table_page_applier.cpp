@@ -22,7 +22,7 @@ ApplyResult TablePageApplier::apply(std::span<const TablePage> pages) {
       break;
     }
     result.add_synced(i);
-    if (on_page_) on_page_(report_);
+    if (on_page_ && !pages[i]->empty()) on_page_(report_);
   }
   return result;
 }
@@ -51,6 +51,23 @@ DeadLetter TablePageApplier::letter(const Batch& page, int row, std::string reas
 }
 
 Status TablePageApplier::write_page(const Batch& page) {
+  if (!page.empty()) {
+    if (Status written = write_rows(page); !written.ok()) return written;
+  }
+  return page.last ? finish_run() : Status::Ok();
+}
+
+Status TablePageApplier::finish_run() {
+  if (KeyRefresh* refresh = session_.refresh()) {
+    Result<size_t> removed = refresh->finish();
+    if (!removed.ok()) return removed.status();
+    report_.members_removed += *removed;
+  }
+  report_.drained = true;
+  return Status::Ok();
+}
+
+Status TablePageApplier::write_rows(const Batch& page) {
   if (Status prepared = prepare(page); !prepared.ok()) return prepared;
   ConvertedRows converted = converter_->convert(page.rows);
   // Rows that cannot be converted are parked before anything of the page is written.
@@ -64,8 +81,10 @@ Status TablePageApplier::write_page(const Batch& page) {
   // Without tracking every run reads the whole table, so no checkpoint is kept.
   WriteBatch write{std::move(converted.rows),
                    task_.tracking && page.after ? page.after->encode() : std::string()};
+  KeyRefresh* refresh = session_.refresh();
+  StructureWriter& writer = refresh ? refresh->writer() : session_.writer();
   Result<WriteReport> written =
-      session_.writer().write(write, [&](const std::vector<RowError>& errors) {
+      writer.write(write, [&](const std::vector<RowError>& errors) {
         std::vector<DeadLetter> refused;
         for (const RowError& error : errors) {
           refused.push_back(letter(page, static_cast<int>(converted.source_rows.at(error.row)),
@@ -75,6 +94,10 @@ Status TablePageApplier::write_page(const Batch& page) {
         return park(std::move(refused));
       });
   if (!written.ok()) return written.status();
+  if (refresh) {
+    if (Status recorded = refresh->remember_written(write, *written); !recorded.ok())
+      return recorded;
+  }
 
   const size_t fetched = static_cast<size_t>(page.rows.row_count());
   const size_t skipped = converted.problems.size() + written->skipped.size();

@@ -1,7 +1,9 @@
 // TablePageApplier: writes pages of a table-sync task's rows to Redis, for the
 // PollingCoordinator. Each page's rows are converted (column_map, templates, type rules)
 // and written by the task's StructureWriter together with the checkpoint after the page,
-// in one atomic unit, so the checkpoint never runs ahead of the data or behind it.
+// in one atomic unit, so the checkpoint never runs ahead of the data or behind it. A task
+// that refreshes its key (KeyRefresh: `refresh: replace`, or merge without tracking) writes
+// through the refresh, and the run's last page (Batch::last) makes the key exact.
 //
 //   auto applier = std::make_shared<TablePageApplier>(task, session, report, on_page);
 //   ApplyResult written = applier->apply(pages);   // synced, or failed with the reason
@@ -43,6 +45,9 @@ class TablePageApplier final : public Applier<TablePage> {
 
  private:
   Status write_page(const Batch& page);
+  Status write_rows(const Batch& page);
+  // After the run's last page: the refresh finishes (if any) and the run counts as drained.
+  Status finish_run();
   // Builds the row converter from the first page a session returned.
   Status prepare(const Batch& page);
   // Sends `letters` to the task's dead-letter stream and logs each one.

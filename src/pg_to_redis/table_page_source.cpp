@@ -53,6 +53,9 @@ Result<bool> TablePageSource::begin() {
     if (!decoded.ok()) return decoded.status();
     checkpoint_ = std::move(*decoded);
   }
+  if (KeyRefresh* refresh = session_.refresh()) {
+    if (Status cleared = refresh->begin_run(); !cleared.ok()) return cleared;
+  }
   return true;
 }
 
@@ -62,8 +65,7 @@ Result<std::vector<TablePage>> TablePageSource::fetch(size_t) {
                                    : session_.reader().next_batch(after_);
   if (!page.ok()) return page.status();
   first_page_ = false;
-  drained_ = page->rows.row_count() < task_.batch_size;  // a short page: nothing after it
-  if (page->empty()) return std::vector<TablePage>{};
+  drained_ = page->last;
   after_ = page->after;
   return std::vector<TablePage>{std::make_shared<const Batch>(std::move(*page))};
 }

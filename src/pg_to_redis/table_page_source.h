@@ -1,9 +1,11 @@
 // TablePageSource: a table-sync task's rows as a BatchSource for the PollingCoordinator.
 // A record is a page of rows (one TableReader batch); a pass is a run of the task:
 //
-//   begin_pass  connect, take the task's lease (advisory lock), read the stored checkpoint
+//   begin_pass  connect, take the task's lease (advisory lock), read the stored checkpoint;
+//               a task that refreshes its key clears what a failed run left (KeyRefresh)
 //   fetch       the first page after the checkpoint (lookback applied), then page after
-//               page, each continuing after the previous one; nothing after a short page
+//               page, each continuing after the previous one, up to the last page (short,
+//               Batch::last), which is handed on even when empty: writing it ends the run
 //   mark        nothing to do: the applier writes each page's checkpoint with its data
 //   end_pass    release the lease; after a failure, start the next pass on a new session
 //
@@ -53,9 +55,6 @@ class TablePageSource final : public BatchSource<TablePage> {
   Status mark(std::span<const TablePage>) override { return Status::Ok(); }
   void end_pass(const Status& outcome) override;
 
-  // True once the pass read a short page: the table is drained.
-  bool drained() const { return drained_; }
-
  private:
   Result<bool> begin();  // begin_pass() but for cleaning up after a failure
   // The task's lease, waiting up to lease_wait; nullopt: held elsewhere.
@@ -70,7 +69,7 @@ class TablePageSource final : public BatchSource<TablePage> {
   std::optional<TrackingCursor> checkpoint_;  // where the pass's first page starts
   std::optional<TrackingCursor> after_;       // where the next page starts
   bool first_page_ = true;
-  bool drained_ = false;
+  bool drained_ = false;  // the last page was read
 };
 
 }  // namespace courier::pg_to_redis

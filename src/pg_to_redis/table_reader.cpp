@@ -289,6 +289,7 @@ Result<Batch> TableReader::read(const std::optional<TrackingCursor>& after, bool
   auto rows = conn_->execute(query_.sql(*start), params);
   if (!rows.ok()) return rows.status();
   Batch batch{std::move(*rows), std::nullopt};
+  batch.last = batch.rows.row_count() < query_.batch_size();
   const int last = batch.rows.row_count() - 1;
   if (last < 0) return batch;
   TrackingCursor cursor;

@@ -64,6 +64,7 @@ class ReadQuery {
   const std::vector<std::string>& columns() const { return columns_; }
   // The columns a TrackingCursor holds values of: tracking (if any), then the primary key.
   const std::vector<std::string>& cursor_columns() const { return cursor_columns_; }
+  int batch_size() const { return batch_size_; }  // the LIMIT of each read
 
   enum class Start {
     kBeginning,     // no checkpoint: no cursor predicate, no parameters
@@ -120,6 +121,7 @@ Result<std::vector<std::string>> discover_primary_key(pg::Session& conn, const T
 struct Batch {
   pg::QueryResult rows;
   std::optional<TrackingCursor> after;  // position after the last row; nullopt when empty
+  bool last = false;  // fewer rows than batch_size: nothing follows it (the table is drained)
 
   bool empty() const { return rows.row_count() == 0; }  // empty: the table is drained
 };

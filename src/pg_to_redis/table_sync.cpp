@@ -35,6 +35,8 @@ std::string describe_run(const std::string& task, const RunOutcome& outcome) {
       report.batches == 1 ? "" : "es", report.checkpoint_before.value_or("(none)"),
       report.checkpoint_after.value_or("(none)"),
       std::chrono::duration<double>(report.duration).count());
+  if (report.members_removed > 0)
+    line += fmt::format(", {} removed that left the query", report.members_removed);
   if (report.attempts > 1) line += fmt::format(", {} attempts", report.attempts);
   if (report.stopped) line += ", stopped by shutdown before the table was drained";
   if (!outcome.status.ok()) line += "; FAILED: " + outcome.status.to_string();

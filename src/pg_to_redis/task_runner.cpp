@@ -72,8 +72,8 @@ void TaskRunner::on_pass(const PassReport& pass) {
   report_.locked_elsewhere = pass.skipped;
   report_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(pass.duration);
   last_outcome_.status = run_status(pass);
-  // Stopped between pages: the pass ended well but the table was not drained.
-  report_.stopped = last_outcome_.status.ok() && !pass.skipped && !source_->drained();
+  // Stopped between pages: the pass ended well but its last page was not written.
+  report_.stopped = last_outcome_.status.ok() && !pass.skipped && !report_.drained;
   last_outcome_.report = std::exchange(report_, RunReport{});
   if (options_.on_run) options_.on_run(last_outcome_);
 }

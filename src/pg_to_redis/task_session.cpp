@@ -38,6 +38,7 @@ Status TaskSession::connect() {
     writer_ =
         std::make_unique<StructureWriter>(*redis_, task_, StructureWriterOptions{.cluster = cluster_});
     dead_letters_ = std::make_unique<RedisStreamDeadLetterStore>(*redis_, task_.dead_letter_key());
+    refresh_ = KeyRefresh::for_task(*redis_, task_, *writer_, cluster_);
   }
   if (!reader_) {
     auto reader = TableReader::open(*postgres_, task_);

@@ -1,7 +1,7 @@
 // TaskSession: the connections one table-sync task's runs use — a Postgres session, a
 // Redis client, and what depends on them (the planned reader, the structure writer, the
-// task's dead-letter stream). Opened at the first run, kept between runs, re-established
-// after a failure.
+// task's dead-letter stream, and the KeyRefresh of a task that makes its key exact). Opened
+// at the first run, kept between runs, re-established after a failure.
 //
 //   TaskSession session(task, TaskConnectors::to(pg_options, redis_options), /*cluster=*/false);
 //   if (Status up = session.connect(); !up.ok()) return up;
@@ -21,6 +21,7 @@
 #include "courier/status.h"
 #include "pg/connection_options.h"
 #include "pg/session.h"
+#include "pg_to_redis/key_refresh.h"
 #include "pg_to_redis/structure_writer.h"
 #include "pg_to_redis/table_reader.h"
 #include "pg_to_redis/task_config.h"
@@ -59,6 +60,8 @@ class TaskSession {
   TableReader& reader() { return *reader_; }
   StructureWriter& writer() { return *writer_; }
   RedisStreamDeadLetterStore& dead_letters() { return *dead_letters_; }
+  // nullptr unless refreshes_key(task): where the run's pages go, and how a run ends.
+  KeyRefresh* refresh() { return refresh_.get(); }
 
  private:
   const TaskConfig& task_;
@@ -70,6 +73,7 @@ class TaskSession {
   std::optional<TableReader> reader_;
   std::unique_ptr<StructureWriter> writer_;
   std::unique_ptr<RedisStreamDeadLetterStore> dead_letters_;
+  std::unique_ptr<KeyRefresh> refresh_;
   unsigned generation_ = 0;
 };
 

@@ -42,4 +42,20 @@ int key_slot(std::string_view key) {
   return crc16(hash_tag(key)) & (kSlotCount - 1);
 }
 
+std::string key_in_slot_of(std::string_view key, std::string_view name,
+                           std::string_view fallback) {
+  const int slot = key_slot(key);
+  if (key_slot(name) == slot) return std::string(name);
+  // Our '{' comes first in the new name, so its tag runs to the first '}' after it: the
+  // whole of `tag` as long as `tag` holds no '}' (a non-empty tag never does).
+  const std::string_view tag = hash_tag(key);
+  if (tag.find('}') == std::string_view::npos) {
+    return "{" + std::string(tag) + "}" + std::string(name);
+  }
+  for (int n = 0;; ++n) {  // one slot in 16384 per try: found within a few ten thousand
+    std::string candidate = std::string(fallback) + std::to_string(n);
+    if (key_slot(candidate) == slot) return "{" + candidate + "}" + std::string(name);
+  }
+}
+
 }  // namespace courier::redis

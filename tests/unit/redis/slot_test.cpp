@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 namespace courier::redis {
 namespace {
 
@@ -58,6 +61,33 @@ TEST(HashTag, WithoutAClosingBraceIsTheWholeKey) {
 TEST(HashTag, IsBinarySafe) {
   std::string key("a{\0b}c", 6);
   EXPECT_EQ(hash_tag(key), std::string_view("\0b", 2));
+}
+
+TEST(KeyInSlotOf, KeepsTheSlotOfEveryKindOfKeyName) {
+  // Plain, tagged, empty tag first, an unclosed brace, a '}' without a tag, braces only.
+  for (std::string_view key : {"orders", "shop:{eu}:orders", "{}orders", "a{b", "a}b{c",
+                               "{}{x}", "}", "{", "x{}}y"}) {
+    const std::string other = key_in_slot_of(key, "courier:replace:task");
+    EXPECT_EQ(key_slot(other), key_slot(key)) << key << " -> " << other;
+    EXPECT_NE(other, key);
+    EXPECT_TRUE(std::string_view(other).ends_with("courier:replace:task")) << other;
+  }
+}
+
+TEST(KeyInSlotOf, UsesTheKeysOwnTagOrTheWholeKey) {
+  EXPECT_EQ(key_in_slot_of("shop:{eu}:orders", "tmp"), "{eu}tmp");
+  EXPECT_EQ(key_in_slot_of("orders", "tmp"), "{orders}tmp");
+  EXPECT_EQ(key_in_slot_of("a{b", "tmp"), "{a{b}tmp");
+}
+
+TEST(KeyInSlotOf, KeepsANameThatAlreadyHashesAlike) {
+  EXPECT_EQ(key_in_slot_of("{eu}orders", "{eu}tmp"), "{eu}tmp");
+}
+
+TEST(KeyInSlotOf, FindsATagOfTheSlotForAKeyThatCannotBeWrapped) {
+  const std::string other = key_in_slot_of("a}b", "tmp", "t-");
+  EXPECT_TRUE(other.starts_with("{t-")) << other;
+  EXPECT_EQ(key_slot(other), key_slot("a}b"));
 }
 
 }  // namespace
