@@ -61,6 +61,9 @@ class TaskSession {
   RedisStreamDeadLetterStore& dead_letters() { return *dead_letters_; }
 
  private:
+  // Once per task: rows with a NULL tracking value are never read, say so in the log.
+  void warn_of_null_tracking_values();
+
   const TaskConfig& task_;
   TaskConnectors connectors_;
   bool cluster_;
@@ -71,6 +74,7 @@ class TaskSession {
   std::unique_ptr<StructureWriter> writer_;
   std::unique_ptr<RedisStreamDeadLetterStore> dead_letters_;
   unsigned generation_ = 0;
+  bool null_tracking_checked_ = false;
 };
 
 }  // namespace courier::pg_to_redis
