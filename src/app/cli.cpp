@@ -11,9 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/changes_command.h"
 #include "app/connection_settings.h"
 #include "app/datagen_command.h"
-#include "app/changes_command.h"
 #include "app/dlq_command.h"
 #include "app/logging.h"
 #include "app/migrate_command.h"
@@ -23,6 +23,8 @@
 #include "app/supervisor.h"
 #include "app/version.h"
 #include "config/courier_config.h"
+#include "pg/connection.h"
+#include "pg_to_redis/schema_check.h"
 #include "pg_to_redis/task_config.h"
 #include "redis_to_pg/stream_config.h"
 
@@ -32,6 +34,7 @@ namespace {
 struct LoadedConfig {
   config::CourierConfig config;
   PipelineConfigs pipelines;
+  std::string source_name;  // the file's path, as errors name it
 };
 
 constexpr const char* kDefaultConfigPath = "courier.yaml";
@@ -55,7 +58,7 @@ config::LoadResult load_file_or_environment(const std::string& path) {
 // one of them to stderr, sorted by line, and returns nullopt.
 std::optional<LoadedConfig> load_all_or_report(const std::string& path) {
   config::LoadResult loaded = load_file_or_environment(path);
-  LoadedConfig result{std::move(loaded.config), {}};
+  LoadedConfig result{std::move(loaded.config), {}, loaded.source_name};
   config::ConfigErrors errors;
   for (config::ConfigError& error : loaded.errors) errors.add(std::move(error));
   for (config::ConfigError& error : read_pipelines(result.config, result.pipelines))
@@ -73,7 +76,50 @@ std::optional<config::CourierConfig> load_or_report(const std::string& path) {
   return std::move(loaded->config);
 }
 
-int validate(const std::string& path) {
+// `validate --check-db`: every table-sync task against the schema of the file's database.
+// Problems are printed like the file's errors; warnings alone leave the file valid.
+int check_tasks_against_database(const LoadedConfig& loaded, const std::string& path) {
+  const pg::ConnectionOptions options = postgres_options(loaded.config.postgres);
+  auto conn = pg::Connection::open(options);
+  if (!conn.ok()) {
+    fmt::print(stderr, "{}: cannot check the tasks against the database: {}\n", path,
+               conn.status().message());
+    return kExitFailure;
+  }
+  std::vector<pg_to_redis::SchemaFinding> findings;
+  for (const pg_to_redis::TaskConfig& task : loaded.pipelines.tasks) {
+    auto found = pg_to_redis::check_task_schema(**conn, task);
+    if (!found.ok()) {
+      fmt::print(stderr, "{}: checking task '{}' against {} failed: {}\n", path, task.name,
+                 options.describe(), found.status().message());
+      return kExitFailure;
+    }
+    findings.insert(findings.end(), found->begin(), found->end());
+  }
+  std::stable_sort(findings.begin(), findings.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
+  });
+  const auto errors = std::count_if(findings.begin(), findings.end(),
+                                    [](const auto& finding) { return !finding.warning; });
+  const auto warnings = static_cast<std::ptrdiff_t>(findings.size()) - errors;
+  for (const pg_to_redis::SchemaFinding& finding : findings) {
+    fmt::print(stderr, "{}\n", finding.to_string(loaded.source_name));
+  }
+  auto count = [](std::ptrdiff_t n, std::string_view what) {
+    return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+  };
+  if (errors > 0) {
+    fmt::print(stderr, "{}: {} and {} against the database {}\n", path, count(errors, "error"),
+               count(warnings, "warning"), options.describe());
+    return kExitInvalid;
+  }
+  fmt::print("database {}: {} checked, {}\n", options.describe(),
+             count(static_cast<std::ptrdiff_t>(loaded.pipelines.tasks.size()), "task"),
+             warnings == 0 ? std::string("no problems") : count(warnings, "warning"));
+  return kExitOk;
+}
+
+int validate(const std::string& path, bool check_db) {
   auto loaded = load_all_or_report(path);
   if (!loaded) return kExitInvalid;
   fmt::print("{}: valid\n{}", path, loaded->config.describe());
@@ -83,7 +129,15 @@ int validate(const std::string& path) {
     captures = captures || task.capture == pg_to_redis::Capture::kWal;
   }
   if (captures) fmt::print("changes {}\n", loaded->pipelines.changes.describe());
-  return kExitOk;
+  if (loaded->pipelines.streams) fmt::print("{}", loaded->pipelines.streams->describe());
+  if (loaded->pipelines.api) {
+    fmt::print("api: {}\n", loaded->pipelines.api->enabled
+                                ? "the query API, served on the http listen address"
+                                : "not served ('enabled: false')");
+  }
+  if (!check_db) return kExitOk;
+  std::fflush(stdout);  // the summary before any problem the check prints on stderr
+  return check_tasks_against_database(*loaded, path);
 }
 
 // Sets up logging from the file's `log:` section (and --log-level); false after printing
@@ -143,6 +197,10 @@ int run_cli(std::vector<std::string> args) {
       app.add_subcommand("validate", "check a configuration file and list every mistake");
   validate_command->add_option("-c,--config", config_path, "configuration file")
       ->capture_default_str();
+  bool check_db = false;
+  validate_command->add_flag(
+      "--check-db", check_db,
+      "also connect to Postgres and check every table-sync task's table and columns");
   auto* run_command = app.add_subcommand("run", "run everything the configuration names");
   run_command->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   run_command->add_option("--log-level", log_level, "override log.level");
@@ -169,7 +227,7 @@ int run_cli(std::vector<std::string> args) {
     fmt::print("courier {}\n", kVersion);
     return kExitOk;
   }
-  if (validate_command->parsed()) return validate(config_path);
+  if (validate_command->parsed()) return validate(config_path, check_db);
   if (run_command->parsed()) return run(config_path, log_level);
   if (once_command->parsed()) return once(config_path, only_tasks, log_level);
   if (dlq.parsed()) return dlq.run(load_or_report);

@@ -27,6 +27,7 @@ inline constexpr std::string_view kCrashShutdown = "57P02";
 inline constexpr std::string_view kCannotConnectNow = "57P03";
 inline constexpr std::string_view kQueryCanceled = "57014";
 inline constexpr std::string_view kUndefinedTable = "42P01";
+inline constexpr std::string_view kUndefinedColumn = "42703";
 }  // namespace sqlstate
 
 // The Status code for a SQLSTATE:

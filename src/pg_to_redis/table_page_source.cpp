@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "courier/clock.h"
+#include "pg_to_redis/schema_check.h"
 
 namespace courier::pg_to_redis {
 
@@ -63,7 +64,7 @@ Result<std::vector<TablePage>> TablePageSource::fetch(size_t) {
   if (drained_) return std::vector<TablePage>{};
   Result<Batch> page = first_page_ ? session_.reader().first_batch(checkpoint_)
                                    : session_.reader().next_batch(after_);
-  if (!page.ok()) return page.status();
+  if (!page.ok()) return explain_undefined_column(session_.postgres(), task_, page.status());
   first_page_ = false;
   drained_ = page->last;
   after_ = page->after;

@@ -86,6 +86,7 @@ Result<ReadQuery> ReadQuery::plan(const TaskConfig& task, std::vector<std::strin
     query.not_null_ = query.quoted_tracking_ + " IS NOT NULL";
   }
   query.where_ = task.where;
+  query.from_ = *table;
   if (task.lookback.count() > 0) {
     query.lookback_interval_ = std::to_string(task.lookback.count()) + " milliseconds";
   }
@@ -112,6 +113,14 @@ void ReadQuery::bound_by_open_transactions(pg::TypeOid tracking_type) {
                  from;
     bound_type_ = "timestamp";
   }
+}
+
+std::string ReadQuery::null_tracking_sql() const {
+  if (quoted_tracking_.empty()) return {};
+  std::string sql =
+      "SELECT EXISTS (SELECT 1 FROM " + from_ + " WHERE " + quoted_tracking_ + " IS NULL";
+  if (!where_.empty()) sql += " AND (" + where_ + "\n)";
+  return sql + ")";
 }
 
 std::string ReadQuery::sql(Start start) const {
@@ -225,6 +234,15 @@ TableReader::TableReader(pg::Session& conn, const TaskConfig& task, std::vector<
       primary_key_(std::move(pk)),
       query_(std::move(query)) {}
 
+std::optional<std::string> tracking_type_problem(const TaskConfig& task, const std::string& column,
+                                                 TypeOid type, std::string_view type_text) {
+  if (task.lookback.count() > 0 && !is_time_type(type)) {
+    return "lookback needs a timestamp, timestamptz or date tracking column, but '" + column +
+           "' is " + std::string(type_text) + "; remove `lookback` or track a time column";
+  }
+  return std::nullopt;
+}
+
 Result<TableReader> TableReader::open(pg::Session& conn, const TaskConfig& task) {
   if (Status settings = conn.execute_script(session_settings_sql()); !settings.ok()) {
     return settings;
@@ -241,27 +259,33 @@ Result<TableReader> TableReader::open(pg::Session& conn, const TaskConfig& task)
   }
   auto query = ReadQuery::plan(task, pk);
   if (!query.ok()) return query.status();
+  bool tracking_nullable = false;
   if (task.tracking) {
+    const std::string& column = query->cursor_columns().front();
     auto type = conn.execute(
-        "SELECT atttypid::int8, format_type(atttypid, atttypmod) FROM pg_attribute"
+        "SELECT atttypid::int8, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute"
         " WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
-        {*quoted_table(task.table), query->cursor_columns().front()});
+        {*quoted_table(task.table), column});
     if (!type.ok()) return type.status();
     if (type->row_count() != 1) {
       return task_error(task, StatusCode::kInvalidArgument,
-                        "tracking column '" + query->cursor_columns().front() + "' does not exist");
+                        "tracking column '" + column +
+                            "' does not exist; check the task's columns against the database "
+                            "with `courier validate --check-db`");
     }
     const auto oid = static_cast<TypeOid>(std::stoul(std::string(type->get(0, 0).value_or("0"))));
     if (task.tracking->op == TrackingOperator::kGreater) query->bound_by_open_transactions(oid);
-    if (task.lookback.count() > 0 && !is_time_type(oid)) {
-      return task_error(task, StatusCode::kInvalidArgument,
-                        "lookback needs a timestamp, timestamptz or date tracking column, but '" +
-                            query->cursor_columns().front() + "' is " +
-                            std::string(type->get(0, 1).value_or("?")) +
-                            "; remove `lookback` or track a time column");
+    if (auto problem = tracking_type_problem(task, column, oid, type->get(0, 1).value_or("?"))) {
+      return task_error(task, StatusCode::kInvalidArgument, *problem);
     }
+    // A view's columns are always nullable in the catalog; a session without the column
+    // (a test's fake) is taken as NOT NULL.
+    const auto not_null = type->column_index("attnotnull");
+    tracking_nullable = not_null && type->get(0, *not_null) == "f";
   }
-  return TableReader(conn, task, std::move(pk), std::move(*query));
+  TableReader reader(conn, task, std::move(pk), std::move(*query));
+  reader.tracking_nullable_ = tracking_nullable;
+  return reader;
 }
 
 Result<Batch> TableReader::first_batch(const std::optional<TrackingCursor>& checkpoint) {

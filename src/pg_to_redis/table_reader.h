@@ -11,7 +11,8 @@
 // read, where Red Courier's `tracking > $1` skipped the rest of them. Operator "<" walks
 // downwards (`<`, ORDER BY … DESC). Without tracking the primary key is the cursor, so a
 // full read still goes in bounded batches. Rows whose tracking value is NULL are never
-// read (a NULL cannot be placed on the cursor's order); give the column a NOT NULL.
+// read (a NULL cannot be placed on the cursor's order); give the column a NOT NULL. A task
+// session warns once when such rows exist (null_tracking_sql()).
 // Reads are LIMITed queries rather than one single-row-mode stream: each batch is a
 // separate short statement (no snapshot or cursor held between batches, column type OIDs
 // available), and memory holds one batch. An index on (tracking, pk…) makes each batch a
@@ -42,11 +43,12 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "courier/status.h"
-#include "pg/session.h"
 #include "pg/result.h"
+#include "pg/session.h"
 #include "pg_to_redis/task_config.h"
 #include "pg_to_redis/tracking_cursor.h"
 
@@ -89,6 +91,10 @@ class ReadQuery {
   bool bounded() const { return !bound_sql_.empty(); }
   const std::string& bound_sql() const { return bound_sql_; }
 
+  // With tracking: one boolean, true when a row the task's `where` selects has a NULL
+  // tracking value (such rows are never read). Empty without tracking.
+  std::string null_tracking_sql() const;
+
  private:
   ReadQuery() = default;
   size_t parameter_count(Start start) const;  // what params(start, …) holds
@@ -97,6 +103,7 @@ class ReadQuery {
   std::string cursor_list_;      // ("t", "id")
   std::string quoted_tracking_;  // "t", or empty
   std::string where_;            // operator's filter, or empty
+  std::string from_;             // "schema"."table"
   std::string order_by_;         // "t", "id"  (with DESC for "<")
   bool descending_ = false;
   std::string lookback_interval_;  // "600000 milliseconds", or empty
@@ -114,6 +121,11 @@ Result<std::string> quoted_table(const TableName& table);
 // naming the table and suggesting `primary_key:`, when it has none; the server's error
 // (e.g. undefined table) otherwise.
 Result<std::vector<std::string>> discover_primary_key(pg::Session& conn, const TableName& table);
+
+// Why the reader refuses `type` (shown as `type_text`, e.g. "bigint") for the task's tracking
+// column `column`; nullopt when it accepts it. `courier validate --check-db` asks the same.
+std::optional<std::string> tracking_type_problem(const TaskConfig& task, const std::string& column,
+                                                 pg::TypeOid type, std::string_view type_text);
 
 // One batch: the rows as Postgres printed them in text under session_settings_sql()
 // (convert each cell with to_redis_value(rows.column_type(c), rows.get(r, c))), and the
@@ -141,6 +153,8 @@ class TableReader {
 
   const ReadQuery& query() const { return query_; }
   const std::vector<std::string>& primary_key() const { return primary_key_; }
+  // True when the tracking column may hold NULLs (the catalog has no NOT NULL for it).
+  bool tracking_nullable() const { return tracking_nullable_; }
 
  private:
   TableReader(pg::Session& conn, const TaskConfig& task, std::vector<std::string> pk,
@@ -153,6 +167,7 @@ class TableReader {
   std::vector<std::string> primary_key_;
   ReadQuery query_;
   std::optional<std::string> bound_;  // the run's bound (ReadQuery::bounded()), once asked
+  bool tracking_nullable_ = false;
 };
 
 }  // namespace courier::pg_to_redis

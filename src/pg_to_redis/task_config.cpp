@@ -156,7 +156,13 @@ class TaskReader {
   std::string column(std::string_view key) {
     std::optional<ValueReader> found = entry_.value(key);
     if (!found) return {};
+    remember(*found);
     return non_empty_text(*found, "a column name").value_or("");
+  }
+
+  // Keeps where a value naming a database object was written (TaskConfig::key_locations).
+  void remember(const ValueReader& value) {
+    task_.key_locations.push_back({value.path(), value.position()});
   }
 
   // A list of column names, each non-empty and listed once.
@@ -168,6 +174,7 @@ class TaskReader {
     if (!list) return columns;
     if (list->empty()) list->error("'" + std::string(key) + "' must list at least one column");
     for (const ValueReader& item : list->items()) {
+      remember(item);
       std::optional<std::string> name = non_empty_text(item, "a column name");
       if (!name) continue;
       if (std::find(columns.begin(), columns.end(), *name) != columns.end()) {
@@ -192,6 +199,7 @@ class TaskReader {
     }
     if (std::optional<std::string> table =
             required_text("table", "the Postgres table, 'orders' or 'schema.orders'")) {
+      remember(*entry_.value("table"));
       read_table_name(*table);
     }
     task_.alias = entry_.string("alias").value_or("");
@@ -282,6 +290,7 @@ class TaskReader {
     if (!tracking) return;
     TrackingConfig config;
     if (std::optional<ValueReader> column = tracking->value("column")) {
+      remember(*column);
       config.column = non_empty_text(*column, "a column name").value_or("");
     } else {
       tracking->error(
@@ -318,6 +327,7 @@ class TaskReader {
     task_.maxlen = entry_.integer("maxlen", kTrimLengthRange);
     task_.max_length = entry_.integer("max_length", kTrimLengthRange);
     task_.dead_letter_stream = entry_.string("dead_letter_stream").value_or("");
+    if (std::optional<ValueReader> capture = entry_.value("capture")) remember(*capture);
     task_.capture = entry_.enumeration("capture", kCaptureNames).value_or(task_.capture);
     task_.refresh = entry_.enumeration("refresh", kRefreshNames).value_or(task_.refresh);
     if (task_.refresh == Refresh::kReplace && task_.tracking) {
@@ -384,6 +394,7 @@ class TaskReader {
                               [&](const auto& entry) { return entry.first == name; });
       std::optional<ValueReader> found = seen ? std::nullopt : map->value(name);
       if (!found) continue;
+      remember(*found);
       if (std::optional<std::string> column = non_empty_text(*found, "a column name")) {
         task_.column_map.emplace_back(name, std::move(*column));
       }
@@ -432,6 +443,14 @@ std::string KeyTemplate::to_string() const {
   return text;
 }
 
+const SourceLocation& TaskConfig::location_of(std::string_view key) const {
+  const std::string path = location.path + "." + std::string(key);
+  for (const SourceLocation& written : key_locations) {
+    if (written.path == path) return written;
+  }
+  return location;
+}
+
 const std::string& TaskConfig::column_for(const std::string& field) const {
   for (const auto& [mapped_field, column] : column_map) {
     if (mapped_field == field) return column;
@@ -472,19 +491,36 @@ std::string describe_columns(const TaskConfig& task) {
 }  // namespace
 
 std::string TaskConfig::describe() const {
-  std::string target =
-      writes_per_row_keys(structure) ? key_prefix + key_template.to_string() : redis_key();
+  const bool per_row = writes_per_row_keys(structure);
+  std::string target = per_row ? key_prefix + key_template.to_string() : redis_key();
   std::string line = name + ": " + table.qualified() + " -> " + std::string(to_string(structure)) +
                      " '" + target + "' (" + describe_columns(*this) + ")";
-  if (capture == Capture::kWal) return line + "; changes from the write-ahead log; batch " +
-                                        std::to_string(batch_size);
-  line += "; schedule '" + schedule + "'";
-  if (tracking) {
-    line += "; tracking " + tracking->column + " " + std::string(to_string(tracking->op)) +
-            " (checkpoint '" + tracking->last_value_key + "')";
+  if (!where.empty()) line += "; only rows where " + where;
+  if (capture == Capture::kWal) {
+    line += "; changes from the write-ahead log";
   } else {
-    line += "; no tracking (whole table each run)";
+    line += "; schedule '" + schedule + "'";
+    if (tracking) {
+      line += "; tracking " + tracking->column + " " + std::string(to_string(tracking->op)) +
+              " (checkpoint '" + tracking->last_value_key + "')";
+      if (lookback.count() > 0) {
+        line += ", re-reading the last " + config::format_duration(lookback) + " each run";
+      }
+    } else {
+      line += "; no tracking (whole table each run)";
+      if ((bit(structure) & kValueWriters) != 0) {
+        line += refresh == Refresh::kReplace
+                    ? "; refresh replace (each run's result swapped in whole, in one step)"
+                    : "; refresh merge (the key updated in place)";
+      }
+    }
   }
+  if (ttl) {
+    line += std::string(per_row ? "; each key expires " : "; the key expires ") +
+            config::format_duration(*ttl) + " after its last write";
+  }
+  if (maxlen) line += "; trimmed to about " + std::to_string(*maxlen) + " entries";
+  if (max_length) line += "; trimmed to the newest " + std::to_string(*max_length) + " entries";
   return line + "; batch " + std::to_string(batch_size);
 }
 

@@ -149,7 +149,15 @@ struct TaskConfig {
   Refresh refresh = Refresh::kMerge;  // replace: map, list, set, sorted_set without tracking
 
   SourceLocation location;  // the task's own entry, "tasks[2]"
+  // Where the keys that name the database's objects were written (`table`, `key`, `value`,
+  // `score`, each item of `fields` and `primary_key`, `tracking.column`, each
+  // `column_map` entry), and `capture`, so a check against the live schema
+  // (schema_check.h) can report at the exact place.
+  std::vector<SourceLocation> key_locations;
 
+  // Where `key` (relative to the task: "table", "fields[1]", "column_map.status") was
+  // written; the task's own location when it was not.
+  const SourceLocation& location_of(std::string_view key) const;
   // The Postgres column behind a field name (column_map, else the name itself).
   const std::string& column_for(const std::string& field) const;
   // The one Redis key of map, list, set, sorted_set and stream tasks: key_prefix + (alias,

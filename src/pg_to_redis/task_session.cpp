@@ -48,8 +48,29 @@ Status TaskSession::connect() {
       spdlog::info("task {}: reads with: {}", task_.name,
                    reader_->query().sql(ReadQuery::Start::kAfterCursor));
     }
+    if (!null_tracking_checked_) warn_of_null_tracking_values();
   }
   return Status::Ok();
+}
+
+void TaskSession::warn_of_null_tracking_values() {
+  null_tracking_checked_ = true;
+  if (!reader_->tracking_nullable()) return;
+  auto exists = postgres_->execute(reader_->query().null_tracking_sql());
+  if (!exists.ok()) {
+    // Only a hint: the run itself reports what is wrong with the session.
+    spdlog::debug("task {}: could not look for NULL tracking values: {}", task_.name,
+                  exists.status().to_string());
+    return;
+  }
+  if (exists->get(0, 0) != "t") return;
+  const std::string& column = task_.column_for(task_.tracking->column);
+  spdlog::warn(
+      "task {}: some rows of {}{} have a NULL '{}' (the tracking column); they are never "
+      "synced, because a NULL has no place in the tracking order. Fill them and add NOT NULL "
+      "to the column, or sync a view that selects COALESCE({}, <a value>) AS {}",
+      task_.name, task_.table.qualified(), task_.where.empty() ? "" : " matching 'where'", column,
+      column, column);
 }
 
 void TaskSession::reset_after_failure() {

@@ -64,6 +64,9 @@ class TaskSession {
   KeyRefresh* refresh() { return refresh_.get(); }
 
  private:
+  // Once per task: rows with a NULL tracking value are never read, say so in the log.
+  void warn_of_null_tracking_values();
+
   const TaskConfig& task_;
   TaskConnectors connectors_;
   bool cluster_;
@@ -75,6 +78,7 @@ class TaskSession {
   std::unique_ptr<RedisStreamDeadLetterStore> dead_letters_;
   std::unique_ptr<KeyRefresh> refresh_;
   unsigned generation_ = 0;
+  bool null_tracking_checked_ = false;
 };
 
 }  // namespace courier::pg_to_redis

@@ -378,8 +378,7 @@ TEST(CourierConfig, DescribeShowsTheSettings) {
             "redis: cluster nodes=a:7000,b:7001 read_from_replicas=false username=(default) "
             "password=(none) connect_timeout=2s socket_timeout=5s\n"
             "http: listen=127.0.0.1:8080 workers=32\n"
-            "log: level=info format=text log_sql=false\n"
-            "tasks: present (read by its own module)\n");
+            "log: level=info format=text log_sql=false\n");
 }
 
 TEST(PostgresConfig, ConninfoQuotesEveryValueForLibpq) {

@@ -236,7 +236,8 @@ TEST(TaskConfigAdditions, StringTaskWithColumnMapAndTtl) {
   EXPECT_EQ(task.column_for("amount"), "total_amount");
   EXPECT_EQ(task.describe(),
             "order_docs: public.orders -> string 'order:{id}' (fields id, amount); schedule "
-            "'@every 5m'; no tracking (whole table each run); batch 1000");
+            "'@every 5m'; no tracking (whole table each run); each key expires 24h after its "
+            "last write; batch 1000");
 }
 
 TEST(TaskConfigDefaults, ScheduleTimeZoneIsUtcUnlessGiven) {
@@ -273,10 +274,7 @@ TEST(TaskConfigAdditions, LookbackIsReadForIdempotentStructures) {
 // ---- the reference page -------------------------------------------------------------------
 
 TEST(TaskConfigReference, EveryTasksExampleInTheDocsReadsWithoutErrors) {
-  std::ifstream in(std::filesystem::path(COURIER_SOURCE_DIR) / "docs/configuration.md");
-  std::ostringstream markdown;
-  markdown << in.rdbuf();
-  const std::string text = markdown.str();
+  const std::string text = configuration_reference();
   const std::string open = "```yaml\n";
   int examples = 0;
   for (std::size_t start = text.find(open); start != std::string::npos;

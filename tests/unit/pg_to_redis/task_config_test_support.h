@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +39,14 @@ inline ReadTasks read(std::string_view yaml) {
     result.errors.push_back(error.to_string("courier.yaml"));
   }
   return result;
+}
+
+// The text of docs/configuration.md, which the tests hold to the code.
+inline std::string configuration_reference() {
+  std::ifstream in(std::filesystem::path(COURIER_SOURCE_DIR) / "docs/configuration.md");
+  std::ostringstream markdown;
+  markdown << in.rdbuf();
+  return markdown.str();
 }
 
 // Exactly one error, printed with `where` ("courier.yaml:4:16: tasks[0].structure:") and
