@@ -33,6 +33,7 @@ Result<RowConverter> RowConverter::make(const TaskConfig& task, const pg::QueryR
                   "task '" + task.name + "': the query result has no column '" + column + "'");
   };
   RowConverter converter;
+  converter.typed_json_ = task.json_values == JsonValues::kTyped;
   for (const auto& [name, is_score] : names_written(task)) {
     const std::string& column = task.column_for(name);
     std::optional<int> index = sample.column_index(column);
@@ -81,6 +82,7 @@ ConvertedRows RowConverter::convert(const pg::QueryResult& rows, std::span<const
         problem = "column '" + named.name + "': " + value.status().message();
         break;
       }
+      if (!typed_json_) value->json = JsonKind::kString;
       row.fields.emplace_back(named.name, std::move(*value));
     }
     if (!problem.empty()) {
