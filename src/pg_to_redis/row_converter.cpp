@@ -19,7 +19,9 @@ std::vector<std::pair<std::string, bool>> names_written(const TaskConfig& task) 
   add(task.key, false);
   for (const std::string& column : task.key_template.columns()) add(column, false);
   add(task.value, false);  // before the score: a column used as both stays a value
-  add(task.score, true);
+  // Only a sorted set has a score; elsewhere a column named in `score` (a TaskConfig built
+  // by hand may carry one) is an ordinary value, typed like any other in a string's JSON.
+  if (task.structure == Structure::kSortedSet) add(task.score, true);
   for (const std::string& field : task.fields) add(field, false);
   return names;
 }
