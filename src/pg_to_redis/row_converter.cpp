@@ -19,7 +19,9 @@ std::vector<std::pair<std::string, bool>> names_written(const TaskConfig& task) 
   add(task.key, false);
   for (const std::string& column : task.key_template.columns()) add(column, false);
   add(task.value, false);  // before the score: a column used as both stays a value
-  add(task.score, true);
+  // Only a sorted set has a score; elsewhere a column named in `score` (a TaskConfig built
+  // by hand may carry one) is an ordinary value, typed like any other in a string's JSON.
+  if (task.structure == Structure::kSortedSet) add(task.score, true);
   for (const std::string& field : task.fields) add(field, false);
   return names;
 }
@@ -33,6 +35,7 @@ Result<RowConverter> RowConverter::make(const TaskConfig& task, const pg::QueryR
                   "task '" + task.name + "': the query result has no column '" + column + "'");
   };
   RowConverter converter;
+  converter.typed_json_ = task.json_values == JsonValues::kTyped;
   for (const auto& [name, is_score] : names_written(task)) {
     const std::string& column = task.column_for(name);
     std::optional<int> index = sample.column_index(column);
@@ -81,6 +84,7 @@ ConvertedRows RowConverter::convert(const pg::QueryResult& rows, std::span<const
         problem = "column '" + named.name + "': " + value.status().message();
         break;
       }
+      if (!typed_json_) value->json = JsonKind::kString;
       row.fields.emplace_back(named.name, std::move(*value));
     }
     if (!problem.empty()) {

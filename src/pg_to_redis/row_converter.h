@@ -12,6 +12,9 @@
 // goes on with the rest (the checkpoint moves past it; fix the row and touch its tracking
 // column to sync it again).
 //
+// Every capture mode converts through here (polling's TablePageApplier, change capture's
+// ChangeApplier), so a `string` task's JSON has the same types whichever reads its rows.
+//
 // Thread-safety: a plain value after make(); convert() is const.
 #pragma once
 
@@ -68,6 +71,7 @@ class RowConverter {
 
   std::vector<NamedColumn> columns_;
   std::vector<KeyColumn> primary_key_;
+  bool typed_json_ = true;  // false: `json_values: text`, every JSON value a string
 };
 
 }  // namespace courier::pg_to_redis

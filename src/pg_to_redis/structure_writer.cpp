@@ -215,10 +215,7 @@ class CommandBuilder {
       if (json.size() > 1) json += ',';
       text::append_json_string(json, field);
       json += ':';
-      if (value->is_null)
-        json += "null";
-      else
-        text::append_json_string(json, value->bytes);
+      append_json_value(json, *value);
     }
     json += '}';
     redis::Command set = {"SET", key, std::move(json)};

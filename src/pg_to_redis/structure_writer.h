@@ -152,7 +152,7 @@ struct BatchCommands {
 //   stream      XADD <key> [MAXLEN ~ n] * f1 v1 f2 v2 …   (fields in the order listed)
 //   hash        HSET <row key> f v … over the non-NULL fields; HDEL <row key> of the NULL
 //               ones, so a column that became NULL leaves no stale value behind
-//   string      SET <row key> <JSON object: field → string, NULL → null> [PX ttl]
+//   string      SET <row key> <JSON object: field → append_json_value (value_format.h)> [PX ttl]
 // A NULL value is "" in map, list, set and stream entries (Red Courier's rule). With `ttl`,
 // each key written gets PEXPIRE <key> <ms> (string: SET … PX). A row lacking a value the
 // structure needs, or whose key template column is NULL, is skipped and reported.

@@ -45,7 +45,7 @@ struct StructureKey {
   unsigned ignored_for_compatibility = 0;
 };
 
-constexpr std::array<StructureKey, 8> kStructureKeys = {{
+constexpr std::array<StructureKey, 9> kStructureKeys = {{
     {"key", bit(Structure::kMap) | kPerRowKey, bit(Structure::kMap) | kPerRowKey,
      "",  // depends on the structure, see missing_key_message
      "map, hash and string tasks; the Redis key of this task is 'alias' (else the table name)",
@@ -61,6 +61,8 @@ constexpr std::array<StructureKey, 8> kStructureKeys = {{
     {"max_length", bit(Structure::kList), 0, "", "lists only (use 'maxlen' for streams)"},
     {"refresh", kValueWriters, 0, "",
      "map, list, set and sorted_set tasks: the ones that write one key from the whole query"},
+    {"json_values", bit(Structure::kString), 0, "",
+     "string tasks only: it says how the values of each row's JSON document are written"},
     {"alias", kSingleKey, 0, "",
      "tasks that write one Redis key; a hash or string task writes one key per row from "
      "its 'key' template"},
@@ -330,6 +332,8 @@ class TaskReader {
     if (std::optional<ValueReader> capture = entry_.value("capture")) remember(*capture);
     task_.capture = entry_.enumeration("capture", kCaptureNames).value_or(task_.capture);
     task_.refresh = entry_.enumeration("refresh", kRefreshNames).value_or(task_.refresh);
+    task_.json_values =
+        entry_.enumeration("json_values", kJsonValuesNames).value_or(task_.json_values);
     if (task_.refresh == Refresh::kReplace && task_.tracking) {
       entry_.error_at("refresh",
                       "'refresh: replace' rewrites the key from the whole query each run, and a "

@@ -75,6 +75,16 @@ inline constexpr std::array<config::EnumName<Refresh>, 2> kRefreshNames = {{
     {Refresh::kReplace, "replace"},
 }};
 
+// How a `string` task writes the values of its JSON document: `typed` (default) writes
+// numbers, booleans, null and json/jsonb columns as JSON's own types; `text` writes every
+// value but NULL as a JSON string, as Courier did before (docs/types.md, "JSON values").
+enum class JsonValues { kTyped, kText };
+
+inline constexpr std::array<config::EnumName<JsonValues>, 2> kJsonValuesNames = {{
+    {JsonValues::kTyped, "typed"},
+    {JsonValues::kText, "text"},
+}};
+
 std::string_view to_string(Structure structure);
 std::string_view to_string(TrackingOperator op);
 
@@ -147,6 +157,7 @@ struct TaskConfig {
   std::string dead_letter_stream;  // Redis stream of rows that cannot be written; empty: default
   Capture capture = Capture::kPoll;  // wal: no schedule, tracking or lookback
   Refresh refresh = Refresh::kMerge;  // replace: map, list, set, sorted_set without tracking
+  JsonValues json_values = JsonValues::kTyped;  // string: typed JSON values, or all strings
 
   SourceLocation location;  // the task's own entry, "tasks[2]"
   // Where the keys that name the database's objects were written (`table`, `key`, `value`,

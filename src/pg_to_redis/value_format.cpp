@@ -422,9 +422,51 @@ class ArrayToJson {
 
 RedisValue null_value() { return RedisValue{"", true}; }
 
-Result<RedisValue> as_redis_value(Result<std::string> bytes) {
+Result<RedisValue> as_redis_value(Result<std::string> bytes, JsonKind json = JsonKind::kString) {
   if (!bytes.ok()) return bytes.status();
-  return RedisValue{std::move(bytes).value(), false};
+  return RedisValue{std::move(bytes).value(), false, json};
+}
+
+// A number JSON can carry: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? — which excludes
+// NaN and the infinities (JSON has no such numbers; they stay strings).
+bool is_json_number(std::string_view text) {
+  size_t pos = 0;
+  auto digits = [&] {
+    const size_t start = pos;
+    while (pos < text.size() && is_digit(text[pos])) ++pos;
+    return pos - start;
+  };
+  if (pos < text.size() && text[pos] == '-') ++pos;
+  const size_t start = pos;
+  const size_t integer_digits = digits();
+  if (integer_digits == 0 || (integer_digits > 1 && text[start] == '0')) return false;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    if (digits() == 0) return false;
+  }
+  if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
+    ++pos;
+    if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
+    if (digits() == 0) return false;
+  }
+  return pos == text.size();
+}
+
+// What a converted scalar is in a JSON document (docs/types.md, "JSON values").
+JsonKind json_kind(TypeOid type, std::string_view bytes) {
+  switch (type) {
+    case type_oid::kInt2:
+    case type_oid::kInt4:
+    case type_oid::kInt8:
+    case type_oid::kNumeric:
+    case type_oid::kFloat4:
+    case type_oid::kFloat8:
+      return is_json_number(bytes) ? JsonKind::kNumber : JsonKind::kString;
+    case type_oid::kBool: return JsonKind::kBoolean;
+    case type_oid::kJson:
+    case type_oid::kJsonb: return JsonKind::kDocument;
+    default: return JsonKind::kString;
+  }
 }
 
 }  // namespace
@@ -456,7 +498,24 @@ Result<RedisValue> to_redis_value(TypeOid type, std::optional<std::string_view> 
   if (!text) return null_value();
   if (std::optional<TypeOid> element = array_element_type(type))
     return array_to_redis_value(*element, text);
-  return as_redis_value(scalar_value(type, *text));
+  Result<std::string> bytes = scalar_value(type, *text);
+  if (!bytes.ok()) return bytes.status();
+  const JsonKind json = json_kind(type, *bytes);
+  return as_redis_value(std::move(bytes), json);
+}
+
+void append_json_value(std::string& out, const RedisValue& value) {
+  if (value.is_null) {
+    out += "null";
+    return;
+  }
+  switch (value.json) {
+    case JsonKind::kNumber:
+    case JsonKind::kDocument: out += value.bytes; return;
+    case JsonKind::kBoolean: out += value.bytes == "1" ? "true" : "false"; return;
+    case JsonKind::kString: break;
+  }
+  text::append_json_string(out, value.bytes);
 }
 
 bool can_be_sorted_set_score(TypeOid type) {

@@ -14,6 +14,7 @@
 // Thread-safety: pure functions without shared state; call from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,11 +56,25 @@ inline constexpr TypeOid kJsonb = 3802;
 // iso_8601, extra_float_digits 1, bytea_output hex, client_encoding UTF8.
 std::string_view session_settings_sql();
 
+// What a value is inside a JSON document (a `string` task's value). Redis commands take
+// the bytes whatever the kind; only a JSON writer tells them apart.
+enum class JsonKind : std::uint8_t {
+  kString,    // a JSON string of the bytes: text, dates, arrays, NaN, everything untyped
+  kNumber,    // the bytes are a finite JSON number as Postgres printed it (integers, numeric, floats)
+  kBoolean,   // the bytes are "1" or "0": JSON true or false
+  kDocument,  // the bytes are a JSON text (a json or jsonb column), embedded as it is
+};
+
 // What one column of one row becomes in Redis.
 struct RedisValue {
   std::string bytes;     // written to Redis as is (binary-safe; "" for SQL NULL)
   bool is_null = false;  // SQL NULL: a hash writer may omit the field instead of ""
+  JsonKind json = JsonKind::kString;  // how append_json_value writes it
 };
+
+// Appends `value` to a JSON document being built: null for SQL NULL, else by its JsonKind
+// (a RowConverter of a task with `json_values: text` leaves every value a kString).
+void append_json_value(std::string& out, const RedisValue& value);
 
 // Converts a text-format value (std::nullopt = SQL NULL) of a column of type `type`.
 // kInvalidArgument, naming the type, when the text cannot be what Postgres prints for

@@ -1,5 +1,6 @@
-// The ```yaml blocks of a Markdown page of the checkout, so tests can hold the docs'
-// examples to what the loader accepts (docs/configuration.md, docs/CONFIG_GUIDE.md).
+// The ```yaml blocks (or the blocks of another language, e.g. ```sql) of a Markdown page of
+// the checkout, so tests can hold the docs' examples to what the loader accepts and what
+// the servers do (docs/configuration.md, docs/CONFIG_GUIDE.md).
 //
 //   for (const YamlBlock& block : yaml_blocks(read_checkout_file("docs/CONFIG_GUIDE.md"))) {
 //     EXPECT_TRUE(load(block.text).ok()) << "block at line " << block.line;
@@ -31,9 +32,10 @@ inline std::string read_checkout_file(const std::string& relative_path) {
   return text.str();
 }
 
-// Every block opened by a "```yaml" line, in page order.
-inline std::vector<YamlBlock> yaml_blocks(const std::string& markdown) {
-  const std::string open = "```yaml\n";
+// Every block opened by a "```<language>" line, in page order.
+inline std::vector<YamlBlock> fenced_blocks(const std::string& markdown,
+                                            const std::string& language) {
+  const std::string open = "```" + language + "\n";
   std::vector<YamlBlock> blocks;
   for (std::size_t start = markdown.find(open); start != std::string::npos;
        start = markdown.find(open, start)) {
@@ -43,6 +45,11 @@ inline std::vector<YamlBlock> yaml_blocks(const std::string& markdown) {
     blocks.push_back({line, markdown.substr(start, end - start)});
   }
   return blocks;
+}
+
+// Every block opened by a "```yaml" line, in page order.
+inline std::vector<YamlBlock> yaml_blocks(const std::string& markdown) {
+  return fenced_blocks(markdown, "yaml");
 }
 
 }  // namespace courier::testing

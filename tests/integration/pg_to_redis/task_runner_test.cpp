@@ -76,7 +76,7 @@ TEST_F(TaskRunnerTest, HashAndStringPerRowKeysFromTheTemplate) {
   run_ok(string);
   EXPECT_THAT(list({"HGETALL", prefix_ + ":order:7"}),
               ElementsAre("status", "s7", "placed_at", "2024-05-01T10:00:00+00:00"));
-  EXPECT_EQ(get({"GET", prefix_ + ":doc:7"}), R"({"id":"7","paid":"0","note":null})");
+  EXPECT_EQ(get({"GET", prefix_ + ":doc:7"}), R"({"id":7,"paid":false,"note":null})");
   EXPECT_GT(std::stoll(get({"PTTL", prefix_ + ":doc:7"})), 3'500'000);
 }
 

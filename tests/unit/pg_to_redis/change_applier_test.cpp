@@ -1,7 +1,8 @@
 // ChangeApplier against the in-memory Redis fake: changes become the task's commands, a
 // stream started again from an older LSN (after a crash, before the flush was confirmed)
 // writes nothing twice, changes already in a task's snapshot are skipped, and a table that
-// lost a column the task writes stops the capture.
+// lost a column the task writes stops the capture; a string task's JSON is typed as polling
+// types it.
 #include "pg_to_redis/change_applier.h"
 
 #include <gmock/gmock.h>
@@ -140,6 +141,24 @@ TEST(ChangeApplier, AFailedWriteFailsTheBatchSoTheStreamDeliversItAgain) {
   redis.down = false;
   EXPECT_TRUE(applier.apply(std::vector{insert(100, 0, 1, "ann"), commit(100)}).all_ok());
   EXPECT_THAT(redis.applied, ElementsAre(xadd("insert", "ann")));
+}
+
+// Change capture converts through the same RowConverter as polling: a `string` task's JSON
+// has typed values by default, and strings only with `json_values: text`.
+TEST(ChangeApplier, AStringTasksJsonIsTypedAsPollingWritesIt) {
+  for (JsonValues mode : {JsonValues::kTyped, JsonValues::kText}) {
+    FakeRedisClient redis;
+    TaskConfig task = stream_task();
+    task.structure = Structure::kString;
+    task.key_template = KeyTemplate{{{false, "account:"}, {true, "id"}}};
+    task.fields = {"id", "owner"};
+    task.json_values = mode;
+    ChangeApplier applier({&task}, redis, {});
+    EXPECT_TRUE(applier.apply(std::vector{insert(100, 0, 7, "ann"), commit(100)}).all_ok());
+    const std::string document =
+        mode == JsonValues::kTyped ? R"({"id":7,"owner":"ann"})" : R"({"id":"7","owner":"ann"})";
+    EXPECT_THAT(redis.applied, ElementsAre(Command{"SET", "account:7", document}));
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // docs/CONFIG_GUIDE.md is a recipe people and language models follow to write tasks: every
-// YAML block in it must load and read without errors, it must show every structure, and
-// the messages its mistakes table quotes must be the ones `courier validate` prints.
+// YAML block in it must load and read without errors (tasks and `changes:`), it must show
+// every structure, and the messages its mistakes table quotes must be the ones `courier
+// validate` prints. tests/integration/app/config_guide_cli_test.cpp runs the examples.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -11,6 +12,7 @@
 #include "config/courier_config.h"
 #include "config/env_substitution.h"
 #include "markdown_yaml_blocks.h"
+#include "pg_to_redis/changes_config.h"
 #include "pg_to_redis/task_config.h"
 
 namespace courier::pg_to_redis {
@@ -31,13 +33,17 @@ struct ReadFile {
 };
 
 // Loads `yaml` as courier.yaml with an empty environment (so ${VAR:-default} takes its
-// default) and reads its tasks, as `courier validate` does.
+// default) and reads its tasks and `changes:` section, as `courier validate` does.
 ReadFile read_file(std::string_view yaml) {
   config::LoadResult loaded =
       config::load_config_string(yaml, "courier.yaml", config::environment_from_map({}));
   ReadFile result;
   std::vector<config::ConfigError> errors = loaded.errors;
   for (config::ConfigError& error : read_tasks(loaded.config, result.tasks)) {
+    errors.push_back(std::move(error));
+  }
+  ChangesConfig changes;
+  for (config::ConfigError& error : read_changes_config(loaded.config, changes)) {
     errors.push_back(std::move(error));
   }
   for (const config::ConfigError& error : errors) {
@@ -48,7 +54,7 @@ ReadFile read_file(std::string_view yaml) {
 
 TEST(ConfigGuide, EveryYamlBlockLoadsAndItsTasksReadWithoutErrors) {
   std::vector<YamlBlock> blocks = yaml_blocks(guide());
-  ASSERT_GE(blocks.size(), 15U) << "docs/CONFIG_GUIDE.md not found or lost its examples";
+  ASSERT_GE(blocks.size(), 20U) << "docs/CONFIG_GUIDE.md not found or lost its examples";
   for (const YamlBlock& block : blocks) {
     ReadFile result = read_file(block.text);
     EXPECT_EQ(result.errors, "") << "docs/CONFIG_GUIDE.md, block at line " << block.line << ":\n"
