@@ -515,7 +515,7 @@ std::string TaskConfig::describe() const {
       if ((bit(structure) & kValueWriters) != 0) {
         line += refresh == Refresh::kReplace
                     ? "; refresh replace (each run's result swapped in whole, in one step)"
-                    : "; refresh merge (the key updated in place)";
+                    : "; refresh merge (written in place, then what left the query removed)";
       }
     }
   }
@@ -523,6 +523,8 @@ std::string TaskConfig::describe() const {
     line += std::string(per_row ? "; each key expires " : "; the key expires ") +
             config::format_duration(*ttl) + " after its last write";
   }
+  if (structure == Structure::kString && json_values == JsonValues::kText)
+    line += "; every JSON value a string";
   if (maxlen) line += "; trimmed to about " + std::to_string(*maxlen) + " entries";
   if (max_length) line += "; trimmed to the newest " + std::to_string(*max_length) + " entries";
   return line + "; batch " + std::to_string(batch_size);

@@ -48,8 +48,22 @@ TEST(TaskConfigDescribe, RefreshMergeIsShownAsTheDefault) {
   ASSERT_TRUE(result.errors.empty()) << result.report();
   EXPECT_EQ(result.tasks.at(0).describe(),
             "statuses: public.orders -> map 'orders' (field id, value status); schedule "
-            "'@every 5m'; no tracking (whole table each run); refresh merge (the key updated in "
-            "place); batch 1000");
+            "'@every 5m'; no tracking (whole table each run); refresh merge (written in place, then "
+            "what left the query removed); batch 1000");
+}
+
+TEST(TaskConfigDescribe, JsonValuesKeptAsTextAreShown) {
+  ReadTasks result = read(R"(tasks:
+  - name: docs
+    table: orders
+    structure: string
+    key: "order:{id}"
+    fields: [id, total]
+    json_values: text
+)");
+  ASSERT_TRUE(result.errors.empty()) << result.report();
+  EXPECT_NE(result.tasks.at(0).describe().find("; every JSON value a string;"), std::string::npos)
+      << result.tasks.at(0).describe();
 }
 
 TEST(TaskConfigDescribe, TrackingShowsLookbackAndPerRowExpiry) {
