@@ -215,10 +215,14 @@ class Capture {
       fmt::print(stderr, "clean-up of {}: {}\n", slot_, e.what());
     }
   }
-  // The task's snapshot is remembered once it is done: from then on the capture streams.
+  // The task's snapshot mark says done (not "resume:…") once the copy is over: from then on
+  // the capture streams.
   void wait_streaming(redis::Client& client, std::chrono::seconds limit = 300s) {
     poll(limit, "the snapshot", [&] {
-      return reply_text(client, {"HLEN", pg_to_redis::snapshot_marks_key(slot_)}) == "1";
+      auto marks = client.command({"HVALS", pg_to_redis::snapshot_marks_key(slot_)});
+      if (!marks.ok() || marks->elements().size() != 1) return false;
+      auto mark = pg_to_redis::SnapshotMark::parse(marks->elements()[0].str());
+      return mark && mark->state == pg_to_redis::SnapshotMark::State::kDone;
     });
   }
   // Stops the capture and drops its slot (the publication stays for pg_recvlogical).
