@@ -587,6 +587,7 @@ int main(int argc, char** argv) {
 
   auto redis = testing::RedisServer::start();        // no RDB snapshots, no AOF
   auto postgres = testing::PostgresServer::start();  // wal_level=logical, fsync off
+  bench::print_bench_context("change_capture", bench::server_settings(*postgres, *redis));
   const std::string db = postgres->create_database("change_capture");
   const std::string url = postgres->url(db);
   std::vector<std::string> lines;

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "bench_context.h"
 #include "courier/applier.h"
 #include "courier/source.h"
 #include "courier/streaming_coordinator.h"
@@ -122,6 +123,7 @@ void print_line(const char* scenario, size_t batch_size, int64_t total, double r
 
 int main(int argc, char** argv) {
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  courier::bench::print_bench_context("core_overhead");
   const int64_t total = quick ? 2'000'000 : 20'000'000;
   auto no_op = std::make_shared<courier::BatchFunctionApplier<int64_t>>(
       [](std::span<const int64_t> batch) { return courier::ApplyResult::all_synced(batch.size()); });

@@ -254,6 +254,8 @@ int main(int argc, char** argv) {
 
   auto postgres = testing::PostgresServer::start();
   auto cluster = testing::RedisCluster::start();
+  // Every cluster node is started alike: the first one speaks for all.
+  bench::print_bench_context("hot_partition", bench::server_settings(*postgres, cluster->node(0)));
   std::string db = postgres->create_database("hot_partition");
   pg::ConnectionOptions pg_options = *pg::ConnectionOptions::from_url(postgres->url(db));
   aggregator::DatagenReport data;

@@ -126,6 +126,24 @@ double postgres_naive_insert_rate(const testing::PostgresServer& server, const s
   return static_cast<double>(rows) / elapsed;
 }
 
+std::string server_settings(const testing::PostgresServer& postgres,
+                            const testing::RedisServer& redis) {
+  testing::CommandOutput pg = testing::run_command(
+      {"psql", "-qAt", postgres.url(), "-c",
+       "SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings "
+       "WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')"});
+  if (pg.exit_code != 0) throw std::runtime_error("bench: psql failed: " + pg.output);
+  std::string postgres_settings = pg.output.substr(0, pg.output.find('\n'));
+  std::string redis_settings;
+  for (const char* name : {"appendonly", "save"}) {
+    std::string reply = redis.command({"CONFIG", "GET", name});  // "name\nvalue"
+    size_t newline = reply.find('\n');
+    redis_settings += (redis_settings.empty() ? "" : ",") + std::string(name) + "=" +
+                      (newline == std::string::npos ? "?" : reply.substr(newline + 1));
+  }
+  return "postgres=" + postgres_settings + " redis=" + redis_settings;
+}
+
 double peak_rss_mb_self() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_context.h"
 #include "servers.h"
 
 namespace courier::bench {
@@ -39,6 +40,11 @@ double postgres_copy_out_rate(const testing::PostgresServer& server, const std::
 // Rows per second of one autocommit INSERT per row over libpq (the naive way).
 double postgres_naive_insert_rate(const testing::PostgresServer& server, const std::string& db,
                                   int64_t rows);
+
+// The durability settings the running servers report, for print_bench_context:
+// "postgres=fsync=off,full_page_writes=off,synchronous_commit=off redis=appendonly=no,save=".
+std::string server_settings(const testing::PostgresServer& postgres,
+                            const testing::RedisServer& redis);
 
 // Peak resident memory in MB of this process and of its waited-for children.
 double peak_rss_mb_self();

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
 
   auto redis = testing::RedisServer::start();  // no RDB snapshots, no AOF
   auto postgres = testing::PostgresServer::start();
+  bench::print_bench_context("raw_limits", bench::server_settings(*postgres, *redis));
   std::string db = postgres->create_database("raw_limits");
   const char* redis_setup = "persistence=none";
   const char* pg_setup = "fsync=off synchronous_commit=off";

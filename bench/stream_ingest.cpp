@@ -183,6 +183,7 @@ int main(int argc, char** argv) {
 
   auto redis = testing::RedisServer::start();  // no persistence
   auto postgres = testing::PostgresServer::start();
+  bench::print_bench_context("stream_ingest", bench::server_settings(*postgres, *redis));
   const char* setup = "redis_persistence=none pg_fsync=off";
 
   // ---- Throughput: 1M entries waiting in the stream, drained by `courier run` ----

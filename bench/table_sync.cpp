@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
 
   auto redis = testing::RedisServer::start();  // no RDB snapshots, no AOF
   auto postgres = testing::PostgresServer::start();
+  bench::print_bench_context("table_sync", bench::server_settings(*postgres, *redis));
   const std::string db = postgres->create_database("table_sync");
   fill_orders(*postgres, db, rows);
 
