@@ -53,11 +53,11 @@ std::set<std::string> exported_families(const std::string& page) {
 }
 
 // Makes courier count what only some events create a series for.
-void cause_every_labelled_metric(CourierProcess& courier) {
+void cause_every_labelled_metric(CourierProcess& courier, const std::string& stream) {
   auto redis = redis::make_client({.nodes = {shared_redis().address()}});
   ASSERT_TRUE(redis.ok());
   // Not a rindexer event: a dead letter, and the stream's pending and lag gauges.
-  ASSERT_TRUE((*redis)->command({"XADD", "rindexer_producer", "*", "not", "an event"}).ok());
+  ASSERT_TRUE((*redis)->command({"XADD", stream, "*", "not", "an event"}).ok());
 
   CommandOutput datagen =
       run_command({COURIER_BINARY, "datagen", "-c", courier.config_path(), "--users", "5",
@@ -106,11 +106,13 @@ TEST(DeployMonitoring, EveryMetricOfTheDashboardAndTheAlertsIsExportedByARunning
       "changes:\n  slot: " +
       slot + "\n  publication: " + slot +
       "\n"
-      "streams:\n  batch_timeout: 50ms\n"
+      "streams:\n  streams: [" +
+      slot + "_events]\n  dead_letter_stream: " + slot +
+      "_dead\n  batch_timeout: 50ms\n"
       "api:\n  max_fanout: 1\n";
   CourierProcess courier(pg, db, shared_redis(), pipelines);
   ASSERT_TRUE(courier.wait_for_health(200, 60s)) << courier.log();
-  ASSERT_NO_FATAL_FAILURE(cause_every_labelled_metric(courier));
+  ASSERT_NO_FATAL_FAILURE(cause_every_labelled_metric(courier, slot + "_events"));
 
   std::set<std::string> used;
   for (const std::string& file : kDeployFiles) {
