@@ -6,10 +6,11 @@
 #                passes `systemd-analyze verify` (skipped, saying so, without systemd);
 #                dpkg-shlibdeps found the runtime libraries.
 #   courier-dev: headers and CMake package; examples/library configures against it.
-#   check_package.sh BUILD_DIR SOURCE_DIR
+#   check_package.sh BUILD_DIR SOURCE_DIR COURIER_BINARY (the built one, for its version)
 set -euo pipefail
 build_dir=$(realpath "$1")
 source_dir=$(realpath "$2")
+built_courier=$3
 work=$(mktemp -d /tmp/courier-package-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -21,7 +22,7 @@ fail() {
 cpack --config "$build_dir/CPackConfig.cmake" -G DEB -B "$work/out" > "$work/cpack.log" 2>&1 ||
   { cat "$work/cpack.log" >&2; fail "cpack -G DEB failed (log above)"; }
 
-version=$("$build_dir/src/app/courier" version | awk '{print $2}')
+version=$("$built_courier" version | awk '{print $2}')
 runtime_deb=$work/out/courier_${version}_amd64.deb
 dev_deb=$work/out/courier-dev_${version}_amd64.deb
 [[ -f $runtime_deb && -f $dev_deb ]] ||

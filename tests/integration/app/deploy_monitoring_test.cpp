@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -138,6 +139,17 @@ TEST(DeployMonitoring, EveryMetricOfTheDashboardAndTheAlertsIsExportedByARunning
   CommandOutput dropped =
       run_command({COURIER_BINARY, "changes", "drop-slot", "-c", courier.config_path()});
   EXPECT_EQ(dropped.exit_code, 0) << dropped.output;
+}
+
+TEST(DeployMonitoring, TheDashboardIsJsonGrafanaCanImport) {
+  nlohmann::json dashboard =
+      nlohmann::json::parse(read_file(kDeployDir + "/grafana-dashboard.json"));
+  EXPECT_EQ(dashboard["uid"], "courier-overview");
+  ASSERT_TRUE(dashboard["panels"].is_array());
+  for (const nlohmann::json& panel : dashboard["panels"]) {
+    if (panel["type"] == "row") continue;
+    EXPECT_FALSE(panel["targets"].empty()) << panel["title"] << " has no query";
+  }
 }
 
 TEST(DeployMonitoring, PromtoolAcceptsTheAlertingRules) {
