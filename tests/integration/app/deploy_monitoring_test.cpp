@@ -1,7 +1,7 @@
 // deploy/: the Grafana dashboard and the Prometheus alerting rules use only metrics a
-// running courier exports, and promtool accepts the rules where Debian's prometheus
-// package provides it. Every pipeline runs, and the events behind the labelled families
-// (which appear with their first series) happen: a stream entry, a dead letter, API
+// running courier exports, and promtool accepts the rules and runs their unit tests where
+// Debian's prometheus package provides it. Every pipeline runs, and the events behind the labelled
+// families (which appear with their first series) happen: a stream entry, a dead letter, API
 // requests, a feed over max_fanout, a refused request body.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -152,12 +152,17 @@ TEST(DeployMonitoring, TheDashboardIsJsonGrafanaCanImport) {
   }
 }
 
-TEST(DeployMonitoring, PromtoolAcceptsTheAlertingRules) {
+// promtool checks the rules, then runs their unit tests (deploy/prometheus-alerts.test.yml:
+// series in, alerts out, the first dead letter included).
+TEST(DeployMonitoring, PromtoolAcceptsTheAlertingRulesAndTheyFireAsTheirTestsSay) {
   if (access("/usr/bin/promtool", X_OK) != 0)
     GTEST_SKIP() << "promtool not installed (Debian package prometheus): rules not checked";
   CommandOutput checked =
       run_command({"/usr/bin/promtool", "check", "rules", kDeployDir + "/prometheus-alerts.yml"});
   EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  CommandOutput tested = run_command(
+      {"/usr/bin/promtool", "test", "rules", kDeployDir + "/prometheus-alerts.test.yml"});
+  EXPECT_EQ(tested.exit_code, 0) << tested.output;
 }
 
 }  // namespace
