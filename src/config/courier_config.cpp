@@ -92,6 +92,17 @@ std::string PostgresConfig::describe() const {
          " application_name=" + application_name;
 }
 
+namespace {
+std::string tls_description(const RedisTlsConfig& tls) {
+  if (!tls.enabled) return "off";
+  std::string text = tls.verify ? "verify" : "no-verify";
+  if (!tls.ca_file.empty()) text += " ca_file=" + tls.ca_file;
+  if (!tls.cert_file.empty()) text += " cert_file=" + tls.cert_file;
+  if (!tls.server_name.empty()) text += " server_name=" + tls.server_name;
+  return text;
+}
+}  // namespace
+
 std::string RedisConfig::describe() const {
   std::string where = cluster()
                           ? "cluster nodes=" + join_endpoints(nodes) +
@@ -99,7 +110,7 @@ std::string RedisConfig::describe() const {
                           : "addr=" + addr.to_string() + " db=" + std::to_string(db);
   return "redis: " + where + " username=" + or_default(username) + " password=" + masked(password) +
          " connect_timeout=" + format_duration(connect_timeout) +
-         " socket_timeout=" + format_duration(socket_timeout);
+         " socket_timeout=" + format_duration(socket_timeout) + " tls=" + tls_description(tls);
 }
 
 std::string HttpConfig::describe() const {
