@@ -53,6 +53,16 @@ std::string join_endpoints(const std::vector<HostPort>& endpoints) {
   return out;
 }
 
+// "off", or how the server is checked and with which files (paths are not secrets).
+std::string tls_description(const RedisTlsConfig& tls) {
+  if (!tls.enabled) return "off";
+  std::string text = tls.verify ? "verify" : "no-verify";
+  if (!tls.ca_file.empty()) text += " ca_file=" + tls.ca_file;
+  if (!tls.cert_file.empty()) text += " cert_file=" + tls.cert_file;
+  if (!tls.server_name.empty()) text += " server_name=" + tls.server_name;
+  return text;
+}
+
 }  // namespace
 
 std::string HostPort::to_string() const {
@@ -91,17 +101,6 @@ std::string PostgresConfig::describe() const {
          " connect_timeout=" + format_duration(connect_timeout) +
          " application_name=" + application_name;
 }
-
-namespace {
-std::string tls_description(const RedisTlsConfig& tls) {
-  if (!tls.enabled) return "off";
-  std::string text = tls.verify ? "verify" : "no-verify";
-  if (!tls.ca_file.empty()) text += " ca_file=" + tls.ca_file;
-  if (!tls.cert_file.empty()) text += " cert_file=" + tls.cert_file;
-  if (!tls.server_name.empty()) text += " server_name=" + tls.server_name;
-  return text;
-}
-}  // namespace
 
 std::string RedisConfig::describe() const {
   std::string where = cluster()

@@ -137,7 +137,6 @@ struct Connection::Impl {
   // Records the context's error (errno as it was right after the failing call) and closes
   // the socket.
   Status fail(std::string_view operation, int saved_errno) {
-    if (tls) return fail(operation, IoError{IoFailure::kIo, "connection closed"});
     IoFailure kind = IoFailure::kIo;
     std::string reason = context ? context->errstr : "connection closed";
     if (context && context->err == REDIS_ERR_EOF) {
@@ -146,8 +145,7 @@ struct Connection::Impl {
     } else if (context && context->err == REDIS_ERR_PROTOCOL) {
       kind = IoFailure::kProtocol;
     } else if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK) {
-      kind = IoFailure::kTimeout;
-      reason = "timed out after " + std::to_string(read_timeout.count()) + " ms";
+      kind = IoFailure::kTimeout;  // the other fail() words it
     }
     return fail(operation, IoError{kind, std::move(reason)});
   }

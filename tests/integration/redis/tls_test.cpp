@@ -142,6 +142,21 @@ TEST(RedisTls, ClientCertificateRequiredByTheServer) {
   EXPECT_TRUE(has_text(with->run({"PING"}), "PONG"));
 }
 
+TEST(RedisTls, HungServerTimesOutAndTheConnectionIsBrokenForGood) {
+  auto server = RedisServer::start({.tls = true});
+  ConnectionOptions options = tls_connection(*server);
+  options.socket_timeout = std::chrono::milliseconds(300);
+  Result<Connection> connection = Connection::open(options);
+  ASSERT_TRUE(connection.ok()) << connection.status().to_string();
+  server->pause();
+  Result<Reply> reply = connection->run({"PING"});
+  server->resume();
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(mentions(reply.status().message(), "read failed: timed out after 300 ms"));
+  EXPECT_FALSE(connection->healthy());
+}
+
 TEST(RedisTls, MissingCaFileIsRefusedNamingIt) {
   ConnectionOptions options = tls_connection(tls_redis());
   options.tls.ca_file = "/nonexistent/ca.pem";

@@ -264,6 +264,11 @@ TEST(LoadConfig, RedisTlsBlockReadsEveryKey) {
   EXPECT_EQ(tls.key_file, "/etc/courier/client.key");
   EXPECT_EQ(tls.server_name, "cache.internal");
   EXPECT_FALSE(tls.verify);
+  EXPECT_NE(result.config.redis.describe().find(
+                " tls=no-verify ca_file=/etc/ssl/redis-ca.pem cert_file=/etc/courier/client.crt "
+                "server_name=cache.internal"),
+            std::string::npos)
+      << result.config.redis.describe();
 }
 
 TEST(LoadConfig, RedissUrlTurnsTlsOnAndTheBlockAddsFiles) {
