@@ -30,6 +30,12 @@ redis::ClientOptions redis_options(const config::RedisConfig& config) {
   options.connection.db = config.db;
   options.connection.connect_timeout = config.connect_timeout;
   options.connection.socket_timeout = config.socket_timeout;
+  options.connection.tls = redis::TlsOptions{.enabled = config.tls.enabled,
+                                             .ca_file = config.tls.ca_file,
+                                             .cert_file = config.tls.cert_file,
+                                             .key_file = config.tls.key_file,
+                                             .server_name = config.tls.server_name,
+                                             .verify = config.tls.verify};
   options.read_from_replicas = config.read_from_replicas;
   if (config.cluster()) {
     options.topology = redis::Topology::kCluster;

@@ -67,7 +67,7 @@ PostgresSslMode sslmode_named(std::string_view name) {
 // The redis module's parser decides what a redis:// url means; a refusal it shares with a
 // plainer reason is reworded here for the file. Never quotes the url (it may hold a password).
 Status explain_redis_refusal(std::string_view url, const Status& refused) {
-  Result<net::Url> parts = net::parse_url(url, {"redis"});
+  Result<net::Url> parts = net::parse_url(url, {"redis", "rediss"});
   if (!parts.ok()) return parts.status();  // unsupported scheme, bad %-escape, ...
   if (url.find('?') != std::string_view::npos) {
     return invalid("a redis url takes no '?' parameters; use the keys of the redis section" +
@@ -80,7 +80,7 @@ Status explain_redis_refusal(std::string_view url, const Status& refused) {
 // Red Courier's form (redis-plus-plus): user info without ':' is the password. The redis
 // parser refuses a user name alone, so it gets the same url with ":password@".
 std::string with_password_only_credentials(std::string_view url) {
-  Result<net::Url> parts = net::parse_url(url, {"redis"});
+  Result<net::Url> parts = net::parse_url(url, {"redis", "rediss"});
   if (!parts.ok() || parts->has_password || parts->username.empty()) return std::string(url);
   const size_t user_info = url.find("://") + 3;
   return std::string(url.substr(0, user_info)) + ":" + std::string(url.substr(user_info));
@@ -120,9 +120,6 @@ Status apply_postgres_url(std::string_view url, PostgresConfig& config) {
 }
 
 Status apply_redis_url(std::string_view url, RedisConfig& config) {
-  if (equals_ignoring_case(url.substr(0, 9), "rediss://")) {
-    return invalid("TLS (rediss://) is not supported yet; use redis://");
-  }
   Result<redis::ConnectionOptions> parsed =
       redis::parse_redis_url(with_password_only_credentials(url));
   if (!parsed.ok()) return explain_redis_refusal(url, parsed.status());
@@ -130,6 +127,7 @@ Status apply_redis_url(std::string_view url, RedisConfig& config) {
   config.password = std::move(parsed->password);
   config.addr = HostPort{std::move(parsed->host), parsed->port};
   config.db = parsed->db;
+  config.tls.enabled = config.tls.enabled || parsed->tls.enabled;
   return Status::Ok();
 }
 

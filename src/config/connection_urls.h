@@ -30,9 +30,9 @@ Result<HostPort> parse_host_port(std::string_view text, std::optional<int> defau
 // host=/var/run/postgresql). Other parameters are refused, with a suggestion.
 Status apply_postgres_url(std::string_view url, PostgresConfig& config);
 
-// redis://[[username]:password@]host[:port][/db], read by redis::parse_redis_url: the
-// client's own rules, so a url valid here is valid there. Userinfo without a ':' is a
-// password, as in redis-plus-plus (and Red Courier's files). Percent-escapes are decoded.
+// redis[s]://[[username]:password@]host[:port][/db] (rediss: TLS), read by redis::parse_redis_url:
+// the client's own rules, so a url valid here is valid there. Userinfo without a ':' is a password,
+// as in redis-plus-plus (and Red Courier's files). Percent-escapes are decoded.
 Status apply_redis_url(std::string_view url, RedisConfig& config);
 
 }  // namespace courier::config

@@ -53,6 +53,16 @@ std::string join_endpoints(const std::vector<HostPort>& endpoints) {
   return out;
 }
 
+// "off", or how the server is checked and with which files (paths are not secrets).
+std::string tls_description(const RedisTlsConfig& tls) {
+  if (!tls.enabled) return "off";
+  std::string text = tls.verify ? "verify" : "no-verify";
+  if (!tls.ca_file.empty()) text += " ca_file=" + tls.ca_file;
+  if (!tls.cert_file.empty()) text += " cert_file=" + tls.cert_file;
+  if (!tls.server_name.empty()) text += " server_name=" + tls.server_name;
+  return text;
+}
+
 }  // namespace
 
 std::string HostPort::to_string() const {
@@ -99,7 +109,7 @@ std::string RedisConfig::describe() const {
                           : "addr=" + addr.to_string() + " db=" + std::to_string(db);
   return "redis: " + where + " username=" + or_default(username) + " password=" + masked(password) +
          " connect_timeout=" + format_duration(connect_timeout) +
-         " socket_timeout=" + format_duration(socket_timeout);
+         " socket_timeout=" + format_duration(socket_timeout) + " tls=" + tls_description(tls);
 }
 
 std::string HttpConfig::describe() const {

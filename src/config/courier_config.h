@@ -75,6 +75,16 @@ struct PostgresConfig {
   std::string describe() const;
 };
 
+// `redis.tls:` — TLS to Redis, on when the block is present or the url is rediss://.
+struct RedisTlsConfig {
+  bool enabled = false;
+  std::string ca_file;      // PEM CAs the server's certificate must chain to; empty: system's
+  std::string cert_file;    // PEM client certificate (tls-auth-clients); needs key_file
+  std::string key_file;     // PEM private key of cert_file
+  std::string server_name;  // checked against the certificate and sent as SNI; empty: the host
+  bool verify = true;       // false: accept any certificate (encrypted, not authenticated)
+};
+
 // `redis:` — one server (`addr` or `url`), or a Redis Cluster (`nodes`).
 struct RedisConfig {
   HostPort addr{"localhost", 6379};                  // standalone server
@@ -85,6 +95,7 @@ struct RedisConfig {
   bool read_from_replicas = false;                   // cluster: send reads to replicas
   std::chrono::milliseconds connect_timeout{2'000};  // per connection attempt
   std::chrono::milliseconds socket_timeout{5'000};   // per command reply
+  RedisTlsConfig tls;                                // every node, cluster included
 
   bool cluster() const { return !nodes.empty(); }
   // One line for logs and `courier validate`, password masked.

@@ -98,6 +98,30 @@ void read_cluster_nodes(MappingReader& section, RedisConfig& redis) {
   }
 }
 
+// `tls:` turns TLS on, as rediss:// does; a plain redis:// url beside it is a contradiction.
+void read_redis_tls(MappingReader& section, RedisConfig& redis) {
+  if (!section.has("tls")) return;
+  std::optional<std::string> url = section.has("url") ? section.string("url") : std::nullopt;
+  if (url && url->find("://") == 5) {  // "redis://", in any case
+    section.error_at("tls",
+                     "the url is redis:// (no TLS); write rediss:// to use TLS, or remove 'tls'");
+  }
+  redis.tls.enabled = true;
+  std::optional<MappingReader> tls = section.mapping("tls");
+  if (!tls) return;  // `tls:` alone: TLS with the system's CAs
+  RedisTlsConfig& config = redis.tls;
+  config.ca_file = tls->string("ca_file").value_or(config.ca_file);
+  config.cert_file = tls->string("cert_file").value_or(config.cert_file);
+  config.key_file = tls->string("key_file").value_or(config.key_file);
+  config.server_name = tls->string("server_name").value_or(config.server_name);
+  config.verify = tls->boolean("verify").value_or(config.verify);
+  if (!config.cert_file.empty() && config.key_file.empty())
+    tls->error_at("cert_file", "a client certificate needs its key; add 'key_file'");
+  if (config.cert_file.empty() && !config.key_file.empty())
+    tls->error_at("key_file", "a client key needs its certificate; add 'cert_file'");
+  tls->finish();
+}
+
 void read_redis(MappingReader& section, RedisConfig& redis) {
   bool both_forms =
       section.conflicts("url", {"addr", "username", "password", "db"}, kOneFormAdvice);
@@ -110,6 +134,7 @@ void read_redis(MappingReader& section, RedisConfig& redis) {
   redis.password = section.string("password").value_or(redis.password);
   redis.db = section.integer<int>("db", kRedisDbRange).value_or(redis.db);
   if (!both_forms && !cluster_and_server) read_url(section, apply_redis_url, redis);
+  read_redis_tls(section, redis);
   read_cluster_nodes(section, redis);
   redis.read_from_replicas =
       section.boolean("read_from_replicas").value_or(redis.read_from_replicas);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "redis/errors.h"
+#include "redis/tls_stream.h"
 #include "text/integer.h"
 
 namespace courier::redis {
@@ -25,7 +26,11 @@ struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
 };
 using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+struct ReaderDeleter {
+  void operator()(redisReader* reader) const { redisReaderFree(reader); }
+};
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+using ReaderPtr = std::unique_ptr<redisReader, ReaderDeleter>;
 
 timeval to_timeval(std::chrono::milliseconds timeout) {
   return timeval{static_cast<time_t>(timeout.count() / 1000),
@@ -103,10 +108,20 @@ redisContext* connect_context(const ConnectionOptions& options) {
                                  to_timeval(options.connect_timeout));
 }
 
+// hiredis has no TLS: over TLS, hiredis only writes and parses RESP while TlsStream moves
+// the bytes. Plain connections keep hiredis' own socket, the fastest path.
+struct TlsChannel {
+  TlsStream stream;
+  ReaderPtr reader;
+  std::string output;  // commands appended, not yet written
+  std::vector<char> input = std::vector<char>(16 * 1024);
+};
+
 }  // namespace
 
 struct Connection::Impl {
-  ContextPtr context;
+  ContextPtr context;             // plain TCP; null over TLS or once failed
+  std::optional<TlsChannel> tls;  // TLS; empty on plain TCP or once failed
   std::string address;
   std::chrono::milliseconds socket_timeout{0};
   // Longest BLOCK among the commands whose replies are unread: reads wait that much
@@ -130,13 +145,112 @@ struct Connection::Impl {
     } else if (context && context->err == REDIS_ERR_PROTOCOL) {
       kind = IoFailure::kProtocol;
     } else if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK) {
-      kind = IoFailure::kTimeout;
-      reason = "timed out after " + std::to_string(read_timeout.count()) + " ms";
+      kind = IoFailure::kTimeout;  // the other fail() words it
     }
-    failure = status_from_io_failure(
-        kind, "redis " + address + ": " + std::string(operation) + " failed: " + reason);
+    return fail(operation, IoError{kind, std::move(reason)});
+  }
+
+  Status fail(std::string_view operation, IoError error) {
+    if (error.kind == IoFailure::kTimeout)
+      error.reason = "timed out after " + std::to_string(read_timeout.count()) + " ms";
+    failure =
+        status_from_io_failure(error.kind, "redis " + address + ": " + std::string(operation) +
+                                               " failed: " + error.reason);
     context.reset();
+    tls.reset();
     return *failure;
+  }
+
+  Status append_command(const Command& command) {
+    argv.clear();
+    lengths.clear();
+    for (const std::string& arg : command) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    const int argc = static_cast<int>(command.size());
+    if (!tls) {
+      if (redisAppendCommandArgv(context.get(), argc, argv.data(), lengths.data()) == REDIS_OK)
+        return Status::Ok();
+      return fail("buffering " + command_name(command), errno);
+    }
+    char* encoded = nullptr;
+    int length = redisFormatCommandArgv(&encoded, argc, argv.data(), lengths.data());
+    if (length < 0)
+      return fail("buffering " + command_name(command), IoError{IoFailure::kIo, "out of memory"});
+    tls->output.append(encoded, static_cast<size_t>(length));
+    redisFreeCommand(encoded);
+    return Status::Ok();
+  }
+
+  Status write_buffered() {
+    if (!tls) {
+      int done = 0;
+      while (!done) {
+        if (redisBufferWrite(context.get(), &done) != REDIS_OK) {
+          int saved_errno = errno;
+          return fail("write", saved_errno);
+        }
+      }
+      return Status::Ok();
+    }
+    if (std::optional<IoError> error = tls->stream.write_all(tls->output))
+      return fail("write", std::move(*error));
+    tls->output.clear();
+    return Status::Ok();
+  }
+
+  Result<ReplyPtr> next_reply() {
+    void* raw = nullptr;
+    if (!tls) {
+      if (redisGetReply(context.get(), &raw) != REDIS_OK) {
+        int saved_errno = errno;
+        return fail("read", saved_errno);
+      }
+      return ReplyPtr(static_cast<redisReply*>(raw));
+    }
+    while (true) {
+      if (redisReaderGetReply(tls->reader.get(), &raw) != REDIS_OK)
+        return fail("read", IoError{IoFailure::kProtocol, tls->reader->errstr});
+      if (raw) return ReplyPtr(static_cast<redisReply*>(raw));
+      std::variant<size_t, IoError> got =
+          tls->stream.read_some(tls->input.data(), tls->input.size());
+      if (IoError* error = std::get_if<IoError>(&got)) return fail("read", std::move(*error));
+      redisReaderFeed(tls->reader.get(), tls->input.data(), std::get<size_t>(got));
+    }
+  }
+
+  static Result<std::unique_ptr<Impl>> open_plain(const ConnectionOptions& options) {
+    std::string address = options.address().to_string();
+    ContextPtr context(connect_context(options));
+    if (!context || context->err) {
+      std::string reason = context ? context->errstr : "out of memory";
+      return status_from_io_failure(IoFailure::kConnect,
+                                    "redis " + address + ": cannot connect: " + reason +
+                                        " (is the server running and reachable?)");
+    }
+    // Always set: a zero timeout clears whatever the connect left on the socket.
+    if (redisSetTimeout(context.get(), to_timeval(options.socket_timeout)) != REDIS_OK) {
+      return status_from_io_failure(
+          IoFailure::kIo,
+          "redis " + address + ": cannot set the socket timeout: " + context->errstr);
+    }
+    redisEnableKeepAlive(context.get());  // best effort: only detects dead peers sooner
+    auto impl = std::make_unique<Impl>();
+    impl->context = std::move(context);
+    impl->address = std::move(address);
+    return impl;
+  }
+
+  static Result<std::unique_ptr<Impl>> open_tls(const ConnectionOptions& options) {
+    Result<TlsStream> stream = TlsStream::open(options);
+    if (!stream.ok()) return stream.status();
+    ReaderPtr reader(redisReaderCreate());
+    if (!reader) return Status(StatusCode::kInternal, "redis: out of memory for a reply reader");
+    auto impl = std::make_unique<Impl>();
+    impl->tls.emplace(TlsChannel{.stream = std::move(*stream), .reader = std::move(reader)});
+    impl->address = options.address().to_string();
+    return impl;
   }
 
   // Sets the socket's timeout for the next read: socket_timeout, plus the longest BLOCK
@@ -145,8 +259,12 @@ struct Connection::Impl {
     std::chrono::milliseconds wanted =
         socket_timeout.count() == 0 ? socket_timeout : socket_timeout + blocked_for;
     if (wanted == read_timeout) return Status::Ok();
-    if (redisSetTimeout(context.get(), to_timeval(wanted)) != REDIS_OK)
+    if (tls) {
+      if (std::optional<IoError> error = tls->stream.set_timeout(wanted))
+        return fail("setting the read timeout", std::move(*error));
+    } else if (redisSetTimeout(context.get(), to_timeval(wanted)) != REDIS_OK) {
       return fail("setting the read timeout", errno);
+    }
     read_timeout = wanted;
     return Status::Ok();
   }
@@ -158,24 +276,10 @@ Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
 Result<Connection> Connection::open(const ConnectionOptions& options) {
-  std::string address = options.address().to_string();
-  ContextPtr context(connect_context(options));
-  if (!context || context->err) {
-    std::string reason = context ? context->errstr : "out of memory";
-    return status_from_io_failure(IoFailure::kConnect,
-                                  "redis " + address + ": cannot connect: " + reason +
-                                      " (is the server running and reachable?)");
-  }
-  // Always set: a zero timeout clears whatever the connect left on the socket.
-  if (redisSetTimeout(context.get(), to_timeval(options.socket_timeout)) != REDIS_OK) {
-    return status_from_io_failure(
-        IoFailure::kIo, "redis " + address + ": cannot set the socket timeout: " + context->errstr);
-  }
-  redisEnableKeepAlive(context.get());  // best effort: only detects dead peers sooner
-
-  auto impl = std::make_unique<Impl>();
-  impl->context = std::move(context);
-  impl->address = std::move(address);
+  Result<std::unique_ptr<Impl>> opened =
+      options.tls.enabled ? Impl::open_tls(options) : Impl::open_plain(options);
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<Impl> impl = std::move(*opened);
   impl->socket_timeout = options.socket_timeout;
   impl->read_timeout = options.socket_timeout;
   Connection connection(std::move(impl));
@@ -208,16 +312,7 @@ Status Connection::handshake(const Command& command, std::string_view descriptio
 
 Status Connection::append(const Command& command) {
   if (impl_->failure) return *impl_->failure;
-  impl_->argv.clear();
-  impl_->lengths.clear();
-  for (const std::string& arg : command) {
-    impl_->argv.push_back(arg.data());
-    impl_->lengths.push_back(arg.size());
-  }
-  if (redisAppendCommandArgv(impl_->context.get(), static_cast<int>(command.size()),
-                             impl_->argv.data(), impl_->lengths.data()) != REDIS_OK) {
-    return impl_->fail("buffering " + command_name(command), errno);
-  }
+  if (Status appended = impl_->append_command(command); !appended.ok()) return appended;
   ++impl_->pending;
   impl_->blocked_for = std::max(impl_->blocked_for, server_side_wait(command));
   impl_->unflushed = true;
@@ -228,13 +323,7 @@ Status Connection::flush() {
   if (impl_->failure) return *impl_->failure;
   if (!impl_->unflushed) return Status::Ok();
   ScopedSigpipeBlock sigpipe_block;
-  int done = 0;
-  while (!done) {
-    if (redisBufferWrite(impl_->context.get(), &done) != REDIS_OK) {
-      int saved_errno = errno;
-      return impl_->fail("write", saved_errno);
-    }
-  }
+  if (Status written = impl_->write_buffered(); !written.ok()) return written;
   impl_->unflushed = false;
   return Status::Ok();
 }
@@ -245,14 +334,10 @@ Result<Reply> Connection::read_reply() {
     return Status(StatusCode::kInternal, "redis " + address() + ": read with no command pending");
   if (Status flushed = flush(); !flushed.ok()) return flushed;
   if (Status fitted = impl_->fit_read_timeout(); !fitted.ok()) return fitted;
-  void* raw = nullptr;
-  if (redisGetReply(impl_->context.get(), &raw) != REDIS_OK) {
-    int saved_errno = errno;
-    return impl_->fail("read", saved_errno);
-  }
-  ReplyPtr reply(static_cast<redisReply*>(raw));
+  Result<ReplyPtr> reply = impl_->next_reply();
+  if (!reply.ok()) return reply.status();
   if (--impl_->pending == 0) impl_->blocked_for = std::chrono::milliseconds(0);
-  return to_reply(*reply);
+  return to_reply(**reply);
 }
 
 std::vector<Result<Reply>> Connection::read_replies(size_t count) {

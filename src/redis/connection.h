@@ -1,4 +1,5 @@
-// Connection: one TCP connection to one Redis server (a hiredis context), owned RAII.
+// Connection: one TCP connection to one Redis server, owned RAII: a hiredis context, or
+// with options.tls.enabled a TlsStream (OpenSSL) carrying hiredis-encoded commands.
 //
 //   Result<Connection> conn = Connection::open({.host = "127.0.0.1", .port = 6379});
 //   conn->append({"SET", "a", "1"}); conn->append({"GET", "a"});   // buffered

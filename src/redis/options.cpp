@@ -64,16 +64,18 @@ Result<ConnectionOptions> parse_redis_url(std::string_view url) {
   // Schemes are case-insensitive (RFC 3986): "REDIS://" is redis:// too.
   std::string scheme(url.substr(0, 9));
   for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme.starts_with("rediss://"))
-    return invalid("redis URL: TLS (rediss://) is not supported; use redis://");
-  if (!scheme.starts_with("redis://"))
-    return invalid("redis URL must start with redis:// (redis://[USER:PASSWORD@]HOST[:PORT][/DB])");
+  const bool tls = scheme.starts_with("rediss://");
+  if (!tls && !scheme.starts_with("redis://"))
+    return invalid(
+        "redis URL must start with redis:// or rediss:// (TLS): "
+        "redis://[USER:PASSWORD@]HOST[:PORT][/DB]");
   if (url.find_first_of("?#") != std::string_view::npos)
     return invalid("redis URL: query parameters are not supported; set options in the config");
-  Result<net::Url> parts = net::parse_url(url, {"redis"});
+  Result<net::Url> parts = net::parse_url(url, {"redis", "rediss"});
   if (!parts.ok()) return invalid("redis URL: " + parts.status().message());
 
   ConnectionOptions options;
+  options.tls.enabled = tls;
   if (Status status = set_credentials(*parts, options); !status.ok()) return status;
   // Not quoted: without an '@', the host part may be "user:password".
   Result<NodeAddress> address = parse_address(parts->hosts);
@@ -102,6 +104,9 @@ Result<std::vector<NodeAddress>> validate_client_options(const ClientOptions& op
     return invalid("redis options: a cluster has only db 0; remove the db setting");
   if (!connection.username.empty() && connection.password.empty())
     return invalid("redis options: a user name needs a password");
+  if (connection.tls.cert_file.empty() != connection.tls.key_file.empty())
+    return invalid(
+        "redis options: tls.cert_file and tls.key_file go together; set both or neither");
 
   std::vector<NodeAddress> addresses;
   if (options.nodes.empty()) addresses.push_back(connection.address());

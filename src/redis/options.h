@@ -1,6 +1,7 @@
-// Options for Redis connections and clients, and parsing of redis:// URLs and "host:port".
+// Options for Redis connections and clients, and parsing of redis:// and rediss:// URLs and
+// "host:port".
 //
-//   Result<ConnectionOptions> url = parse_redis_url("redis://app:secret@127.0.0.1:6379/2");
+//   Result<ConnectionOptions> url = parse_redis_url("rediss://app:secret@127.0.0.1:6379/2");
 //   ClientOptions options{.nodes = {"127.0.0.1:7000", "127.0.0.1:7001"}};
 //   options.topology = Topology::kCluster;
 //
@@ -24,6 +25,19 @@ struct NodeAddress {
   friend bool operator==(const NodeAddress&, const NodeAddress&) = default;
 };
 
+// TLS to the server (rediss://). Files are PEM. The server's certificate is checked against
+// ca_file (empty: the system's trusted CAs) and its name against server_name (empty: host).
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file;      // CA certificates that may sign the server's certificate
+  std::string cert_file;    // client certificate, for servers with tls-auth-clients yes
+  std::string key_file;     // its private key; needed with cert_file
+  std::string server_name;  // name checked in the certificate and sent as SNI; empty: host
+  bool verify = true;       // false: accept any certificate (encrypts, but trusts anyone)
+
+  friend bool operator==(const TlsOptions&, const TlsOptions&) = default;
+};
+
 struct ConnectionOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
@@ -32,6 +46,7 @@ struct ConnectionOptions {
   int db = 0;            // SELECTed after connecting; must be 0 on a cluster
   std::chrono::milliseconds connect_timeout{1000};  // TCP connect; 0: the OS default
   std::chrono::milliseconds socket_timeout{5000};   // each read and write; 0: none
+  TlsOptions tls;  // a cluster client uses it for every node, as learnt from the seeds
 
   NodeAddress address() const { return {host, port}; }
 };
@@ -57,7 +72,8 @@ struct ClientOptions {
 // "host:port", "host" (port 6379) or "[v6]:port".
 Result<NodeAddress> parse_address(std::string_view text);
 
-// redis://[[user]:password@]host[:port][/db]; user and password may be %-encoded.
+// redis[s]://[[user]:password@]host[:port][/db]; user and password may be %-encoded.
+// rediss:// sets tls.enabled.
 Result<ConnectionOptions> parse_redis_url(std::string_view url);
 
 // Every node of `options` as an address (connection.host/port when `nodes` is empty), or

@@ -296,10 +296,84 @@ bool PostgresServer::running() const { return const_cast<ChildProcess&>(process_
 
 bool PostgresServer::wait_ready(std::chrono::milliseconds deadline) const {
   std::string conninfo = pg_conninfo(host_, port_, "postgres");
-  return poll_until(deadline, [&] {
-    if (!running()) return true;  // exited: let the caller see it, don't wait the deadline
-    return PQping(conninfo.c_str()) == PQPING_OK;
-  }) && running();
+  return poll_until(deadline,
+                    [&] {
+                      if (!running())
+                        return true;  // exited: let the caller see it, don't wait the deadline
+                      return PQping(conninfo.c_str()) == PQPING_OK;
+                    }) &&
+         running();
+}
+
+// ================= TestCertificates =================
+
+namespace {
+
+void run_openssl(std::vector<std::string> args) {
+  args.insert(args.begin(), "openssl");
+  CommandOutput out = run_command(args);
+  if (out.exit_code != 0) throw std::runtime_error("harness: openssl failed:\n" + out.output);
+}
+
+// A new P-256 key and a certificate for `subject` signed by ca (self-signed when ca is
+// empty), valid for `days` (negative: already expired).
+void make_certificate(const std::string& dir, const std::string& name, const std::string& subject,
+                      const std::string& ca, int days, const std::string& key_name = "") {
+  const std::string key = dir + "/" + (key_name.empty() ? name : key_name) + ".key";
+  if (!std::filesystem::exists(key))
+    run_openssl(
+        {"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key});
+  const std::string cert = dir + "/" + name + ".crt";
+  if (ca.empty()) {
+    run_openssl({"req", "-x509", "-new", "-key", key, "-subj", subject, "-days",
+                 std::to_string(days), "-out", cert});
+    return;
+  }
+  const std::string request = dir + "/" + name + ".csr";
+  const std::string extensions = dir + "/" + name + ".ext";
+  std::ofstream(extensions) << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  run_openssl({"req", "-new", "-key", key, "-subj", subject, "-out", request});
+  run_openssl({"x509", "-req", "-in", request, "-CA", dir + "/" + ca + ".crt", "-CAkey",
+               dir + "/" + ca + ".key", "-CAcreateserial", "-days", std::to_string(days),
+               "-extfile", extensions, "-out", cert});
+}
+
+class CertificateDirectory {
+ public:
+  CertificateDirectory() : dir_(make_temp_dir("certs")) {
+    make_certificate(dir_, "ca", "/CN=courier-test-ca", "", 2);
+    make_certificate(dir_, "other-ca", "/CN=courier-other-ca", "", 2);
+    make_certificate(dir_, "server", "/CN=localhost", "ca", 2);
+    make_certificate(dir_, "expired", "/CN=localhost", "ca", -1, "server");
+    make_certificate(dir_, "client", "/CN=courier-test-client", "ca", 2);
+    // redis-server may run as another user; the files are throw-away.
+    for (const auto& entry : std::filesystem::directory_iterator(dir_))
+      std::filesystem::permissions(entry.path(),
+                                   std::filesystem::perms::owner_read |
+                                       std::filesystem::perms::group_read |
+                                       std::filesystem::perms::others_read,
+                                   std::filesystem::perm_options::add);
+    certificates_ = {.ca_file = dir_ + "/ca.crt",
+                     .server_cert_file = dir_ + "/server.crt",
+                     .server_key_file = dir_ + "/server.key",
+                     .expired_server_cert_file = dir_ + "/expired.crt",
+                     .client_cert_file = dir_ + "/client.crt",
+                     .client_key_file = dir_ + "/client.key",
+                     .other_ca_file = dir_ + "/other-ca.crt"};
+  }
+  ~CertificateDirectory() { remove_tree(dir_); }
+  const TestCertificates& certificates() const { return certificates_; }
+
+ private:
+  std::string dir_;
+  TestCertificates certificates_;
+};
+
+}  // namespace
+
+const TestCertificates& test_certificates() {
+  static CertificateDirectory directory;
+  return directory.certificates();
 }
 
 // ================= RedisServer =================
@@ -308,7 +382,9 @@ std::unique_ptr<RedisServer> RedisServer::start(Options options) {
   std::unique_ptr<RedisServer> server(new RedisServer());
   server->options_ = options;
   server->dir_ = make_temp_dir("redis");
-  server->port_ = free_loopback_port(options.cluster_node);
+  // A TLS cluster node's bus is on tls_port + 10000.
+  server->port_ = free_loopback_port(options.cluster_node && !options.tls);
+  if (options.tls) server->tls_port_ = free_loopback_port(options.cluster_node);
   server->launch();
   return server;
 }
@@ -333,14 +409,36 @@ void RedisServer::launch() {
                              dir_ + "/nodes.conf", "--cluster-node-timeout", "2000"});
   }
   if (!options_.password.empty()) argv.insert(argv.end(), {"--requirepass", options_.password});
+  if (options_.tls) {
+    const TestCertificates& certificates = test_certificates();
+    argv.insert(
+        argv.end(),
+        {"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+         options_.tls_expired_certificate ? certificates.expired_server_cert_file
+                                          : certificates.server_cert_file,
+         "--tls-key-file", certificates.server_key_file, "--tls-ca-cert-file", certificates.ca_file,
+         "--tls-auth-clients", options_.tls_auth_clients ? "yes" : "no"});
+    // The bus and replication use the client certificate the CA signed.
+    if (options_.cluster_node)
+      argv.insert(argv.end(), {"--tls-cluster", "yes", "--tls-replication", "yes",
+                               "--tls-client-cert-file", certificates.client_cert_file,
+                               "--tls-client-key-file", certificates.client_key_file});
+  }
   process_.spawn({.argv = argv, .log_path = dir_ + "/redis.log"});
   if (!wait_ready(30s))
     throw std::runtime_error("harness: redis-server on port " + std::to_string(port_) +
                              " did not start:\n" + tail_of_file(dir_ + "/redis.log"));
 }
 
-std::string RedisServer::url() const { return "redis://" + address(); }
-std::string RedisServer::address() const { return host_ + ":" + std::to_string(port_); }
+std::string RedisServer::url() const {
+  return "redis://" + address();
+}
+std::string RedisServer::address() const {
+  return host_ + ":" + std::to_string(port_);
+}
+std::string RedisServer::tls_address() const {
+  return host_ + ":" + std::to_string(tls_port_);
+}
 
 void RedisServer::stop() {
   resume();
@@ -388,11 +486,11 @@ std::string RedisServer::command(const std::vector<std::string>& args) const {
 
 // ================= RedisCluster =================
 
-std::unique_ptr<RedisCluster> RedisCluster::start() {
+std::unique_ptr<RedisCluster> RedisCluster::start(Options options) {
   std::unique_ptr<RedisCluster> cluster(new RedisCluster());
   std::vector<std::string> create = {"redis-cli", "--cluster", "create"};
   for (int i = 0; i < 6; ++i) {
-    cluster->nodes_.push_back(RedisServer::start({.cluster_node = true}));
+    cluster->nodes_.push_back(RedisServer::start({.cluster_node = true, .tls = options.tls}));
     create.push_back(cluster->nodes_.back()->address());
   }
   create.insert(create.end(), {"--cluster-replicas", "1", "--cluster-yes"});

@@ -76,12 +76,32 @@ class PostgresServer {
   bool paused_ = false;
 };
 
+// Throw-away certificates, made once per test binary by the openssl command: a CA, a
+// server certificate for 127.0.0.1 and localhost signed by it, the same expired, a client
+// certificate signed by it, and a second CA that signed nothing here. Paths of PEM files.
+struct TestCertificates {
+  std::string ca_file;
+  std::string server_cert_file;
+  std::string server_key_file;
+  std::string expired_server_cert_file;  // same key as server_cert_file; expired yesterday
+  std::string client_cert_file;
+  std::string client_key_file;
+  std::string other_ca_file;  // trusts none of the above
+};
+const TestCertificates& test_certificates();
+
 class RedisServer {
  public:
   struct Options {
-    bool append_only = false;  // AOF persistence (fsync every write) when a test asks
-    bool cluster_node = false; // cluster-enabled yes (used by RedisCluster)
-    std::string password;      // requirepass, when non-empty
+    bool append_only = false;   // AOF persistence (fsync every write) when a test asks
+    bool cluster_node = false;  // cluster-enabled yes (used by RedisCluster)
+    std::string password;       // requirepass, when non-empty
+    // TLS on tls_port() with test_certificates(); the plain port() stays open for the
+    // harness's own set-up and checks (hiredis 0.14 has no TLS). A cluster node also talks
+    // TLS on its bus and to its replicas, and announces its TLS port to TLS clients.
+    bool tls = false;
+    bool tls_expired_certificate = false;  // serve the expired server certificate
+    bool tls_auth_clients = false;         // require a client certificate signed by the CA
   };
 
   static std::unique_ptr<RedisServer> start(Options options);
@@ -90,8 +110,10 @@ class RedisServer {
 
   const std::string& host() const { return host_; }
   int port() const { return port_; }
-  std::string url() const;      // redis://127.0.0.1:PORT
-  std::string address() const;  // 127.0.0.1:PORT
+  std::string url() const;                    // redis://127.0.0.1:PORT
+  std::string address() const;                // 127.0.0.1:PORT
+  int tls_port() const { return tls_port_; }  // 0 unless Options::tls
+  std::string tls_address() const;            // 127.0.0.1:TLS_PORT
 
   void stop();
   void kill9();
@@ -113,6 +135,7 @@ class RedisServer {
   Options options_;
   std::string host_ = "127.0.0.1";
   int port_ = 0;
+  int tls_port_ = 0;
   std::string dir_;
   ChildProcess process_;
   bool paused_ = false;
@@ -120,9 +143,13 @@ class RedisServer {
 
 class RedisCluster {
  public:
+  struct Options {
+    bool tls = false;  // every node with RedisServer::Options::tls (tls-cluster yes)
+  };
   // Six nodes, `redis-cli --cluster create ... --cluster-replicas 1`, waits until every
   // node reports cluster_state:ok. cluster-node-timeout is short so failover is quick.
-  static std::unique_ptr<RedisCluster> start();
+  static std::unique_ptr<RedisCluster> start(Options options);
+  static std::unique_ptr<RedisCluster> start() { return start(Options{}); }
   ~RedisCluster();
 
   size_t size() const { return nodes_.size(); }

@@ -120,6 +120,25 @@ TEST_F(TableSyncCliTest, OnceRunsEveryTaskAndExitsZero) {
   EXPECT_NE(output.output.find("500 rows read, 500 written"), std::string::npos) << output.output;
 }
 
+TEST_F(TableSyncCliTest, OnceSyncsToRedisOverTls) {
+  insert(1, 300);
+  auto tls_redis = RedisServer::start({.tls = true});
+  std::string dir = make_temp_dir("once_tls");
+  std::ofstream(dir + "/courier.yaml")
+      << "postgres:\n  host: 127.0.0.1\n  port: " << pg_.port()
+      << "\n  user: postgres\n  dbname: " << db_ << "\nredis:\n  url: rediss://"
+      << tls_redis->tls_address() << "\n  tls:\n    ca_file: " << test_certificates().ca_file
+      << "\n"
+      << tasks_yaml("@every 5m", 100);
+  CommandOutput output =
+      run_command({COURIER_BINARY, "once", "-c", dir + "/courier.yaml"}, "", 120s);
+  remove_tree(dir);
+  ASSERT_EQ(output.exit_code, 0) << output.output;
+  // Checked on the server's plain port, independent of the TLS path.
+  EXPECT_EQ(tls_redis->command({"XLEN", prefix_ + ":orders"}), "300");
+  EXPECT_EQ(tls_redis->command({"HGET", prefix_ + ":order:7", "status"}), "s7");
+}
+
 TEST_F(TableSyncCliTest, OnceExitsOneWhenATaskFailsAndTwoForAnUnknownTask) {
   const std::string broken =
       "tasks:\n  - name: broken\n    table: no_such_table\n    structure: set\n    value: id\n";

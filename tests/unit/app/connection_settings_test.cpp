@@ -58,6 +58,24 @@ TEST(ConnectionSettings, RedisStandaloneUsesTheAddress) {
   EXPECT_EQ(options.connection.db, 3);
 }
 
+TEST(ConnectionSettings, RedisTlsReachesEveryConnection) {
+  config::RedisConfig config;
+  config.nodes = {{"127.0.0.1", 7000}};
+  config.tls = {.enabled = true,
+                .ca_file = "/ca.pem",
+                .cert_file = "/c.crt",
+                .key_file = "/c.key",
+                .server_name = "cache.internal",
+                .verify = false};
+  redis::TlsOptions tls = redis_options(config).connection.tls;
+  EXPECT_EQ(tls, (redis::TlsOptions{.enabled = true,
+                                    .ca_file = "/ca.pem",
+                                    .cert_file = "/c.crt",
+                                    .key_file = "/c.key",
+                                    .server_name = "cache.internal",
+                                    .verify = false}));
+}
+
 TEST(ConnectionSettings, RedisNodesMeanACluster) {
   config::RedisConfig config;
   config.nodes = {{"127.0.0.1", 7000}, {"127.0.0.1", 7001}};

@@ -160,8 +160,19 @@ TEST(RedisUrl, UserinfoWithoutAColonIsAPassword) {
   EXPECT_EQ(redis_from("redis://:s3cret@cache/").password, "s3cret");
 }
 
-TEST(RedisUrl, RejectsTlsQueriesAndBadDatabases) {
-  EXPECT_NE(redis_url_error("rediss://cache").find("TLS"), std::string::npos);
+TEST(RedisUrl, RedissTurnsTlsOn) {
+  RedisConfig config = redis_from("rediss://app:pw@cache:6380/2");
+  EXPECT_TRUE(config.tls.enabled);
+  EXPECT_EQ(config.addr, (HostPort{"cache", 6380}));
+  EXPECT_EQ(config.username, "app");
+  EXPECT_EQ(config.db, 2);
+  EXPECT_TRUE(redis_from("rediss://s3cret@cache").tls.enabled);  // password-only form
+  EXPECT_EQ(redis_from("rediss://s3cret@cache").password, "s3cret");
+  EXPECT_FALSE(redis_from("redis://cache").tls.enabled);
+}
+
+TEST(RedisUrl, RejectsQueriesAndBadDatabases) {
+  EXPECT_NE(redis_url_error("rediss://cache?x=1").find("no '?' parameters"), std::string::npos);
   EXPECT_NE(redis_url_error("http://cache").find("unsupported url scheme"), std::string::npos);
   EXPECT_NE(redis_url_error("redis://cache/x").find("database"), std::string::npos);
   EXPECT_NE(redis_url_error("redis://cache/-1").find("database"), std::string::npos);
@@ -181,7 +192,7 @@ TEST(RedisUrl, TheRedisClientsRulesDecide) {
 TEST(RedisUrl, ErrorsNeverRepeatThePassword) {
   for (std::string_view url :
        {"redis://:hunter2@cache:port", "redis://:hunter2@cache/db", "redis://:hunter2%g@cache",
-        "rediss://:hunter2@cache", "redis://:hunter2@cache?x=1", "redis://:hun?ter2@cache:x"}) {
+        "rediss://:hunter2@cache:x", "redis://:hunter2@cache?x=1", "redis://:hun?ter2@cache:x"}) {
     EXPECT_EQ(redis_url_error(url).find("hunter2"), std::string::npos) << url;
   }
 }

@@ -244,10 +244,60 @@ TEST(LoadConfig, RedisUrlTogetherWithSeparateKeysIsAnError) {
 }
 
 TEST(LoadConfig, BadUrlIsReportedAtTheUrl) {
-  LoadResult result = load("redis:\n  url: rediss://cache\n");
+  LoadResult result = load("redis:\n  url: rediss://cache/x\n");
   EXPECT_EQ(printed_errors(result),
             std::vector<std::string>{
-                "courier.yaml:2:8: redis.url: TLS (rediss://) is not supported yet; use redis://"});
+                "courier.yaml:2:8: redis.url: redis URL: the path must be a database number like "
+                "/0, got '/x'"});
+}
+
+TEST(LoadConfig, RedisTlsBlockReadsEveryKey) {
+  LoadResult result = load(
+      "redis:\n  addr: cache:6380\n  tls:\n    ca_file: /etc/ssl/redis-ca.pem\n"
+      "    cert_file: /etc/courier/client.crt\n    key_file: /etc/courier/client.key\n"
+      "    server_name: cache.internal\n    verify: false\n");
+  ASSERT_TRUE(printed_errors(result).empty()) << printed_errors(result).front();
+  const RedisTlsConfig& tls = result.config.redis.tls;
+  EXPECT_TRUE(tls.enabled);
+  EXPECT_EQ(tls.ca_file, "/etc/ssl/redis-ca.pem");
+  EXPECT_EQ(tls.cert_file, "/etc/courier/client.crt");
+  EXPECT_EQ(tls.key_file, "/etc/courier/client.key");
+  EXPECT_EQ(tls.server_name, "cache.internal");
+  EXPECT_FALSE(tls.verify);
+  EXPECT_NE(result.config.redis.describe().find(
+                " tls=no-verify ca_file=/etc/ssl/redis-ca.pem cert_file=/etc/courier/client.crt "
+                "server_name=cache.internal"),
+            std::string::npos)
+      << result.config.redis.describe();
+}
+
+TEST(LoadConfig, RedissUrlTurnsTlsOnAndTheBlockAddsFiles) {
+  LoadResult plain = load("redis:\n  url: redis://cache\n");
+  EXPECT_FALSE(plain.config.redis.tls.enabled);
+  LoadResult url_only = load("redis:\n  url: rediss://cache:6380\n");
+  ASSERT_TRUE(printed_errors(url_only).empty());
+  EXPECT_TRUE(url_only.config.redis.tls.enabled);
+  EXPECT_TRUE(url_only.config.redis.tls.verify);
+  LoadResult with_block =
+      load("redis:\n  url: rediss://cache:6380\n  tls:\n    ca_file: /ca.pem\n");
+  ASSERT_TRUE(printed_errors(with_block).empty());
+  EXPECT_EQ(with_block.config.redis.tls.ca_file, "/ca.pem");
+}
+
+TEST(LoadConfig, RedisTlsMistakesAreReportedWhereTheyAre) {
+  LoadResult result = load(
+      "redis:\n  url: redis://cache\n  tls:\n    ca_fille: /ca.pem\n"
+      "    cert_file: /c.crt\n    verify: sometimes\n");
+  EXPECT_EQ(printed_errors(result),
+            (std::vector<std::string>{
+                "courier.yaml:4:5: redis.tls: the url is redis:// (no TLS); write rediss:// to use "
+                "TLS, or remove 'tls'",
+                "courier.yaml:4:5: redis.tls.ca_fille: unknown key 'ca_fille'; did you mean "
+                "'ca_file'?",
+                "courier.yaml:5:16: redis.tls.cert_file: a client certificate needs its key; add "
+                "'key_file'",
+                "courier.yaml:6:13: redis.tls.verify: expected a boolean (true or false), got "
+                "'sometimes'"}));
 }
 
 TEST(LoadConfig, ClusterNodesWithANonZeroDatabaseIsAnError) {
@@ -376,7 +426,7 @@ TEST(CourierConfig, DescribeShowsTheSettings) {
             "postgres: host=localhost port=5432 user=(default) password=(none) dbname=(default) "
             "sslmode=disable connect_timeout=10s application_name=courier\n"
             "redis: cluster nodes=a:7000,b:7001 read_from_replicas=false username=(default) "
-            "password=(none) connect_timeout=2s socket_timeout=5s\n"
+            "password=(none) connect_timeout=2s socket_timeout=5s tls=off\n"
             "http: listen=127.0.0.1:8080 workers=32\n"
             "log: level=info format=text log_sql=false\n");
 }

@@ -51,7 +51,7 @@ TEST(ParseRedisUrl, TheSchemeIsCaseInsensitive) {
   ASSERT_TRUE(options.ok()) << options.status().to_string();
   EXPECT_EQ(options->host, "cache");
   EXPECT_EQ(options->db, 1);
-  EXPECT_FALSE(parse_redis_url("Rediss://cache").ok());
+  EXPECT_TRUE(parse_redis_url("Rediss://cache")->tls.enabled);
 }
 
 TEST(ParseRedisUrl, HostOnly) {
@@ -78,15 +78,36 @@ TEST(ParseRedisUrl, PercentEncodedCredentials) {
   EXPECT_EQ(options->password, "p:w/%");
 }
 
+TEST(ParseRedisUrl, RedissTurnsTlsOn) {
+  Result<ConnectionOptions> tls = parse_redis_url("rediss://app:pw@cache.example.com:6380/1");
+  ASSERT_TRUE(tls.ok()) << tls.status().to_string();
+  EXPECT_TRUE(tls->tls.enabled);
+  EXPECT_TRUE(tls->tls.verify);
+  EXPECT_EQ(tls->host, "cache.example.com");
+  EXPECT_EQ(tls->port, 6380);
+  EXPECT_EQ(tls->username, "app");
+  EXPECT_EQ(tls->db, 1);
+  EXPECT_TRUE(parse_redis_url("REDISS://cache")->tls.enabled);
+  EXPECT_FALSE(parse_redis_url("redis://cache")->tls.enabled);
+}
+
+TEST(ValidateClientOptions, ClientCertificateAndKeyGoTogether) {
+  ClientOptions options;
+  options.connection.tls = {.enabled = true, .cert_file = "client.crt"};
+  Result<std::vector<NodeAddress>> checked = validate_client_options(options);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.status().message().find("tls.cert_file and tls.key_file go together"),
+            std::string::npos);
+}
+
 TEST(ParseRedisUrl, RejectsWithAReason) {
   struct Case {
     const char* url;
     const char* says;
   };
   for (Case c :
-       {Case{"http://h:1", "must start with redis://"}, Case{"rediss://h:1", "TLS"},
-        Case{"redis://h:1/x", "database number"}, Case{"redis://h:1/-1", "database number"},
-        Case{"redis://user@h:1", "USER:PASSWORD@"},
+       {Case{"http://h:1", "must start with redis://"}, Case{"redis://h:1/x", "database number"},
+        Case{"redis://h:1/-1", "database number"}, Case{"redis://user@h:1", "USER:PASSWORD@"},
         Case{"redis://:@h:1", "password after ':' is empty"}, Case{"redis://:p%zz@h:1", "%-escape"},
         Case{"redis://h:99999", "port"}, Case{"redis://h:1?timeout=3", "query parameters"}}) {
     Result<ConnectionOptions> options = parse_redis_url(c.url);
