@@ -1,7 +1,9 @@
 // StreamingCoordinator: N workers, each receiving from a StreamSource into a batch of its
 // own, applying it and acking/nacking record by record. A batch is applied when it is full
 // (batch_size records, or max_batch_bytes) or when its oldest record has waited
-// `max_wait`, so a trickle of records is never held back waiting for a full batch. Workers
+// `max_wait`, so a trickle of records is never held back waiting for a full batch; with
+// `apply_when_drained` it is applied as soon as a receive returns fewer records than asked
+// (nothing more is waiting), so latency at low rates is one round trip, not a timer. Workers
 // do not receive while they apply, so a slow applier slows the source: at most
 // workers × batch_size records are in flight, plus what the source buffers itself
 // (ChannelSource: its capacity; push() blocks beyond it). Records are acked only after
@@ -43,6 +45,10 @@ struct StreamingOptions {
   size_t workers = 1;       // threads receiving and applying in parallel
   size_t batch_size = 100;  // a batch is applied once it holds this many records…
   Duration max_wait = std::chrono::milliseconds(100);  // …or its oldest has waited this long
+  // …or, when set, as soon as a receive returns fewer records than asked for: the source
+  // had nothing more waiting, so waiting longer only adds latency. Under load the batches
+  // still fill up by themselves (records arrive while the previous batch is applied).
+  bool apply_when_drained = false;
   Duration receive_error_interval = std::chrono::seconds(1);  // wait after a receive error…
   // …doubled after each further error in a row up to this, when longer (a source whose
   // server is down is not asked again at once); otherwise the wait stays fixed.
@@ -126,12 +132,14 @@ class StreamingCoordinator {
     std::vector<Record> carried;
     size_t bytes = 0;
     TimePoint oldest{};
+    bool drained = false;         // the last receive returned fewer records than asked for
     uint64_t bytes_received = 0;  // for the average record size
     uint64_t records_received = 0;
   };
 
   bool full(const Assembly& a) const {
-    return !a.carried.empty() || a.batch.size() >= options_.batch_size ||
+    return !a.carried.empty() || (options_.apply_when_drained && a.drained) ||
+           a.batch.size() >= options_.batch_size ||
            (options_.max_batch_bytes > 0 && a.bytes >= options_.max_batch_bytes);
   }
 
@@ -167,6 +175,7 @@ class StreamingCoordinator {
   bool flush_and_continue(Assembly& a, size_t worker) {
     const bool go_on = flush(a.batch, worker);
     a.bytes = 0;
+    a.drained = false;
     std::vector<Record> carried = std::move(a.carried);
     a.carried.clear();
     add(a, std::move(carried));
@@ -203,7 +212,8 @@ class StreamingCoordinator {
       }
       const Duration wait =
           a.batch.empty() ? options_.max_wait : a.oldest + options_.max_wait - now;
-      Result<std::vector<Record>> received = receive(room(a), wait, stop);
+      const size_t asked = room(a);
+      Result<std::vector<Record>> received = receive(asked, wait, stop);
       if (!received.ok()) {
         if (received.status().code() == StatusCode::kCancelled) break;  // closed and drained
         report_error(Stage::kReceive, received.status());
@@ -211,6 +221,7 @@ class StreamingCoordinator {
         continue;
       }
       receive_errors = 0;
+      a.drained = received->size() < asked;
       if (received->empty()) continue;
       add_fetched(received->size());
       a.records_received += received->size();

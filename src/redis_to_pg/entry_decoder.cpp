@@ -1,6 +1,7 @@
 #include "redis_to_pg/entry_decoder.h"
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "redis_to_pg/json_nesting.h"
 #include "redis_to_pg/value_conversion.h"
@@ -9,7 +10,7 @@
 namespace courier::redis_to_pg {
 namespace {
 
-using nlohmann::json;
+using simdjson::dom::element;
 
 const std::string* field_value(const StreamEntry& entry, std::string_view name) {
   for (const auto& [field, value] : entry.fields)
@@ -17,19 +18,20 @@ const std::string* field_value(const StreamEntry& entry, std::string_view name) 
   return nullptr;
 }
 
-// The value at `path` below `root`; a discarded value when a step is missing.
-const json* find_path(const json& root, const std::vector<std::string>& path) {
-  const json* node = &root;
+// The value at `path` below `root`; nullopt when a step is missing.
+std::optional<element> find_path(element node, const std::vector<std::string>& path) {
   for (const std::string& step : path) {
-    if (node->is_object()) {
-      auto found = node->find(step);
-      if (found == node->end()) return nullptr;
-      node = &*found;
+    if (node.is_object()) {
+      auto found = node.get_object().at_key(step);
+      if (found.error()) return std::nullopt;
+      node = found.value_unsafe();
     } else if (auto index = text::parse_integer<size_t>(step, {.signs = text::Signs::kNone});
-               node->is_array() && index && *index < node->size()) {
-      node = &(*node)[*index];
+               node.is_array() && index) {
+      auto found = node.get_array().at(*index);
+      if (found.error()) return std::nullopt;
+      node = found.value_unsafe();
     } else {
-      return nullptr;
+      return std::nullopt;
     }
   }
   return node;
@@ -42,26 +44,26 @@ Status invalid(std::string message) {
 // What one entry holds, shared by the rows of its elements.
 struct EntryContext {
   const StreamEntry& entry;
-  const json& document;  // null when the entry has no payload field
-  std::string event_name;
+  std::optional<element> document;  // nullopt when the entry has no payload field
+  std::string_view event_name;
 };
 
 Result<std::optional<std::string>> column_value(const ColumnMapping& column,
-                                                const EntryContext& context, const json& element,
+                                                const EntryContext& context, element item,
                                                 size_t element_index) {
-  static const json kAbsent;  // null
   switch (column.source) {
     case ValueSource::kElement:
     case ValueSource::kDocument: {
-      const json& root = column.source == ValueSource::kElement ? element : context.document;
-      if (root.is_null() && !column.optional)
-        return invalid("the entry has no JSON payload field to read it from");
-      const json* found = find_path(root, column.path);
-      return convert_value(found ? *found : kAbsent, column);
+      // Without a payload only optional JSON columns get here (see reads_document).
+      if (!context.document) return convert_value(ColumnInput(), column);
+      std::optional<element> found =
+          find_path(column.source == ValueSource::kDocument ? *context.document : item,
+                    column.path);
+      return convert_value(found ? ColumnInput(*found) : ColumnInput(), column);
     }
     case ValueSource::kField: {
       const std::string* value = field_value(context.entry, column.field);
-      return convert_value(value ? json(*value) : kAbsent, column);
+      return convert_value(value ? ColumnInput(std::string_view(*value)) : ColumnInput(), column);
     }
     case ValueSource::kMeta:
       switch (column.meta) {
@@ -72,49 +74,77 @@ Result<std::optional<std::string>> column_value(const ColumnMapping& column,
         case MetaValue::kElementIndex:
           return std::optional<std::string>(std::to_string(element_index));
         case MetaValue::kEventName:
-          return convert_value(context.event_name.empty() ? kAbsent : json(context.event_name),
-                               column);
+          return convert_value(
+              context.event_name.empty() ? ColumnInput() : ColumnInput(context.event_name),
+              column);
       }
   }
   return invalid("unknown value source");
 }
 
-// `text` parsed, when it nests no deeper than `max_depth` and is valid JSON; `what` names
-// it in the reason otherwise. The depth is checked first: parsing is iterative, but every
-// later dump or copy of the document recurses once per level.
-Result<json> parse_bounded(const std::string& text, int max_depth, const std::string& what) {
+// `text` parsed by `parser`, when it nests no deeper than `max_depth` and is valid JSON;
+// `what` names it in the reason otherwise. The depth is checked first, with the byte where
+// the limit was passed. The element lives until `parser` parses again.
+Result<element> parse_bounded(simdjson::dom::parser& parser, std::string_view text,
+                              int max_depth, const std::string& what) {
   if (Status nesting = check_json_nesting(text, max_depth); !nesting.ok())
     return invalid(what + ": " + nesting.message());
-  json parsed = json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) return invalid(what + " is not valid JSON");
-  return parsed;
+  auto parsed = parser.parse(text.data(), text.size());
+  if (parsed.error() == simdjson::NUMBER_ERROR)
+    return invalid(what + " holds a number beyond 64-bit integers and doubles; send such a " +
+                   "number as a decimal or 0x string");
+  if (parsed.error()) return invalid(what + " is not valid JSON (" +
+                                     simdjson::error_message(parsed.error()) + ")");
+  return parsed.value_unsafe();
+}
+
+// One parser per thread for the payload and one for an `event_data` sent as a string (a
+// parse reuses its parser's memory, so the two documents need a parser each).
+simdjson::dom::parser& payload_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+simdjson::dom::parser& nested_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+std::string type_name(element value) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::ARRAY: return "array";
+    case simdjson::dom::element_type::OBJECT: return "object";
+    case simdjson::dom::element_type::STRING: return "string";
+    case simdjson::dom::element_type::BOOL: return "boolean";
+    case simdjson::dom::element_type::NULL_VALUE: return "null";
+    default: return "number";
+  }
+}
+
+std::vector<element> items_of(simdjson::dom::array array) {
+  std::vector<element> items;
+  items.reserve(array.size());
+  for (element item : array) items.push_back(item);
+  return items;
 }
 
 // The elements an entry stands for: the items of an `event_data` array, the `event_data`
 // object, or else the document itself.
-Result<std::vector<const json*>> elements_of(const json& document, json& reparsed, int max_depth) {
-  if (document.is_array()) {
-    std::vector<const json*> items;
-    for (const json& item : document) items.push_back(&item);
-    return items;
-  }
-  if (!document.is_object() || !document.contains("event_data")) return std::vector{&document};
-  const json* inner = &document["event_data"];
-  if (inner->is_string()) {  // a producer that nested the JSON as a string
-    auto parsed =
-        parse_bounded(inner->get_ref<const std::string&>(), max_depth, "'event_data' (a string)");
+Result<std::vector<element>> elements_of(element document, int max_depth) {
+  if (document.is_array()) return items_of(document.get_array());
+  auto event_data = document.is_object() ? document.get_object().at_key("event_data")
+                                         : simdjson::simdjson_result<element>(simdjson::NO_SUCH_FIELD);
+  if (event_data.error()) return std::vector{document};
+  element inner = event_data.value_unsafe();
+  if (inner.is_string()) {  // a producer that nested the JSON as a string
+    auto parsed = parse_bounded(nested_parser(), std::string_view(inner), max_depth,
+                                "'event_data' (a string)");
     if (!parsed.ok()) return parsed.status();
-    reparsed = std::move(*parsed);
-    inner = &reparsed;
+    inner = *parsed;
   }
-  if (inner->is_array()) {
-    std::vector<const json*> items;
-    for (const json& item : *inner) items.push_back(&item);
-    return items;
-  }
-  if (inner->is_object()) return std::vector{inner};
+  if (inner.is_array()) return items_of(inner.get_array());
+  if (inner.is_object()) return std::vector{inner};
   return invalid("'event_data' must be an object or an array of objects, got " +
-                 std::string(inner->type_name()));
+                 type_name(inner));
 }
 
 // True when a required column of `table` reads the JSON document.
@@ -142,6 +172,7 @@ size_t StreamEntry::byte_size() const {
 }
 
 std::string entry_as_json(const StreamEntry& entry) {
+  using nlohmann::json;
   json fields = json::object();
   for (const auto& [field, value] : entry.fields) fields[field] = value;
   return json{{"stream", entry.stream}, {"id", entry.id}, {"fields", fields}}.dump(
@@ -176,37 +207,46 @@ DecodedEntry EntryDecoder::decode(const StreamEntry& entry) const {
     return reject_entry(invalid("entry of " + std::to_string(entry.byte_size()) +
                                 " bytes is larger than max_entry_bytes (" +
                                 std::to_string(max_entry_bytes_) + ")"));
-  json document;  // null when no payload field is present
+  std::optional<element> document;  // nullopt when no payload field is present
   for (const std::string& name : payload_fields_) {
     const std::string* payload = field_value(entry, name);
     if (!payload) continue;
-    auto parsed = parse_bounded(*payload, max_json_depth_, "field '" + name + "'");
+    auto parsed = parse_bounded(payload_parser(), *payload, max_json_depth_, "field '" + name + "'");
     if (!parsed.ok()) return reject_entry(parsed.status());
-    document = std::move(*parsed);
+    document = *parsed;
     break;
   }
   EntryContext context{entry, document, {}};
-  if (document.is_object() && document.contains("event_name") && document["event_name"].is_string())
-    context.event_name = document["event_name"].get<std::string>();
+  std::string_view event_name_in_document;
+  if (document && document->is_object() &&
+      !document->get_object().at_key("event_name").get(event_name_in_document))
+    context.event_name = event_name_in_document;
   else if (const std::string* field = field_value(entry, "event_name"))
     context.event_name = *field;
-  std::optional<size_t> mapping = mapping_for(entry.stream, context.event_name);
+  std::optional<size_t> mapping = mapping_for(entry.stream, std::string(context.event_name));
   if (!mapping)
-    return reject_entry(invalid("no mapping takes event '" + context.event_name + "' of stream '" +
-                                entry.stream + "'"));
+    return reject_entry(invalid("no mapping takes event '" + std::string(context.event_name) +
+                                "' of stream '" + entry.stream + "'"));
   const TableMapping& table = mappings_[*mapping];
-  if (document.is_null() && reads_document(table))
+  if (!document && reads_document(table))
     return reject_entry(
         invalid("the entry has no JSON payload field (" + describe_list(payload_fields_) + ")"));
-  json reparsed;
-  auto elements = elements_of(document, reparsed, max_json_depth_);
-  if (!elements.ok()) return reject_entry(elements.status());
-  for (size_t index = 0; index < elements->size(); ++index) {
-    const json& element = *(*elements)[index];
+  // Without a payload the entry is one element, read only by field and meta columns.
+  std::vector<element> elements;
+  if (document) {
+    auto found = elements_of(*document, max_json_depth_);
+    if (!found.ok()) return reject_entry(found.status());
+    elements = std::move(*found);
+  } else {
+    elements.emplace_back();
+  }
+  for (size_t index = 0; index < elements.size(); ++index) {
+    const element item = elements[index];
     DecodedRow row{*mapping, index, {}};
+    row.values.reserve(table.columns.size());
     Status failure;
     for (const ColumnMapping& column : table.columns) {
-      auto value = column_value(column, context, element, index);
+      auto value = column_value(column, context, item, index);
       if (!value.ok()) {
         failure = invalid("column '" + column.column + "' (" + column.describe_source() +
                           ") of table " + table.table + ": " + value.status().message());
@@ -217,9 +257,9 @@ DecodedEntry EntryDecoder::decode(const StreamEntry& entry) const {
     if (failure.ok()) {
       decoded.rows.push_back(std::move(row));
     } else {
-      std::string where = elements->size() > 1 ? "element " + std::to_string(index) + ": " : "";
+      std::string where = elements.size() > 1 ? "element " + std::to_string(index) + ": " : "";
       decoded.rejected.push_back({index, invalid(where + failure.message()),
-                                  element.dump(-1, ' ', false, json::error_handler_t::replace)});
+                                  document ? simdjson::minify(item) : entry_as_json(entry)});
     }
   }
   return decoded;

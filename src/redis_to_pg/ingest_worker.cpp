@@ -30,6 +30,9 @@ IngestWorker::IngestWorker(IngestShared& shared, int index, IngestConnections co
   options.batch_size = static_cast<size_t>(shared.config.batch_size);
   options.max_batch_bytes = static_cast<size_t>(shared.config.max_batch_bytes);
   options.max_wait = std::max<Duration>(shared.config.batch_timeout, std::chrono::milliseconds(1));
+  // A read that drains the stream ends the batch: at low rates an entry waits one round
+  // trip, not batch_timeout; under load batches fill while the previous one commits.
+  options.apply_when_drained = true;
   // Redis unreachable: ask again after 100 ms, 200 ms, … up to 5 s.
   options.receive_error_interval = std::chrono::milliseconds(100);
   options.max_receive_error_interval = std::chrono::seconds(5);

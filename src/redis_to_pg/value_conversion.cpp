@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "text/hex.h"
+#include "text/json_string.h"
 #include "text/integer.h"
 
 namespace courier::redis_to_pg {
@@ -15,13 +16,62 @@ namespace {
 constexpr double kLargestExactDouble = 9007199254740992.0;
 constexpr size_t kShownBytes = 40;
 
-std::string shown(const nlohmann::json& value) {
-  std::string text = value.is_string() ? "'" + value.get<std::string>() + "'" : value.dump();
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// One column's input seen as a JSON value: an entry field's text is a JSON string.
+class Value {
+ public:
+  explicit Value(const ColumnInput& input) : input_(input) {}
+
+  bool absent() const {
+    const element* json = std::get_if<element>(&input_);
+    return std::holds_alternative<std::monostate>(input_) || (json && json->is_null());
+  }
+  std::optional<std::string_view> string() const {
+    if (const auto* text = std::get_if<std::string_view>(&input_)) return *text;
+    if (is(element_type::STRING)) return std::string_view(std::get<element>(input_));
+    return std::nullopt;
+  }
+  bool is_integer() const { return is(element_type::INT64) || is(element_type::UINT64); }
+  bool is_double() const { return is(element_type::DOUBLE); }
+  bool is_number() const { return is_integer() || is_double(); }
+  bool is_boolean() const { return is(element_type::BOOL); }
+  bool boolean() const { return bool(std::get<element>(input_)); }
+  // Only for is_number(): the value as a double (integers too).
+  double number() const {
+    const element& json = std::get<element>(input_);
+    if (json.is_int64()) return static_cast<double>(int64_t(json));
+    if (json.is_uint64()) return static_cast<double>(uint64_t(json));
+    return double(json);
+  }
+  std::optional<int64_t> int64() const {
+    return is(element_type::INT64) ? std::optional<int64_t>(int64_t(std::get<element>(input_)))
+                                   : std::nullopt;
+  }
+  // The value as minified JSON text.
+  std::string dump() const {
+    if (const element* json = std::get_if<element>(&input_)) return simdjson::minify(*json);
+    return text::json_string(std::get<std::string_view>(input_));
+  }
+
+ private:
+  bool is(element_type type) const {
+    const element* json = std::get_if<element>(&input_);
+    return json && json->type() == type;
+  }
+
+  const ColumnInput& input_;
+};
+
+std::string shown(const Value& value) {
+  auto string = value.string();
+  std::string text = string ? "'" + std::string(*string) + "'" : value.dump();
   if (text.size() > kShownBytes) text = text.substr(0, kShownBytes) + "…";
   return text;
 }
 
-Status refuse(std::string_view expected, const nlohmann::json& value) {
+Status refuse(std::string_view expected, const Value& value) {
   return Status(StatusCode::kInvalidArgument,
                 "expected " + std::string(expected) + ", got " + shown(value));
 }
@@ -53,9 +103,9 @@ std::optional<std::string_view> hex_digits(std::string_view text, bool hex_witho
 }
 
 // A JSON number as integer text; refuses fractions and doubles too large to be exact.
-Result<std::string> integer_number_text(const nlohmann::json& value, std::string_view expected) {
-  if (value.is_number_integer()) return value.dump();
-  double number = value.get<double>();
+Result<std::string> integer_number_text(const Value& value, std::string_view expected) {
+  if (value.is_integer()) return value.dump();
+  double number = value.number();
   if (std::trunc(number) != number) return refuse(expected, value);
   if (std::fabs(number) >= kLargestExactDouble)
     return Status(StatusCode::kInvalidArgument,
@@ -64,34 +114,35 @@ Result<std::string> integer_number_text(const nlohmann::json& value, std::string
   return std::to_string(static_cast<int64_t>(number));
 }
 
-Result<std::string> numeric_text(const nlohmann::json& value, const ColumnMapping& column) {
+Result<std::string> numeric_text(const Value& value, const ColumnMapping& column) {
   constexpr std::string_view kExpected = "a decimal or 0x hex number";
   if (value.is_number()) {
-    if (value.is_number_float() && std::fabs(value.get<double>()) >= kLargestExactDouble)
+    if (value.is_double() && std::fabs(value.number()) >= kLargestExactDouble)
       return integer_number_text(value, kExpected);
     return value.dump();
   }
-  if (!value.is_string()) return refuse(kExpected, value);
-  const std::string& text = value.get_ref<const std::string&>();
-  if (auto hex = hex_digits(text, column.hex_without_prefix)) return *hex_to_decimal(*hex);
-  if (is_decimal_number(text)) return text;
+  auto text = value.string();
+  if (!text) return refuse(kExpected, value);
+  if (auto hex = hex_digits(*text, column.hex_without_prefix)) return *hex_to_decimal(*hex);
+  if (is_decimal_number(*text)) return std::string(*text);
   return refuse(kExpected, value);
 }
 
-Result<int64_t> bigint_value(const nlohmann::json& value, const ColumnMapping& column) {
+Result<int64_t> bigint_value(const Value& value, const ColumnMapping& column) {
   constexpr std::string_view kExpected = "a 64-bit integer (decimal or 0x hex)";
   std::string text;
+  auto string = value.string();
   if (value.is_number()) {
     auto integer = integer_number_text(value, kExpected);
     if (!integer.ok()) return integer.status();
     text = *integer;
-  } else if (value.is_string()) {
-    text = value.get<std::string>();
+  } else if (string) {
+    text = *string;
   } else {
     return refuse(kExpected, value);
   }
   // A JSON number is a number: only strings may be hex without the prefix.
-  if (auto hex = hex_digits(text, column.hex_without_prefix && value.is_string())) {
+  if (auto hex = hex_digits(text, column.hex_without_prefix && string)) {
     uint64_t parsed = 0;
     auto [end, error] = std::from_chars(hex->data(), hex->data() + hex->size(), parsed, 16);
     if (error != std::errc() || parsed > static_cast<uint64_t>(INT64_MAX))
@@ -109,10 +160,10 @@ Result<int64_t> bigint_value(const nlohmann::json& value, const ColumnMapping& c
   return *parsed;
 }
 
-Result<std::string> timestamp_text(const nlohmann::json& value, const ColumnMapping& column) {
-  bool looks_like_date =
-      value.is_string() && value.get_ref<const std::string&>().find('-', 1) != std::string::npos;
-  if (looks_like_date) return value.get<std::string>();  // ISO 8601; Postgres checks it
+Result<std::string> timestamp_text(const Value& value, const ColumnMapping& column) {
+  auto string = value.string();
+  if (string && string->find('-', 1) != std::string_view::npos)
+    return std::string(*string);  // ISO 8601; Postgres checks it
   auto seconds = bigint_value(value, column);
   if (!seconds.ok())
     return refuse("unix seconds (decimal or 0x hex) or an ISO 8601 timestamp", value);
@@ -122,26 +173,26 @@ Result<std::string> timestamp_text(const nlohmann::json& value, const ColumnMapp
   return format_unix_seconds(*seconds);
 }
 
-Result<std::string> boolean_text(const nlohmann::json& value) {
-  if (value.is_boolean()) return std::string(value.get<bool>() ? "true" : "false");
-  if (value.is_number_integer() && (value.get<int64_t>() == 0 || value.get<int64_t>() == 1))
-    return std::string(value.get<int64_t>() == 1 ? "true" : "false");
-  if (value.is_string()) {
-    const std::string& text = value.get_ref<const std::string&>();
-    if (text == "true" || text == "1") return std::string("true");
-    if (text == "false" || text == "0") return std::string("false");
+Result<std::string> boolean_text(const Value& value) {
+  if (value.is_boolean()) return std::string(value.boolean() ? "true" : "false");
+  if (auto integer = value.int64(); integer && (*integer == 0 || *integer == 1))
+    return std::string(*integer == 1 ? "true" : "false");
+  if (auto text = value.string()) {
+    if (*text == "true" || *text == "1") return std::string("true");
+    if (*text == "false" || *text == "0") return std::string("false");
   }
   return refuse("a boolean (true/false, 1/0)", value);
 }
 
-Result<std::string> text_of(const nlohmann::json& value) {
-  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+Result<std::string> text_of(const Value& value) {
+  auto string = value.string();
+  std::string text = string ? std::string(*string) : value.dump();
   if (text.find('\0') != std::string::npos)
     return Status(StatusCode::kInvalidArgument, "text contains a NUL byte, which Postgres refuses");
   return text;
 }
 
-Result<std::string> convert_present(const nlohmann::json& value, const ColumnMapping& column) {
+Result<std::string> convert_present(const Value& value, const ColumnMapping& column) {
   switch (column.type) {
     case ValueType::kText:
       return text_of(value);
@@ -155,7 +206,7 @@ Result<std::string> convert_present(const nlohmann::json& value, const ColumnMap
     case ValueType::kTimestamptz:
       return timestamp_text(value, column);
     case ValueType::kJsonb: {
-      std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::string text = value.dump();
       if (text.find("\\u0000") != std::string::npos)
         return Status(StatusCode::kInvalidArgument, "JSON contains \\u0000, which jsonb refuses");
       return text;
@@ -199,9 +250,10 @@ std::string format_unix_seconds(int64_t seconds) {
   return text;
 }
 
-Result<std::optional<std::string>> convert_value(const nlohmann::json& value,
+Result<std::optional<std::string>> convert_value(const ColumnInput& input,
                                                  const ColumnMapping& column) {
-  if (value.is_null() || value.is_discarded()) {
+  const Value value(input);
+  if (value.absent()) {
     if (column.optional) return std::optional<std::string>();
     return Status(StatusCode::kInvalidArgument, "missing (absent or null) and not optional");
   }

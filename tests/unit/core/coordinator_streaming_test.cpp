@@ -104,6 +104,24 @@ TEST_F(StreamingCoordinatorTest, FullBatchFlushesBeforeMaxWait) {
   EXPECT_THAT(applier->batches(), ElementsAre(ElementsAre(1, 2, 3), ElementsAre(4, 5)));
 }
 
+TEST_F(StreamingCoordinatorTest, ApplyWhenDrainedAppliesAHalfFullBatchWithoutWaiting) {
+  auto source = channel();
+  for (int record : {1, 2, 3}) ASSERT_TRUE(source->push(record).ok());
+  Counter applied;
+  auto applier = counting_applier(applied);
+  StreamingOptions options = options_with(10);
+  options.apply_when_drained = true;
+  StreamingCoordinator<int> coordinator(source, applier, options);
+  ASSERT_TRUE(coordinator.start().ok());
+  ASSERT_TRUE(applied.wait_for(1));       // asked for 10, got 3: nothing more was waiting
+  EXPECT_EQ(clock_->now(), TimePoint{});  // no time had to pass
+  EXPECT_THAT(applier->batches(), ElementsAre(ElementsAre(1, 2, 3)));
+  ASSERT_TRUE(clock_->wait_for_waiters(1));  // idle: waits for the next record
+  ASSERT_TRUE(source->push(4).ok());
+  ASSERT_TRUE(applied.wait_for(2));
+  EXPECT_THAT(applier->batches(), ElementsAre(ElementsAre(1, 2, 3), ElementsAre(4)));
+}
+
 TEST_F(StreamingCoordinatorTest, AcksHandledRecordsAndNacksEachFailedOneWithItsError) {
   auto source = channel();
   for (int record : {1, 2, 3, 4, 5}) ASSERT_TRUE(source->push(record).ok());

@@ -5,20 +5,33 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace courier::redis_to_pg {
 namespace {
 
 using nlohmann::json;
 
+// The test's value written as JSON text and read back the way stream ingest reads payloads.
+Result<std::optional<std::string>> convert_json(const json& value, const ColumnMapping& column) {
+  thread_local simdjson::dom::parser parser;
+  return convert_value(ColumnInput(parser.parse(value.dump()).value()), column);
+}
+
+simdjson::dom::element nullptr_element() {
+  thread_local simdjson::dom::parser parser;
+  return parser.parse(std::string_view("null")).value();
+}
+
 std::string converted(const json& value, ValueType type, bool hex_without_prefix = false) {
   ColumnMapping column{.column = "c", .type = type, .hex_without_prefix = hex_without_prefix};
-  auto text = convert_value(value, column);
+  auto text = convert_json(value, column);
   EXPECT_TRUE(text.ok()) << value.dump() << ": " << text.status().to_string();
   return text.ok() && *text ? **text : "<null>";
 }
 
 std::string refused(const json& value, ValueType type) {
-  auto text = convert_value(value, ColumnMapping{.column = "c", .type = type});
+  auto text = convert_json(value, ColumnMapping{.column = "c", .type = type});
   EXPECT_FALSE(text.ok()) << value.dump() << " was accepted";
   if (!text.ok()) {
     EXPECT_EQ(text.status().code(), StatusCode::kInvalidArgument);
@@ -106,10 +119,23 @@ TEST(ValueConversion, TextJsonbAndBoolean) {
   EXPECT_NE(refused(std::string("a\0b", 3), ValueType::kJsonb).find("\\u0000"), std::string::npos);
 }
 
+TEST(ValueConversion, AnEntryFieldIsReadAsAJsonString) {
+  auto text = convert_value(ColumnInput(std::string_view("0x1f")),
+                            ColumnMapping{.column = "c", .type = ValueType::kNumeric});
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(**text, "31");
+  auto jsonb = convert_value(ColumnInput(std::string_view("say \"hi\"")),
+                             ColumnMapping{.column = "c", .type = ValueType::kJsonb});
+  ASSERT_TRUE(jsonb.ok());
+  EXPECT_EQ(**jsonb, R"("say \"hi\"")");
+}
+
 TEST(ValueConversion, NullIsNullOnlyForOptionalColumns) {
-  auto optional = convert_value(json(), ColumnMapping{.column = "c", .optional = true});
-  ASSERT_TRUE(optional.ok());
-  EXPECT_FALSE(optional->has_value());
+  for (const ColumnInput& nothing : {ColumnInput(), ColumnInput(nullptr_element())}) {
+    auto optional = convert_value(nothing, ColumnMapping{.column = "c", .optional = true});
+    ASSERT_TRUE(optional.ok());
+    EXPECT_FALSE(optional->has_value());
+  }
   EXPECT_NE(refused(json(), ValueType::kText).find("missing"), std::string::npos);
 }
 
