@@ -12,6 +12,10 @@ pg::ConnectionOptions postgres_options(const config::PostgresConfig& config) {
   options.password = config.password;
   options.dbname = config.dbname;
   options.sslmode = std::string(config::to_string(config.sslmode));
+  options.sslrootcert = config.sslrootcert;
+  options.sslcert = config.sslcert;
+  options.sslkey = config.sslkey;
+  options.sslpassword = config.sslpassword;
   // libpq counts whole seconds; round up so "500ms" does not become "no timeout".
   options.connect_timeout = std::chrono::ceil<std::chrono::seconds>(config.connect_timeout);
   options.application_name = config.application_name;

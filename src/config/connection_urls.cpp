@@ -54,6 +54,10 @@ template <typename Value, typename Setting>
 void set_if_given(std::optional<Value>& value, Setting& setting) {
   if (value) setting = std::move(*value);
 }
+// A path the url leaves out is empty.
+void set_if_given(std::string& value, std::string& setting) {
+  if (!value.empty()) setting = std::move(value);
+}
 
 PostgresSslMode sslmode_named(std::string_view name) {
   for (const auto& mode : kPostgresSslModeNames) {
@@ -110,6 +114,10 @@ Status apply_postgres_url(std::string_view url, PostgresConfig& config) {
   config.password = std::move(parsed->password);
   config.dbname = std::move(parsed->dbname);
   if (parsed->sslmode) config.sslmode = sslmode_named(*parsed->sslmode);
+  set_if_given(parsed->sslrootcert, config.sslrootcert);
+  set_if_given(parsed->sslcert, config.sslcert);
+  set_if_given(parsed->sslkey, config.sslkey);
+  set_if_given(parsed->sslpassword, config.sslpassword);
   set_if_given(parsed->connect_timeout, config.connect_timeout);
   set_if_given(parsed->application_name, config.application_name);
   set_if_given(parsed->keepalives_idle, config.keepalives_idle);

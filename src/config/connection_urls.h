@@ -25,9 +25,10 @@ Result<HostPort> parse_host_port(std::string_view text, std::optional<int> defau
 // postgresql://[user[:password]@][host][:port][/dbname][?param=value&…]  ("postgres://" too),
 // read by pg::parse_postgres_url: the client's own rules, so a url valid here means the same
 // there. Sets host (empty: the local socket), port, user, password, dbname and, from the
-// query, sslmode, connect_timeout (whole seconds), application_name, keepalives_* and
-// tcp_user_timeout; the query may also set host, port, user, password and dbname (e.g.
-// host=/var/run/postgresql). Other parameters are refused, with a suggestion.
+// query, sslmode, sslrootcert, sslcert, sslkey, sslpassword, connect_timeout (whole
+// seconds), application_name, keepalives_* and tcp_user_timeout; the query may also set host, port,
+// user, password and dbname (e.g. host=/var/run/postgresql). Other parameters are refused, with a
+// suggestion.
 Status apply_postgres_url(std::string_view url, PostgresConfig& config);
 
 // redis[s]://[[username]:password@]host[:port][/db] (rediss: TLS), read by redis::parse_redis_url:

@@ -88,6 +88,10 @@ std::string PostgresConfig::conninfo() const {
   append_conninfo(conninfo, "password", password);
   append_conninfo(conninfo, "dbname", dbname);
   append_conninfo(conninfo, "sslmode", to_string(sslmode));
+  append_conninfo(conninfo, "sslrootcert", sslrootcert);
+  append_conninfo(conninfo, "sslcert", sslcert);
+  append_conninfo(conninfo, "sslkey", sslkey);
+  append_conninfo(conninfo, "sslpassword", sslpassword);
   append_conninfo(conninfo, "connect_timeout",
                   std::to_string(whole_seconds_rounded_up(connect_timeout)));
   append_conninfo(conninfo, "application_name", application_name);
@@ -95,10 +99,16 @@ std::string PostgresConfig::conninfo() const {
 }
 
 std::string PostgresConfig::describe() const {
-  return "postgres: host=" + or_default(host) + " port=" + std::to_string(port) +
-         " user=" + or_default(user) + " password=" + masked(password) +
-         " dbname=" + or_default(dbname) + " sslmode=" + std::string(to_string(sslmode)) +
-         " connect_timeout=" + format_duration(connect_timeout) +
+  std::string text = "postgres: host=" + or_default(host) + " port=" + std::to_string(port) +
+                     " user=" + or_default(user) + " password=" + masked(password) +
+                     " dbname=" + or_default(dbname) +
+                     " sslmode=" + std::string(to_string(sslmode));
+  // TLS files only when set (paths are not secrets; the key's passphrase is).
+  if (!sslrootcert.empty()) text += " sslrootcert=" + sslrootcert;
+  if (!sslcert.empty()) text += " sslcert=" + sslcert;
+  if (!sslkey.empty()) text += " sslkey=" + sslkey;
+  if (!sslpassword.empty()) text += " sslpassword=***";
+  return text + " connect_timeout=" + format_duration(connect_timeout) +
          " application_name=" + application_name;
 }
 

@@ -58,8 +58,13 @@ struct PostgresConfig {
   std::string password;            // secret, never printed; empty: none (or ~/.pgpass)
   std::string dbname;              // empty: libpq default (same as user)
   PostgresSslMode sslmode = PostgresSslMode::kDisable;  // Red Courier's default
-  std::chrono::milliseconds connect_timeout{10'000};    // whole seconds for libpq, rounded up
-  std::string application_name = "courier";             // shown in pg_stat_activity
+  // TLS files for libpq (checked readable at load); empty: libpq's default (~/.postgresql/).
+  std::string sslrootcert;  // PEM CAs that may sign the server's certificate (verify-ca/full)
+  std::string sslcert;      // PEM client certificate, for `cert` authentication; needs sslkey
+  std::string sslkey;       // private key of sslcert
+  std::string sslpassword;  // secret, never printed: passphrase of an encrypted sslkey
+  std::chrono::milliseconds connect_timeout{10'000};  // whole seconds for libpq, rounded up
+  std::string application_name = "courier";           // shown in pg_stat_activity
   // A hung or vanished server must not block a thread: statements the server cancels after
   // statement_timeout (0: never; the client then waits without bound), dead peers found by
   // TCP keepalives (whole seconds) and tcp_user_timeout.

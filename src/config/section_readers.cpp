@@ -1,6 +1,11 @@
 #include "config/section_readers.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <limits>
 #include <optional>
 
@@ -70,11 +75,44 @@ void read_postgres_liveness(MappingReader& section, PostgresConfig& postgres) {
       section.duration("tcp_user_timeout").value_or(postgres.tcp_user_timeout);
 }
 
+// Why libpq could not read `path`, or nullopt when it can.
+std::optional<std::string> unreadable_file_reason(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) return "it is a directory";
+  if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+  return std::nullopt;
+}
+
+// The TLS files, after the url (so the keys win), each checked readable now rather than
+// at the first connection; an unreadable one named in the url is reported at the url.
+void read_postgres_tls_files(MappingReader& section, PostgresConfig& postgres) {
+  const std::pair<std::string_view, std::string*> files[] = {{"sslrootcert", &postgres.sslrootcert},
+                                                             {"sslcert", &postgres.sslcert},
+                                                             {"sslkey", &postgres.sslkey}};
+  for (const auto& [key, path] : files) {
+    *path = section.string(key).value_or(*path);
+    if (path->empty()) continue;
+    if (std::optional<std::string> reason = unreadable_file_reason(*path)) {
+      section.error_at(section.has(key) ? key : "url",
+                       std::string(key) + " '" + *path + "' cannot be read (" + *reason +
+                           "); give the path of a PEM file the user running courier can read");
+    }
+  }
+  postgres.sslpassword = section.string("sslpassword").value_or(postgres.sslpassword);
+  if (!postgres.sslcert.empty() && postgres.sslkey.empty())
+    section.error_at(section.has("sslcert") ? "sslcert" : "url",
+                     "a client certificate needs its key; add 'sslkey'");
+  if (postgres.sslcert.empty() && !postgres.sslkey.empty())
+    section.error_at(section.has("sslkey") ? "sslkey" : "url",
+                     "a client key needs its certificate; add 'sslcert'");
+}
+
 void read_postgres(MappingReader& section, PostgresConfig& postgres) {
   bool both_forms = section.conflicts(
       "url", {"host", "port", "user", "password", "dbname", "sslmode"}, kOneFormAdvice);
   read_postgres_keys(section, postgres);
   if (!both_forms) read_url(section, apply_postgres_url, postgres);
+  read_postgres_tls_files(section, postgres);
   postgres.connect_timeout =
       section.duration("connect_timeout", kPositiveDuration).value_or(postgres.connect_timeout);
   postgres.application_name =

@@ -1,6 +1,7 @@
 #include "pg/connection_options.h"
 
 #include <algorithm>
+#include <array>
 
 #include "net/url.h"
 #include "pg/postgres_url.h"
@@ -48,6 +49,15 @@ bool is_valid_extra_key(std::string_view key) {
   });
 }
 
+// The TLS file settings by libpq keyword, in the order conninfo() and describe() give them.
+std::array<std::pair<std::string_view, const std::string*>, 4> tls_files(
+    const ConnectionOptions& options) {
+  return {{{"sslrootcert", &options.sslrootcert},
+           {"sslcert", &options.sslcert},
+           {"sslkey", &options.sslkey},
+           {"sslpassword", &options.sslpassword}}};
+}
+
 }  // namespace
 
 Result<ConnectionOptions> ConnectionOptions::from_url(std::string_view url) {
@@ -60,6 +70,10 @@ Result<ConnectionOptions> ConnectionOptions::from_url(std::string_view url) {
   options.password = std::move(parsed->password);
   options.dbname = std::move(parsed->dbname);
   options.sslmode = parsed->sslmode.value_or(options.sslmode);
+  options.sslrootcert = std::move(parsed->sslrootcert);
+  options.sslcert = std::move(parsed->sslcert);
+  options.sslkey = std::move(parsed->sslkey);
+  options.sslpassword = std::move(parsed->sslpassword);
   options.connect_timeout = parsed->connect_timeout.value_or(options.connect_timeout);
   options.application_name = parsed->application_name.value_or(options.application_name);
   options.keepalives = parsed->keepalives.value_or(options.keepalives);
@@ -90,7 +104,8 @@ Status ConnectionOptions::validate() const {
         "tcp_user_timeout, statement_timeout and reply_grace must not be negative");
   }
   if (contains_nul(host) || contains_nul(user) || contains_nul(password) || contains_nul(dbname) ||
-      contains_nul(application_name)) {
+      contains_nul(application_name) || contains_nul(sslrootcert) || contains_nul(sslcert) ||
+      contains_nul(sslkey) || contains_nul(sslpassword)) {
     return invalid("connection options: a value contains a NUL byte");
   }
   for (const auto& [key, value] : extra_parameters) {
@@ -114,6 +129,9 @@ std::string ConnectionOptions::conninfo() const {
   if (!password.empty()) append_keyword(out, "password", password);
   if (!dbname.empty()) append_keyword(out, "dbname", dbname);
   append_keyword(out, "sslmode", sslmode);
+  for (const auto& [key, value] : tls_files(*this)) {
+    if (!value->empty()) append_keyword(out, key, *value);
+  }
   append_keyword(out, "connect_timeout", std::to_string(connect_timeout.count()));
   append_keyword(out, "application_name", application_name);
   append_keyword(out, "keepalives", keepalives ? "1" : "0");
@@ -146,6 +164,10 @@ std::string ConnectionOptions::describe() const {
   }
   out += net::format_host_port(host, port) + '/' + dbname;
   out += "?sslmode=" + sslmode;
+  for (const auto& [key, value] : tls_files(*this)) {
+    if (!value->empty())
+      out += '&' + std::string(key) + '=' + (is_secret_key(key) ? "***" : *value);
+  }
   out += "&connect_timeout=" + std::to_string(connect_timeout.count());
   out += "&application_name=" + application_name;
   for (const auto& [key, value] : extra_parameters) {

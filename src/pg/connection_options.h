@@ -22,11 +22,16 @@ struct ConnectionOptions {
   // Host name, IP address or Unix-socket directory; empty: libpq's default (PGHOST, else
   // the local Unix socket).
   std::string host = "localhost";
-  int port = 5432;                           // TCP port (or socket file suffix)
-  std::string user;                          // empty: libpq's default (the OS user name)
-  std::string password;                      // never logged, never in describe() or errors
-  std::string dbname;                        // empty: same as user
-  std::string sslmode = "prefer";            // disable|allow|prefer|require|verify-ca|verify-full
+  int port = 5432;                 // TCP port (or socket file suffix)
+  std::string user;                // empty: libpq's default (the OS user name)
+  std::string password;            // never logged, never in describe() or errors
+  std::string dbname;              // empty: same as user
+  std::string sslmode = "prefer";  // disable|allow|prefer|require|verify-ca|verify-full
+  // TLS files, passed to libpq as they are; empty: libpq's default (~/.postgresql/...).
+  std::string sslrootcert;  // PEM CA certificates that may sign the server's certificate
+  std::string sslcert;      // PEM client certificate, for servers that ask for one
+  std::string sslkey;       // the client certificate's private key
+  std::string sslpassword;  // passphrase of an encrypted sslkey; never logged
   std::chrono::seconds connect_timeout{10};  // give up connecting after this long
   std::string application_name = "courier";  // shown in pg_stat_activity
   // A dead peer (host gone, network cut) is noticed within about 25 s: TCP keepalive
@@ -63,7 +68,8 @@ struct ConnectionOptions {
   std::string conninfo() const;
 
   // "postgresql://app:***@db:5432/shop?sslmode=prefer&connect_timeout=10&application_name=courier"
-  // for logs and error messages: the password is masked, never shown.
+  // for logs and error messages: the password is masked, never shown. TLS files that are
+  // set follow sslmode (sslrootcert=/etc/ca.pem), sslpassword masked too.
   std::string describe() const;
 };
 

@@ -107,6 +107,14 @@ Status read_parameter(const std::string& key, std::string value, PostgresUrl& ur
     return read_count(key, value, kMaxMilliseconds, url.tcp_user_timeout);
   } else if (key == "sslmode") {
     return read_sslmode(value, url);
+  } else if (key == "sslrootcert") {
+    url.sslrootcert = std::move(value);
+  } else if (key == "sslcert") {
+    url.sslcert = std::move(value);
+  } else if (key == "sslkey") {
+    url.sslkey = std::move(value);
+  } else if (key == "sslpassword") {
+    url.sslpassword = std::move(value);
   } else if (key == "host") {
     url.host = std::move(value);
   } else if (key == "user") {
@@ -130,6 +138,10 @@ Status refuse_nul_bytes(const PostgresUrl& url) {
       {"user name", &url.user},
       {"password", &url.password},
       {"database name", &url.dbname},
+      {"sslrootcert", &url.sslrootcert},
+      {"sslcert", &url.sslcert},
+      {"sslkey", &url.sslkey},
+      {"sslpassword", &url.sslpassword},
       {"application_name", url.application_name ? &*url.application_name : nullptr}};
   for (const auto& [name, value] : parts) {
     if (value != nullptr && contains_nul(*value)) {

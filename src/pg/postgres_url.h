@@ -29,10 +29,10 @@ inline constexpr std::array<std::string_view, 6> kPostgresSslModes = {
 
 // The query keys PostgresUrl has a field for; any other key lands in other_parameters.
 // clang-format off
-inline constexpr std::array<std::string_view, 13> kPostgresUrlKeys = {
-    "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout",
-    "application_name", "keepalives", "keepalives_idle", "keepalives_interval",
-    "keepalives_count", "tcp_user_timeout"};
+inline constexpr std::array<std::string_view, 17> kPostgresUrlKeys = {
+    "host", "port", "user", "password", "dbname", "sslmode", "sslrootcert", "sslcert", "sslkey",
+    "sslpassword", "connect_timeout", "application_name", "keepalives", "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
 // clang-format on
 
 // What a url says. The query may repeat host, port, user, password and dbname; the last
@@ -44,6 +44,11 @@ struct PostgresUrl {
   std::string password;                // empty: none
   std::string dbname;                  // empty: libpq's default (the same as user)
   std::optional<std::string> sslmode;  // one of kPostgresSslModes, lower case
+  // TLS files, paths as libpq takes them; empty: libpq's default (~/.postgresql/...).
+  std::string sslrootcert;  // PEM CA certificates that may sign the server's certificate
+  std::string sslcert;      // PEM client certificate
+  std::string sslkey;       // the client certificate's private key
+  std::string sslpassword;  // passphrase of an encrypted sslkey; empty: none
   std::optional<std::chrono::seconds> connect_timeout;  // 1..86400
   std::optional<std::string> application_name;
   // TCP keepalives, in libpq's units.

@@ -24,6 +24,19 @@ TEST(ConnectionSettings, PostgresKeepsEveryFieldAndRoundsTheTimeoutUp) {
   EXPECT_EQ(options.connect_timeout, std::chrono::seconds(2));
 }
 
+TEST(ConnectionSettings, PostgresGetsTheTlsFiles) {
+  config::PostgresConfig config;
+  config.sslrootcert = "/etc/courier/pg-ca.pem";
+  config.sslcert = "/etc/courier/pg-client.crt";
+  config.sslkey = "/etc/courier/pg-client.key";
+  config.sslpassword = "key-secret";
+  pg::ConnectionOptions options = postgres_options(config);
+  EXPECT_EQ(options.sslrootcert, "/etc/courier/pg-ca.pem");
+  EXPECT_EQ(options.sslcert, "/etc/courier/pg-client.crt");
+  EXPECT_EQ(options.sslkey, "/etc/courier/pg-client.key");
+  EXPECT_EQ(options.sslpassword, "key-secret");
+}
+
 TEST(ConnectionSettings, PostgresGetsTheStatementTimeoutAndKeepalives) {
   config::PostgresConfig defaults;
   pg::ConnectionOptions options = postgres_options(defaults);

@@ -124,8 +124,7 @@ TEST(PgConnectionOptions, RejectsMalformedUrlsWithAClearReason) {
   // Was "port is not a number": the configuration file's message won when the two url
   // readers became one (it does not say which of host and port is wrong on purpose: a badly
   // encoded password may have spilled into either).
-  EXPECT_NE(parse_error("postgresql://h:abc/db").message().find("host or port"),
-            std::string::npos);
+  EXPECT_NE(parse_error("postgresql://h:abc/db").message().find("host or port"), std::string::npos);
   EXPECT_NE(parse_error("postgresql://h:0/db").message().find("port"), std::string::npos);
   EXPECT_NE(parse_error("postgresql://h:70000/db").message().find("port"), std::string::npos);
   EXPECT_NE(parse_error("postgresql://h/d%zzb").message().find("database name"), std::string::npos);
@@ -209,6 +208,23 @@ TEST(PgConnectionOptions, ConninfoQuotesValuesSoLibpqReadsThemBack) {
   EXPECT_EQ(read["connect_timeout"], "10");
   EXPECT_EQ(read["application_name"], "courier");
   EXPECT_EQ(read["target_session_attrs"], "read-write");
+}
+
+TEST(PgConnectionOptions, TlsFilesReachLibpqAndOnlyThePassphraseIsMasked) {
+  ConnectionOptions options = parse_ok(
+      "postgresql://app@db/shop?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+      "&sslcert=/etc/client.crt&sslkey=/etc/client.key&sslpassword=key-secret");
+  std::map<std::string, std::string> read = libpq_reading(options.conninfo());
+  EXPECT_EQ(read["sslrootcert"], "/etc/ca.pem");
+  EXPECT_EQ(read["sslcert"], "/etc/client.crt");
+  EXPECT_EQ(read["sslkey"], "/etc/client.key");
+  EXPECT_EQ(read["sslpassword"], "key-secret");
+  EXPECT_EQ(options.describe(),
+            "postgresql://app@db:5432/shop?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+            "&sslcert=/etc/client.crt&sslkey=/etc/client.key&sslpassword=***"
+            "&connect_timeout=10&application_name=courier");
+  EXPECT_EQ(libpq_reading(ConnectionOptions{}.conninfo()).count("sslrootcert"), 0u)
+      << "unset: libpq's own default";
 }
 
 TEST(PgConnectionOptions, AnEmptyHostLeavesTheChoiceToLibpq) {

@@ -52,6 +52,20 @@ TEST(ParsePostgresUrl, ReadsEveryQuerySettingInLibpqUnits) {
   EXPECT_EQ(url.tcp_user_timeout, 1500ms);
 }
 
+TEST(ParsePostgresUrl, ReadsTheTlsFilesAsDecodedPaths) {
+  PostgresUrl url = parse_ok(
+      "postgresql://db/shop?sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%20ca.pem"
+      "&sslcert=/etc/client.crt&sslkey=/etc/client.key&sslpassword=p%26w");
+  EXPECT_EQ(url.sslrootcert, "/etc/pg ca.pem");
+  EXPECT_EQ(url.sslcert, "/etc/client.crt");
+  EXPECT_EQ(url.sslkey, "/etc/client.key");
+  EXPECT_EQ(url.sslpassword, "p&w");
+  EXPECT_TRUE(url.other_parameters.empty()) << "fields, not pass-through parameters";
+  EXPECT_TRUE(parse_ok("postgresql://db/shop").sslrootcert.empty());
+  EXPECT_NE(parse_error("postgresql://db/x?sslrootcert=%00").find("sslrootcert"),
+            std::string::npos);
+}
+
 TEST(ParsePostgresUrl, EmptyHostIsLibpqsDefaultAndPortsMayStillBeGiven) {
   EXPECT_EQ(parse_ok("postgresql:///shop").host, "");
   PostgresUrl url = parse_ok("postgresql://:6000/shop");
