@@ -29,9 +29,24 @@ using Clock = std::chrono::steady_clock;
 
 // ---------- PostgreSQL ----------
 
+// Plain, so the harness gets in whatever TLS a test server demands (TLS servers still
+// trust plain connections).
 std::string pg_conninfo(const std::string& host, int port, std::string_view dbname) {
-  return "host=" + host + " port=" + std::to_string(port) + " user=postgres dbname=" +
-         std::string(dbname) + " connect_timeout=2";
+  return "host=" + host + " port=" + std::to_string(port) +
+         " user=postgres dbname=" + std::string(dbname) + " connect_timeout=2 sslmode=disable";
+}
+
+// Copies `source` into `dir` as `name`, readable by `owner` (empty: us) alone: Postgres
+// refuses a key file that others may read.
+std::string install_private_file(const std::string& source, const std::string& dir,
+                                 const std::string& name, const std::string& owner) {
+  const std::string target = dir + "/" + name;
+  std::vector<std::string> argv = {"install", "-m", "0600"};
+  if (!owner.empty()) argv.insert(argv.end(), {"-o", owner});
+  argv.insert(argv.end(), {source, target});
+  CommandOutput out = run_command(argv);
+  if (out.exit_code != 0) throw std::runtime_error("harness: install " + name + ": " + out.output);
+  return target;
 }
 
 // One initdb per test binary; every server copies it (initdb costs a second or two).
@@ -225,16 +240,62 @@ void PostgresServer::launch() {
   std::string data = dir_ + "/data";
   const char* wal_level = options_.logical_replication ? "wal_level=logical" : "wal_level=replica";
   // Durability is off: these are throw-away servers and tests want speed.
-  process_.spawn({.argv = {postgres_binary("postgres"), "-D", data, "-p", std::to_string(port_),
-                           "-k", dir_, "-h", host_, "-c", wal_level, "-c", "max_wal_senders=10",
-                           "-c", "max_replication_slots=10", "-c", "fsync=off", "-c",
-                           "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
-                           "max_connections=200"},
+  std::vector<std::string> settings = {wal_level,
+                                       "max_wal_senders=10",
+                                       "max_replication_slots=10",
+                                       "fsync=off",
+                                       "synchronous_commit=off",
+                                       "full_page_writes=off",
+                                       "max_connections=200"};
+  for (std::string& setting : tls_settings()) settings.push_back(std::move(setting));
+  std::vector<std::string> argv = {postgres_binary("postgres"),
+                                   "-D",
+                                   data,
+                                   "-p",
+                                   std::to_string(port_),
+                                   "-k",
+                                   dir_,
+                                   "-h",
+                                   host_};
+  for (const std::string& setting : settings) argv.insert(argv.end(), {"-c", setting});
+  process_.spawn({.argv = argv,
                   .run_as_user = unprivileged_server_user(),
                   .log_path = dir_ + "/postgres.log"});
   if (!wait_ready(30s))
     throw std::runtime_error("harness: postgres on port " + std::to_string(port_) +
                              " did not start:\n" + tail_of_file(dir_ + "/postgres.log"));
+}
+
+std::vector<std::string> PostgresServer::tls_settings() const {
+  if (!options_.tls) return {};
+  const TestCertificates& certificates = test_certificates();
+  const std::string user = unprivileged_server_user();
+  std::vector<std::string> settings = {
+      "ssl=on",
+      "ssl_cert_file=" + install_private_file(options_.tls_expired_certificate
+                                                  ? certificates.expired_server_cert_file
+                                                  : certificates.server_cert_file,
+                                              dir_, "server.crt", user),
+      "ssl_key_file=" +
+          install_private_file(certificates.server_key_file, dir_, "server.key", user),
+      "ssl_ca_file=" + install_private_file(certificates.ca_file, dir_, "ca.crt", user)};
+  if (!options_.tls_client_certificates) return settings;
+  // The harness connects plainly (or by the socket); TLS over TCP needs a client certificate,
+  // whose common name stands for the user postgres.
+  const std::string hba = dir_ + "/pg_hba.conf";
+  const std::string ident = dir_ + "/pg_ident.conf";
+  std::ofstream(hba) << "local all all trust\n"
+                        "local replication all trust\n"
+                        "hostnossl all all 127.0.0.1/32 trust\n"
+                        "hostnossl replication all 127.0.0.1/32 trust\n"
+                        "hostssl all all 127.0.0.1/32 cert map=test\n"
+                        "hostssl replication all 127.0.0.1/32 cert map=test\n";
+  std::ofstream(ident) << "test courier-test-client postgres\n";
+  for (const std::string& file : {hba, ident})
+    std::filesystem::permissions(file, std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+  settings.insert(settings.end(), {"hba_file=" + hba, "ident_file=" + ident});
+  return settings;
 }
 
 std::string PostgresServer::url(std::string_view dbname) const {
@@ -292,7 +353,9 @@ void PostgresServer::restart() {
   }
 }
 
-bool PostgresServer::running() const { return const_cast<ChildProcess&>(process_).running(); }
+bool PostgresServer::running() const {
+  return const_cast<ChildProcess&>(process_).running();
+}
 
 bool PostgresServer::wait_ready(std::chrono::milliseconds deadline) const {
   std::string conninfo = pg_conninfo(host_, port_, "postgres");
@@ -353,12 +416,14 @@ class CertificateDirectory {
                                        std::filesystem::perms::group_read |
                                        std::filesystem::perms::others_read,
                                    std::filesystem::perm_options::add);
+    install_private_file(dir_ + "/client.key", dir_, "client-private.key", "");
     certificates_ = {.ca_file = dir_ + "/ca.crt",
                      .server_cert_file = dir_ + "/server.crt",
                      .server_key_file = dir_ + "/server.key",
                      .expired_server_cert_file = dir_ + "/expired.crt",
                      .client_cert_file = dir_ + "/client.crt",
                      .client_key_file = dir_ + "/client.key",
+                     .private_client_key_file = dir_ + "/client-private.key",
                      .other_ca_file = dir_ + "/other-ca.crt"};
   }
   ~CertificateDirectory() { remove_tree(dir_); }
@@ -462,16 +527,21 @@ void RedisServer::restart() {
   launch();
 }
 
-bool RedisServer::running() const { return const_cast<ChildProcess&>(process_).running(); }
+bool RedisServer::running() const {
+  return const_cast<ChildProcess&>(process_).running();
+}
 
 bool RedisServer::wait_ready(std::chrono::milliseconds deadline) const {
-  return poll_until(deadline, [&] {
-    if (!running()) return true;
-    ContextPtr context = connect_redis(host_, port_, options_.password);
-    if (!context) return false;
-    ReplyPtr reply = run_redis(context.get(), {"PING"});
-    return reply && reply->type == REDIS_REPLY_STATUS;  // LOADING is an error reply
-  }) && running();
+  return poll_until(deadline,
+                    [&] {
+                      if (!running()) return true;
+                      ContextPtr context = connect_redis(host_, port_, options_.password);
+                      if (!context) return false;
+                      ReplyPtr reply = run_redis(context.get(), {"PING"});
+                      return reply &&
+                             reply->type == REDIS_REPLY_STATUS;  // LOADING is an error reply
+                    }) &&
+         running();
 }
 
 std::string RedisServer::command(const std::vector<std::string>& args) const {
@@ -531,8 +601,12 @@ std::vector<RedisServer*> nodes_with_role(const std::vector<std::unique_ptr<Redi
 }
 }  // namespace
 
-std::vector<RedisServer*> RedisCluster::masters() const { return nodes_with_role(nodes_, "master"); }
-std::vector<RedisServer*> RedisCluster::replicas() const { return nodes_with_role(nodes_, "slave"); }
+std::vector<RedisServer*> RedisCluster::masters() const {
+  return nodes_with_role(nodes_, "master");
+}
+std::vector<RedisServer*> RedisCluster::replicas() const {
+  return nodes_with_role(nodes_, "slave");
+}
 
 std::vector<std::string> RedisCluster::node_addresses() const {
   std::vector<std::string> addresses;

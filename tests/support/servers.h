@@ -38,6 +38,14 @@ class PostgresServer {
  public:
   struct Options {
     bool logical_replication = true;  // wal_level=logical, for change capture tests
+    // ssl=on with test_certificates() (server certificate for 127.0.0.1 and localhost,
+    // ssl_ca_file the test CA); plain connections stay allowed, for the harness's set-up.
+    bool tls = false;
+    bool tls_expired_certificate = false;  // with tls: serve the expired server certificate
+    // With tls: TLS connections over TCP must log in with a client certificate the test CA
+    // signed (`cert` auth; test_certificates().client_cert_file maps to user postgres).
+    // Plain TCP and the Unix socket stay trusted, for the harness's set-up.
+    bool tls_client_certificates = false;
   };
 
   // initdb into a temporary directory and start; throws std::runtime_error on failure.
@@ -68,6 +76,9 @@ class PostgresServer {
  private:
   PostgresServer() = default;
   void launch();
+  // Copies the TLS files into dir_ (a key must be private to the server's user) and writes
+  // the pg_hba.conf and pg_ident.conf of tls_client_certificates; returns the -c settings.
+  std::vector<std::string> tls_settings() const;
   Options options_;
   std::string host_ = "127.0.0.1";
   int port_ = 0;
@@ -86,7 +97,8 @@ struct TestCertificates {
   std::string expired_server_cert_file;  // same key as server_cert_file; expired yesterday
   std::string client_cert_file;
   std::string client_key_file;
-  std::string other_ca_file;  // trusts none of the above
+  std::string private_client_key_file;  // the same key, mode 0600: libpq refuses one others read
+  std::string other_ca_file;            // trusts none of the above
 };
 const TestCertificates& test_certificates();
 

@@ -42,6 +42,19 @@ std::string server_error_message(const PGresult* result) {
 
 void ignore_notice(void*, const char*) {}
 
+// libpq 15 says only "certificate verify failed" whatever the reason (an unknown CA, an
+// expired certificate); the setting to check is added for each TLS refusal it words.
+std::string tls_advice(const std::string& libpq_message) {
+  if (libpq_message.find("certificate verify failed") != std::string::npos)
+    return " (the server's certificate is not signed by a CA in sslrootcert, or has expired or "
+           "is not yet valid: check sslrootcert and the certificate's dates)";
+  if (libpq_message.find("does not match host name") != std::string::npos)
+    return " (connect by a name the certificate holds, or use sslmode=verify-ca)";
+  if (libpq_message.find("requires a valid client certificate") != std::string::npos)
+    return " (set sslcert and sslkey to a certificate the server's CA signed)";
+  return "";
+}
+
 Status invalid(std::string message) {
   return Status(StatusCode::kInvalidArgument, std::move(message));
 }
@@ -56,8 +69,9 @@ Status LibpqConnection::connect() {
     return Status(StatusCode::kInternal, "libpq could not allocate a connection");
   if (PQstatus(conn) != CONNECTION_OK) {
     bool needs_password = PQconnectionNeedsPassword(conn);
+    const std::string reason = one_line(PQerrorMessage(conn));
     std::string message =
-        "cannot connect to " + options_.describe() + ": " + one_line(PQerrorMessage(conn));
+        "cannot connect to " + options_.describe() + ": " + reason + tls_advice(reason);
     PQfinish(conn);
     // libpq keeps no SQLSTATE for start-up failures; only a missing password is
     // recognisably the caller's fault. The rest (refused, timeout, starting up) may pass.
