@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "pg/detail/certificate_diagnosis.h"
 #include "pg/errors.h"
 
 namespace courier::pg::detail {
@@ -42,12 +43,20 @@ std::string server_error_message(const PGresult* result) {
 
 void ignore_notice(void*, const char*) {}
 
-// libpq 15 says only "certificate verify failed" whatever the reason (an unknown CA, an
-// expired certificate); the setting to check is added for each TLS refusal it words.
-std::string tls_advice(const std::string& libpq_message) {
-  if (libpq_message.find("certificate verify failed") != std::string::npos)
-    return " (the server's certificate is not signed by a CA in sslrootcert, or has expired or "
-           "is not yet valid: check sslrootcert and the certificate's dates)";
+// The setting to check for each TLS refusal libpq words; for "certificate verify failed"
+// (libpq 15 says no more) also the reason, found out by a second handshake.
+std::string tls_advice(const std::string& libpq_message, const ConnectionOptions& options) {
+  if (libpq_message.find("certificate verify failed") != std::string::npos) {
+    std::optional<std::string> reason = certificate_refusal_reason(options);
+    if (!reason)
+      return " (the server's certificate is not signed by a CA in sslrootcert, or has expired "
+             "or is not yet valid: check sslrootcert and the certificate's dates)";
+    const bool dates = reason->find("expired") != std::string::npos ||
+                       reason->find("not yet valid") != std::string::npos;
+    return " (" + *reason +
+           (dates ? ": renew the server's certificate, or check this machine's clock)"
+                  : ": check sslrootcert)");
+  }
   if (libpq_message.find("does not match host name") != std::string::npos)
     return " (connect by a name the certificate holds, or use sslmode=verify-ca)";
   if (libpq_message.find("requires a valid client certificate") != std::string::npos)
@@ -71,7 +80,7 @@ Status LibpqConnection::connect() {
     bool needs_password = PQconnectionNeedsPassword(conn);
     const std::string reason = one_line(PQerrorMessage(conn));
     std::string message =
-        "cannot connect to " + options_.describe() + ": " + reason + tls_advice(reason);
+        "cannot connect to " + options_.describe() + ": " + reason + tls_advice(reason, options_);
     PQfinish(conn);
     // libpq keeps no SQLSTATE for start-up failures; only a missing password is
     // recognisably the caller's fault. The rest (refused, timeout, starting up) may pass.
