@@ -30,8 +30,8 @@ using Clock = std::chrono::steady_clock;
 // ---------- PostgreSQL ----------
 
 std::string pg_conninfo(const std::string& host, int port, std::string_view dbname) {
-  return "host=" + host + " port=" + std::to_string(port) + " user=postgres dbname=" +
-         std::string(dbname) + " connect_timeout=2";
+  return "host=" + host + " port=" + std::to_string(port) +
+         " user=postgres dbname=" + std::string(dbname) + " connect_timeout=2";
 }
 
 // One initdb per test binary; every server copies it (initdb costs a second or two).
@@ -137,27 +137,6 @@ bool covers_all_slots(const SlotOwners& owners) {
   return next == 16384;
 }
 
-// Processes whose parent is `parent`, from /proc (Postgres backends of a postmaster).
-std::vector<pid_t> child_pids(pid_t parent) {
-  std::vector<pid_t> children;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
-    std::string name = entry.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; skip past the last ')'.
-    size_t close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(line.substr(close + 1));
-    char state = 0;
-    pid_t ppid = 0;
-    if (fields >> state >> ppid && ppid == parent) children.push_back(std::stoi(name));
-  }
-  return children;
-}
-
 // SIGSTOPs or SIGCONTs a process and its children. The parent stops first (so it forks no
 // new child meanwhile) and continues last.
 void signal_process_tree(pid_t parent, int signal) {
@@ -225,10 +204,28 @@ void PostgresServer::launch() {
   std::string data = dir_ + "/data";
   const char* wal_level = options_.logical_replication ? "wal_level=logical" : "wal_level=replica";
   // Durability is off: these are throw-away servers and tests want speed.
-  process_.spawn({.argv = {postgres_binary("postgres"), "-D", data, "-p", std::to_string(port_),
-                           "-k", dir_, "-h", host_, "-c", wal_level, "-c", "max_wal_senders=10",
-                           "-c", "max_replication_slots=10", "-c", "fsync=off", "-c",
-                           "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
+  process_.spawn({.argv = {postgres_binary("postgres"),
+                           "-D",
+                           data,
+                           "-p",
+                           std::to_string(port_),
+                           "-k",
+                           dir_,
+                           "-h",
+                           host_,
+                           "-c",
+                           wal_level,
+                           "-c",
+                           "max_wal_senders=10",
+                           "-c",
+                           "max_replication_slots=10",
+                           "-c",
+                           "fsync=off",
+                           "-c",
+                           "synchronous_commit=off",
+                           "-c",
+                           "full_page_writes=off",
+                           "-c",
                            "max_connections=200"},
                   .run_as_user = unprivileged_server_user(),
                   .log_path = dir_ + "/postgres.log"});
@@ -292,7 +289,9 @@ void PostgresServer::restart() {
   }
 }
 
-bool PostgresServer::running() const { return const_cast<ChildProcess&>(process_).running(); }
+bool PostgresServer::running() const {
+  return const_cast<ChildProcess&>(process_).running();
+}
 
 bool PostgresServer::wait_ready(std::chrono::milliseconds deadline) const {
   std::string conninfo = pg_conninfo(host_, port_, "postgres");
@@ -462,16 +461,21 @@ void RedisServer::restart() {
   launch();
 }
 
-bool RedisServer::running() const { return const_cast<ChildProcess&>(process_).running(); }
+bool RedisServer::running() const {
+  return const_cast<ChildProcess&>(process_).running();
+}
 
 bool RedisServer::wait_ready(std::chrono::milliseconds deadline) const {
-  return poll_until(deadline, [&] {
-    if (!running()) return true;
-    ContextPtr context = connect_redis(host_, port_, options_.password);
-    if (!context) return false;
-    ReplyPtr reply = run_redis(context.get(), {"PING"});
-    return reply && reply->type == REDIS_REPLY_STATUS;  // LOADING is an error reply
-  }) && running();
+  return poll_until(deadline,
+                    [&] {
+                      if (!running()) return true;
+                      ContextPtr context = connect_redis(host_, port_, options_.password);
+                      if (!context) return false;
+                      ReplyPtr reply = run_redis(context.get(), {"PING"});
+                      return reply &&
+                             reply->type == REDIS_REPLY_STATUS;  // LOADING is an error reply
+                    }) &&
+         running();
 }
 
 std::string RedisServer::command(const std::vector<std::string>& args) const {
@@ -531,8 +535,12 @@ std::vector<RedisServer*> nodes_with_role(const std::vector<std::unique_ptr<Redi
 }
 }  // namespace
 
-std::vector<RedisServer*> RedisCluster::masters() const { return nodes_with_role(nodes_, "master"); }
-std::vector<RedisServer*> RedisCluster::replicas() const { return nodes_with_role(nodes_, "slave"); }
+std::vector<RedisServer*> RedisCluster::masters() const {
+  return nodes_with_role(nodes_, "master");
+}
+std::vector<RedisServer*> RedisCluster::replicas() const {
+  return nodes_with_role(nodes_, "slave");
+}
 
 std::vector<std::string> RedisCluster::node_addresses() const {
   std::vector<std::string> addresses;
