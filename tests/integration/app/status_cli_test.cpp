@@ -2,6 +2,7 @@
 // once`, a stream's pending entries and dead letters, a missing group or replication slot,
 // Redis stopped (exit 1, naming it), `--json` for scripts and an invalid file (exit 2).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,7 +27,8 @@ class StatusCli : public ::testing::Test {
     ASSERT_TRUE(options.ok());
     auto conn = pg::Connection::open(*options);
     ASSERT_TRUE(conn.ok()) << conn.status().to_string();
-    Status created = (*conn)->execute_script(
+    conn_ = std::move(*conn);
+    Status created = conn_->execute_script(
         "CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL,"
         " updated_at timestamptz NOT NULL DEFAULT now());"
         "INSERT INTO orders (id, status) SELECT g, 's' || g FROM generate_series(1, 20) g");
@@ -36,7 +38,22 @@ class StatusCli : public ::testing::Test {
     redis_client_ = std::move(*client);
     prefix_ = unique_name("status");
   }
-  void TearDown() override { remove_tree(dir_); }
+  void TearDown() override {
+    // Never leave a slot behind: it would pin the shared server's WAL.
+    if (conn_ && !slot_.empty())
+      (void)conn_->execute(
+          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+          "WHERE slot_name = $1",
+          {slot_});
+    remove_tree(dir_);
+  }
+
+  // A `capture: wal` map task on `orders` reading slot `slot`, with changes.max_lag.
+  std::string wal_task_yaml(const std::string& slot, const std::string& max_lag = "1GB") const {
+    return "changes:\n  slot: " + slot + "\n  max_lag: " + max_lag +
+           "\ntasks:\n  - name: " + prefix_ + "\n    table: orders\n    alias: \"" + prefix_ +
+           ":orders\"\n    structure: map\n    key: id\n    value: status\n    capture: wal\n";
+  }
 
   // A polled map task on `orders`, keys under this test's prefix.
   std::string task_yaml() const {
@@ -80,7 +97,9 @@ class StatusCli : public ::testing::Test {
   std::string dir_;
   std::string db_;
   std::string prefix_;
+  std::unique_ptr<pg::Connection> conn_;
   std::unique_ptr<redis::Client> redis_client_;
+  std::string slot_;  // a replication slot the test created, dropped at the end
 };
 
 TEST_F(StatusCli, ShowsTheCheckpointOfATaskRunOnceAndExitsZero) {
@@ -119,6 +138,34 @@ TEST_F(StatusCli, MissingGroupIsUnhealthy) {
   EXPECT_TRUE(contains(
       out.output, "problem: stream '" + stream() + "', group 'courier': no such consumer group"))
       << out.output;
+}
+
+TEST_F(StatusCli, SlotLagBeyondMaxLagIsUnhealthy) {
+  slot_ = "status_cli_" + std::to_string(getpid());
+  auto created =
+      conn_->execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {slot_});
+  ASSERT_TRUE(created.ok()) << created.status().to_string();
+  ASSERT_TRUE(conn_->execute_script("UPDATE orders SET status = status || '!'").ok());
+  // pg_current_wal_lsn() is the WAL written out, which may trail the commit a moment.
+  ASSERT_TRUE(poll_until(10s, [&] {
+    auto lag = conn_->execute(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) > 0 "
+        "FROM pg_replication_slots WHERE slot_name = $1",
+        {slot_});
+    return lag.ok() && lag->get(0, 0).value_or("f") == "t";
+  }));
+
+  CommandOutput within = status(wal_task_yaml(slot_));
+  EXPECT_EQ(within.exit_code, 0) << within.output;
+  EXPECT_TRUE(contains(within.output, "replication slot '" + slot_ + "': inactive, lag "))
+      << within.output;
+
+  CommandOutput beyond = status(wal_task_yaml(slot_, "1"));
+  EXPECT_EQ(beyond.exit_code, 1) << beyond.output;
+  EXPECT_TRUE(contains(beyond.output, "problem: replication slot '" + slot_ + "' holds back "))
+      << beyond.output;
+  EXPECT_TRUE(contains(beyond.output, "bytes of WAL, more than changes.max_lag (1)"))
+      << beyond.output;
 }
 
 TEST_F(StatusCli, MissingReplicationSlotIsUnhealthy) {
