@@ -1,6 +1,7 @@
 // `courier status` as a process against real servers: a task's checkpoint after `courier
 // once`, a stream's pending entries and dead letters, a missing group or replication slot,
-// Redis stopped (exit 1, naming it), `--json` for scripts and an invalid file (exit 2).
+// a slot beyond max_lag, Redis stopped or Postgres unreachable (exit 1, naming it),
+// `--json` for scripts and an invalid file (exit 2).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -192,6 +193,20 @@ TEST_F(StatusCli, RedisStoppedExitsOneNamingIt) {
   EXPECT_TRUE(contains(out.output, "problem: Redis " + address + ": ")) << out.output;
   EXPECT_TRUE(contains(out.output, "unhealthy: 1 problem")) << out.output;
   EXPECT_TRUE(contains(out.output, prefix_ + "  poll     ?")) << "checkpoint unknown, not none";
+}
+
+TEST_F(StatusCli, PostgresUnreachableExitsOneNamingIt) {
+  const int port = free_loopback_port();  // nothing listens there
+  std::ofstream(config_path()) << "postgres:\n  host: 127.0.0.1\n  port: " << port
+                               << "\n  user: postgres\n  dbname: " << db_
+                               << "\nredis:\n  addr: " << redis_.address() << "\n"
+                               << wal_task_yaml("status_cli_unread");
+  CommandOutput out = run_command({COURIER_BINARY, "status", "-c", config_path()}, "", 60s);
+  EXPECT_EQ(out.exit_code, 1) << out.output;
+  const std::string server = "Postgres 127.0.0.1:" + std::to_string(port) + "/" + db_;
+  EXPECT_TRUE(contains(out.output, server + ": unreachable")) << out.output;
+  EXPECT_TRUE(contains(out.output, "problem: " + server + ": ")) << out.output;
+  EXPECT_TRUE(contains(out.output, "replication slot 'status_cli_unread': not read")) << out.output;
 }
 
 TEST_F(StatusCli, JsonParsesAndHasTheFields) {
