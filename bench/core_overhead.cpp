@@ -27,7 +27,8 @@ class CountingSource final : public courier::StreamSource<int64_t> {
  public:
   explicit CountingSource(int64_t total) : total_(total) {}
 
-  courier::Result<std::vector<int64_t>> receive(size_t max, courier::Duration, std::stop_token) override {
+  courier::Result<std::vector<int64_t>> receive(size_t max, courier::Duration,
+                                                std::stop_token) override {
     std::vector<int64_t> batch;
     int64_t start = produced_;
     int64_t end = std::min<int64_t>(total_, start + static_cast<int64_t>(max));
@@ -76,8 +77,8 @@ double raw_rate(courier::Applier<int64_t>& applier, int64_t total, size_t batch_
 
 double coordinator_rate(courier::ApplierPtr<int64_t> applier, int64_t total, size_t batch_size) {
   auto source = std::make_shared<CountingSource>(total);
-  courier::StreamingCoordinator<int64_t> coordinator(
-      source, std::move(applier), {.workers = 1, .batch_size = batch_size});
+  courier::StreamingCoordinator<int64_t> coordinator(source, std::move(applier),
+                                                     {.workers = 1, .batch_size = batch_size});
   auto start = Clock::now();
   if (!coordinator.start().ok()) return 0;
   while (source->acked() < total) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -97,8 +98,8 @@ double channel_rate(courier::ApplierPtr<int64_t> applier, int64_t total, size_t 
     return courier::Status::Ok();
   };
   auto channel = std::make_shared<courier::ChannelSource<int64_t>>(channel_options);
-  courier::StreamingCoordinator<int64_t> coordinator(
-      channel, std::move(applier), {.workers = 1, .batch_size = batch_size});
+  courier::StreamingCoordinator<int64_t> coordinator(channel, std::move(applier),
+                                                     {.workers = 1, .batch_size = batch_size});
   auto start = Clock::now();
   if (!coordinator.start().ok()) return 0;
   std::thread producer([&] {
@@ -125,12 +126,15 @@ int main(int argc, char** argv) {
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   courier::bench::print_bench_context("core_overhead");
   const int64_t total = quick ? 2'000'000 : 20'000'000;
-  auto no_op = std::make_shared<courier::BatchFunctionApplier<int64_t>>(
-      [](std::span<const int64_t> batch) { return courier::ApplyResult::all_synced(batch.size()); });
+  auto no_op =
+      std::make_shared<courier::BatchFunctionApplier<int64_t>>([](std::span<const int64_t> batch) {
+        return courier::ApplyResult::all_synced(batch.size());
+      });
 
   for (size_t batch_size : {100, 1000}) {
     double raw = raw_rate(*no_op, total, batch_size);
-    print_line("streaming_noop", batch_size, total, coordinator_rate(no_op, total, batch_size), raw);
+    print_line("streaming_noop", batch_size, total, coordinator_rate(no_op, total, batch_size),
+               raw);
     print_line("channel_noop", batch_size, total, channel_rate(no_op, total, batch_size), raw);
   }
   return 0;

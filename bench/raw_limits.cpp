@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -38,9 +39,8 @@ double parse_rps(const std::string& csv) {
 std::string bench_row(int64_t id) {
   // id, name, document, timestamp: about the size of a typical event row
   return std::to_string(id) + "\tcustomer-" + std::to_string(id % 9973) +
-         "\t{\"order\": " + std::to_string(id) +
-         ", \"status\": \"paid\", \"amount\": \"" + std::to_string(id % 1000) +
-         ".50\"}\t2026-11-23 10:00:00+00\n";
+         "\t{\"order\": " + std::to_string(id) + ", \"status\": \"paid\", \"amount\": \"" +
+         std::to_string(id % 1000) + ".50\"}\t2026-11-23 10:00:00+00\n";
 }
 
 void psql(const testing::PostgresServer& server, const std::string& db, const std::string& sql) {
@@ -53,9 +53,18 @@ void psql(const testing::PostgresServer& server, const std::string& db, const st
 
 double redis_pipelined_rate(const testing::RedisServer& server,
                             const std::vector<std::string>& test, int64_t requests) {
-  std::vector<std::string> argv = {"redis-benchmark", "-h", server.host(), "-p",
-                                   std::to_string(server.port()), "-P", "64", "-n",
-                                   std::to_string(requests), "-r", "1000000", "--csv"};
+  std::vector<std::string> argv = {"redis-benchmark",
+                                   "-h",
+                                   server.host(),
+                                   "-p",
+                                   std::to_string(server.port()),
+                                   "-P",
+                                   "64",
+                                   "-n",
+                                   std::to_string(requests),
+                                   "-r",
+                                   "1000000",
+                                   "--csv"};
   argv.insert(argv.end(), test.begin(), test.end());
   testing::CommandOutput out = testing::run_command(argv);
   if (out.exit_code != 0) throw std::runtime_error("bench: redis-benchmark failed: " + out.output);
@@ -67,7 +76,8 @@ void create_bench_table(const testing::PostgresServer& server, const std::string
   psql(server, db,
        "CREATE TABLE " + table +
            " (id bigint PRIMARY KEY, name text NOT NULL, document jsonb NOT NULL, "
-           "created_at timestamptz NOT NULL); CREATE INDEX ON " + table + " (created_at, id)");
+           "created_at timestamptz NOT NULL); CREATE INDEX ON " +
+           table + " (created_at, id)");
 }
 
 double postgres_copy_in_rate(const testing::PostgresServer& server, const std::string& db,
@@ -88,10 +98,10 @@ double postgres_copy_in_rate(const testing::PostgresServer& server, const std::s
 double postgres_copy_out_rate(const testing::PostgresServer& server, const std::string& db,
                               const std::string& table) {
   auto start = Clock::now();
-  testing::CommandOutput out = testing::run_command(
-      {"sh", "-c",
-       "psql -v ON_ERROR_STOP=1 -qAt '" + server.url(db) + "' -c \"COPY (SELECT * FROM " +
-           table + ") TO STDOUT\" | wc -l"});
+  testing::CommandOutput out =
+      testing::run_command({"sh", "-c",
+                            "psql -v ON_ERROR_STOP=1 -qAt '" + server.url(db) +
+                                "' -c \"COPY (SELECT * FROM " + table + ") TO STDOUT\" | wc -l"});
   double elapsed = seconds_since(start);
   if (out.exit_code != 0) throw std::runtime_error("bench: COPY TO failed: " + out.output);
   return std::stod(out.output) / elapsed;
@@ -112,8 +122,8 @@ double postgres_naive_insert_rate(const testing::PostgresServer& server, const s
     const char* params[] = {id_text.c_str()};
     PGresult* result = PQexecParams(
         conn,
-        "INSERT INTO raw_naive_insert VALUES ($1, 'customer', '{\"status\": \"paid\"}', now())",
-        1, nullptr, params, nullptr, nullptr, 0);
+        "INSERT INTO raw_naive_insert VALUES ($1, 'customer', '{\"status\": \"paid\"}', now())", 1,
+        nullptr, params, nullptr, nullptr, 0);
     bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
     PQclear(result);
     if (!ok) {
@@ -154,6 +164,46 @@ double peak_rss_mb_children() {
   rusage usage{};
   getrusage(RUSAGE_CHILDREN, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+CpuMeter::CpuMeter(const testing::RedisServer& redis, const testing::PostgresServer& postgres,
+                   pid_t courier_pid)
+    : courier_pid_(courier_pid), redis_pid_(redis.pid()), postgres_pid_(postgres.pid()) {
+  start_ = now();
+}
+
+CpuMeter::Seconds CpuMeter::now() const {
+  Seconds seconds;
+  if (courier_pid_ == 0) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    seconds.courier = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                      static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  } else {
+    seconds.courier = testing::process_tree_cpu_seconds(courier_pid_);
+  }
+  seconds.redis = testing::process_tree_cpu_seconds(redis_pid_);
+  seconds.postgres = testing::process_tree_cpu_seconds(postgres_pid_);
+  return seconds;
+}
+
+std::string CpuMeter::per_row(int64_t rows) const {
+  const Seconds end = now();
+  const double per_row_us = 1e6 / static_cast<double>(std::max<int64_t>(rows, 1));
+  return fmt::format("cpu_us_per_row=courier:{:.2f},redis:{:.2f},postgres:{:.2f}",
+                     (end.courier - start_.courier) * per_row_us,
+                     (end.redis - start_.redis) * per_row_us,
+                     (end.postgres - start_.postgres) * per_row_us);
+}
+
+RedisRawRun redis_pipelined_run(const testing::RedisServer& server,
+                                const std::vector<std::string>& test, int64_t requests) {
+  const double before = testing::process_tree_cpu_seconds(server.pid());
+  RedisRawRun run;
+  run.rate = redis_pipelined_rate(server, test, requests);
+  run.redis_cpu_us_per_command = (testing::process_tree_cpu_seconds(server.pid()) - before) * 1e6 /
+                                 static_cast<double>(std::max<int64_t>(requests, 1));
+  return run;
 }
 
 }  // namespace courier::bench

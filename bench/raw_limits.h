@@ -46,6 +46,37 @@ double postgres_naive_insert_rate(const testing::PostgresServer& server, const s
 std::string server_settings(const testing::PostgresServer& postgres,
                             const testing::RedisServer& redis);
 
+// Where a pipeline's time goes: the CPU that Courier (this process, or a courier child
+// process), Redis and Postgres used from construction until per_row(), per row moved.
+// On a 2-core machine their sum bounds the rate: 2 cores / (µs per row) rows per µs.
+//
+//   bench::CpuMeter meter(*redis, *postgres);   // courier runs in this process
+//   run();
+//   meter.per_row(rows)   → "cpu_us_per_row=courier:1.71,redis:2.40,postgres:0.92"
+class CpuMeter {
+ public:
+  // courier_pid 0: Courier runs in this process.
+  CpuMeter(const testing::RedisServer& redis, const testing::PostgresServer& postgres,
+           pid_t courier_pid = 0);
+  std::string per_row(int64_t rows) const;
+
+ private:
+  struct Seconds {
+    double courier = 0, redis = 0, postgres = 0;
+  };
+  Seconds now() const;
+  pid_t courier_pid_, redis_pid_, postgres_pid_;
+  Seconds start_;
+};
+
+// The CPU Redis used for one redis_pipelined_rate() run, per command (µs), beside its rate.
+struct RedisRawRun {
+  double rate = 0;
+  double redis_cpu_us_per_command = 0;
+};
+RedisRawRun redis_pipelined_run(const testing::RedisServer& server,
+                                const std::vector<std::string>& test, int64_t requests);
+
 // Peak resident memory in MB of this process and of its waited-for children.
 double peak_rss_mb_self();
 double peak_rss_mb_children();

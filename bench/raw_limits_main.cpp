@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   fmt::print("raw_pg_copy_in    rows={} table=pk+index+jsonb rate={:.0f}/s {}\n", copy_rows,
              copy_in, pg_setup);
   fmt::print("raw_pg_copy_out   rows={} rate={:.0f}/s {}\n", copy_rows, copy_out, pg_setup);
-  fmt::print("raw_pg_insert_naive rows={} autocommit=on rate={:.0f}/s {} peak_rss_servers={:.0f}MB\n",
-             naive_rows, naive, pg_setup, bench::peak_rss_mb_children());
+  fmt::print(
+      "raw_pg_insert_naive rows={} autocommit=on rate={:.0f}/s {} peak_rss_servers={:.0f}MB\n",
+      naive_rows, naive, pg_setup, bench::peak_rss_mb_children());
   return 0;
 }

@@ -160,6 +160,7 @@ class CourierRun {
          .log_path = dir_ + "/courier.log"});
   }
   ~CourierRun() { testing::remove_tree(dir_); }
+  pid_t pid() const { return process_.pid(); }  // courier's own (env and sh exec into it)
   void stop() {
     if (!process_.signal_and_wait(SIGTERM, std::chrono::seconds(60)))
       throw std::runtime_error("courier did not stop: " +
@@ -194,6 +195,7 @@ int main(int argc, char** argv) {
   std::string copy_dir = testing::make_temp_dir("bench-ingest-copy");
   produce_all(*client, events, copy_dir + "/rows.tsv");
 
+  const double raw_postgres_cpu_start = testing::process_tree_cpu_seconds(postgres->pid());
   auto raw_start = Clock::now();
   std::string columns;
   for (const auto& column : redis_to_pg::rindexer_mappings()[1].columns)
@@ -203,15 +205,21 @@ int main(int argc, char** argv) {
        "\\copy deposited_events (" + columns + ") FROM '" + copy_dir + "/rows.tsv'"});
   double raw_seconds = std::chrono::duration<double>(Clock::now() - raw_start).count();
   if (copied.exit_code != 0) throw std::runtime_error("raw COPY failed: " + copied.output);
+  const double raw_postgres_cpu_us_per_row =
+      (testing::process_tree_cpu_seconds(postgres->pid()) - raw_postgres_cpu_start) * 1e6 /
+      static_cast<double>(events);
   testing::remove_tree(copy_dir);
 
   double courier_seconds = 0;
+  std::string courier_cpu;
   {
     CourierRun courier(*postgres, db, *redis, workers, batch_size, batch_timeout_ms);
     wait_for_consumers(*client, 1);  // started (and reading) from here on
+    const bench::CpuMeter cpu(*redis, *postgres, courier.pid());
     auto start = Clock::now();
     while (outstanding(*client) != 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     courier_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    courier_cpu = cpu.per_row(events);
     courier.stop();
   }
   auto conn = connect(*postgres, db);
@@ -219,9 +227,9 @@ int main(int argc, char** argv) {
   double courier_rate = events / courier_seconds, raw_rate = events / raw_seconds;
   fmt::print(
       "stream_ingest events={} stored={} courier={:.0f}/s raw_copy={:.0f}/s ratio={:.2f} "
-      "workers={} batch_size={} peak_rss={:.0f}MB {}\n",
+      "workers={} batch_size={} peak_rss={:.0f}MB {} {} raw_postgres_cpu_us_per_row={:.2f}\n",
       events, stored, courier_rate, raw_rate, courier_rate / raw_rate, workers, batch_size,
-      bench::peak_rss_mb_children(), setup);
+      bench::peak_rss_mb_children(), setup, courier_cpu, raw_postgres_cpu_us_per_row);
 
   // ---- Latency at a steady 5 000 events/s ----
   (void)client->command({"DEL", kStream});

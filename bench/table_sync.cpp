@@ -7,6 +7,7 @@
 //
 // Prints, last, one line per scenario:
 //   table_sync scenario=hash rows=1000000 batch=1000 courier=…/s raw_hset=…/s ratio=… peak_rss=…MB
+//     … cpu_us_per_row=courier:…,redis:…,postgres:… raw_redis_cpu_us_per_row=…
 #include <fmt/format.h>
 
 #include <chrono>
@@ -27,7 +28,7 @@ struct Scenario {
   std::string name;
   pg_to_redis::TaskConfig task;
   std::string raw_name;
-  double raw_rate = 0;
+  bench::RedisRawRun raw;
 };
 
 pg_to_redis::TaskConfig orders_task(std::string name, pg_to_redis::Structure structure, int batch) {
@@ -76,8 +77,8 @@ int main(int argc, char** argv) {
 
   // The raw limit is measured on the same data shape: the same fields with values of the
   // same size as the rows', one command per row, 64 per pipeline (redis-benchmark).
-  const std::vector<std::string> row_fields = {"status",     "paid",      "amount",
-                                               "123456.25",  "updated_at", "2024-01-01T00:00:00+00:00"};
+  const std::vector<std::string> row_fields = {
+      "status", "paid", "amount", "123456.25", "updated_at", "2024-01-01T00:00:00+00:00"};
   auto with_fields = [&](std::vector<std::string> command) {
     command.insert(command.end(), row_fields.begin(), row_fields.end());
     return command;
@@ -85,23 +86,24 @@ int main(int argc, char** argv) {
   std::vector<Scenario> scenarios;
   pg_to_redis::TaskConfig hash = orders_task("bench_hash", pg_to_redis::Structure::kHash, batch);
   hash.key_template = pg_to_redis::KeyTemplate{{{false, "order:"}, {true, "id"}}};
-  scenarios.push_back({"hash", hash, "raw_hset",
-                       bench::redis_pipelined_rate(
-                           *redis, with_fields({"HSET", "raw:order:__rand_int__"}), rows)});
+  scenarios.push_back(
+      {"hash", hash, "raw_hset",
+       bench::redis_pipelined_run(*redis, with_fields({"HSET", "raw:order:__rand_int__"}), rows)});
   pg_to_redis::TaskConfig stream =
       orders_task("bench_stream", pg_to_redis::Structure::kStream, batch);
   stream.alias = "orders:stream";
   stream.fields = {"id", "status", "amount", "updated_at"};
-  scenarios.push_back({"stream", stream, "raw_xadd",
-                       bench::redis_pipelined_rate(
-                           *redis, with_fields({"XADD", "raw:stream", "*", "id", "__rand_int__"}),
-                           rows)});
+  scenarios.push_back(
+      {"stream", stream, "raw_xadd",
+       bench::redis_pipelined_run(
+           *redis, with_fields({"XADD", "raw:stream", "*", "id", "__rand_int__"}), rows)});
 
   std::vector<std::string> lines;
   for (const Scenario& scenario : scenarios) {
     pg_to_redis::TaskRunner runner(scenario.task,
                                    *pg::ConnectionOptions::from_url(postgres->url(db)),
                                    {.nodes = {redis->address()}});
+    const bench::CpuMeter cpu(*redis, *postgres);
     const auto start = std::chrono::steady_clock::now();
     pg_to_redis::RunOutcome outcome = runner.run();
     const double seconds =
@@ -114,9 +116,10 @@ int main(int argc, char** argv) {
     const double rate = static_cast<double>(rows) / seconds;
     lines.push_back(fmt::format(
         "table_sync scenario={} rows={} batch={} courier={:.0f}/s {}={:.0f}/s ratio={:.2f} "
-        "peak_rss={:.0f}MB persistence=none fsync=off",
-        scenario.name, rows, batch, rate, scenario.raw_name, scenario.raw_rate,
-        rate / scenario.raw_rate, bench::peak_rss_mb_self()));
+        "peak_rss={:.0f}MB persistence=none fsync=off {} raw_redis_cpu_us_per_row={:.2f}",
+        scenario.name, rows, batch, rate, scenario.raw_name, scenario.raw.rate,
+        rate / scenario.raw.rate, bench::peak_rss_mb_self(), cpu.per_row(rows),
+        scenario.raw.redis_cpu_us_per_command));
   }
   for (const std::string& line : lines) fmt::print("{}\n", line);
   return 0;

@@ -20,6 +20,7 @@
 #include "app/once_command.h"
 #include "app/pipelines.h"
 #include "app/shutdown_signal.h"
+#include "app/status_command.h"
 #include "app/supervisor.h"
 #include "app/version.h"
 #include "config/courier_config.h"
@@ -214,6 +215,7 @@ int run_cli(std::vector<std::string> args) {
   ChangesCommand changes(app);
   MigrateCommand migrate(app);
   DatagenCommand datagen(app);
+  StatusCommand status(app);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
   args.pop_back();                         // the program name
@@ -230,6 +232,11 @@ int run_cli(std::vector<std::string> args) {
   if (validate_command->parsed()) return validate(config_path, check_db);
   if (run_command->parsed()) return run(config_path, log_level);
   if (once_command->parsed()) return once(config_path, only_tasks, log_level);
+  if (status.parsed()) {
+    auto loaded = load_all_or_report(status.config_path());
+    if (!loaded) return kExitInvalid;
+    return status.run(loaded->config, loaded->pipelines);
+  }
   if (dlq.parsed()) return dlq.run(load_or_report);
   if (changes.parsed()) return changes.run(load_or_report);
   if (migrate.parsed()) return migrate.run(load_or_report);

@@ -1,5 +1,8 @@
 #include "app/connection_settings.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <chrono>
 
 namespace courier::app {
@@ -59,6 +62,16 @@ http::ServerOptions http_server_options(const config::HttpConfig& config) {
                              .max_body_bytes = static_cast<std::size_t>(config.max_body_bytes),
                              .max_header_bytes = static_cast<std::size_t>(config.max_header_bytes),
                              .read_timeout = config.read_timeout};
+}
+
+std::string describe_redis(const redis::ClientOptions& options) {
+  return fmt::format("Redis {}{}", options.nodes.size() > 1 ? "cluster " : "",
+                     fmt::join(options.nodes, ","));
+}
+
+std::string describe_postgres(const pg::ConnectionOptions& options) {
+  return fmt::format("Postgres {}:{}/{}", options.host, options.port,
+                     options.dbname.empty() ? "(default database)" : options.dbname);
 }
 
 }  // namespace courier::app

@@ -2,7 +2,6 @@
 #include "app/dlq_command.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -26,16 +25,6 @@
 namespace courier::app {
 
 namespace {
-
-std::string describe_redis(const redis::ClientOptions& options) {
-  return fmt::format("Redis {}{}", options.nodes.size() > 1 ? "cluster " : "",
-                     fmt::join(options.nodes, ","));
-}
-
-std::string describe_postgres(const pg::ConnectionOptions& options) {
-  return fmt::format("Postgres {}:{}/{}", options.host, options.port,
-                     options.dbname.empty() ? "(default database)" : options.dbname);
-}
 
 // "<ms>-<seq>" or "<ms>" for a Redis stream, a decimal row id for a Postgres table: what
 // the stores accept, checked here so that a typo is a usage mistake with a usage message.

@@ -38,6 +38,21 @@ std::string snapshot_marks_key(const std::string& slot) {
   return "courier:changes:" + slot;
 }
 
+Result<std::optional<SlotLag>> read_slot_lag(pg::Connection& db, const std::string& slot) {
+  auto row = db.execute(
+      "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+      "confirmed_flush_lsn::text, active, wal_status FROM pg_replication_slots "
+      "WHERE slot_name = $1",
+      {slot});
+  if (!row.ok()) return row.status();
+  if (row->row_count() == 0) return std::optional<SlotLag>();
+  return std::optional<SlotLag>(
+      SlotLag{.bytes = text::parse_integer<int64_t>(row->get(0, 0).value_or("0")).value_or(0),
+              .confirmed_lsn = std::string(row->get(0, 1).value_or("")),
+              .active = row->get(0, 2).value_or("f") == "t",
+              .wal_status = std::string(row->get(0, 3).value_or(""))});
+}
+
 Result<std::string> publication_tables(const std::vector<TaskConfig>& tasks) {
   std::map<std::string, const TaskConfig*> by_table;
   std::string list;
@@ -235,19 +250,15 @@ Status ChangeCapture::watch(pg::Connection& db, ChangeStream& stream, std::stop_
       if (outcome.ok()) outcome = Status(StatusCode::kUnavailable, "the change stream ended");
       break;
     }
-    auto lag = db.execute(
-        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-        "confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1",
-        {changes.slot});
-    if (!lag.ok() || lag->row_count() == 0) {
+    Result<std::optional<SlotLag>> lag = read_slot_lag(db, changes.slot);
+    if (!lag.ok() || !*lag) {
       outcome = Status(StatusCode::kUnavailable,
                        "lost the session that holds the slot's lock; stopping the stream: " +
                            (lag.ok() ? std::string("the slot is gone") : lag.status().message()));
       break;
     }
-    const int64_t bytes =
-        text::parse_integer<int64_t>(lag->get(0, 0).value_or("0")).value_or(0);
-    const std::string confirmed(lag->get(0, 1).value_or(""));
+    const int64_t bytes = (*lag)->bytes;
+    const std::string& confirmed = (*lag)->confirmed_lsn;
     const auto now = std::chrono::steady_clock::now();
     if (confirmed != confirmed_before || bytes <= 0) moved_at = now;
     confirmed_before = confirmed;

@@ -37,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,6 +74,20 @@ struct ChangeCaptureOptions {
 // The Redis hash where the tasks' snapshots are remembered (task → consistent LSN):
 // "courier:changes:<slot>". Forgetting it makes the next start copy every table again.
 std::string snapshot_marks_key(const std::string& slot);
+
+// A replication slot as pg_replication_slots shows it: how much WAL it holds back (current
+// WAL position minus its confirmed LSN), whether a process streams from it, and its
+// wal_status ("reserved", "extended", "unreserved" or "lost": the WAL it needs is gone).
+struct SlotLag {
+  int64_t bytes = 0;
+  std::string confirmed_lsn;
+  bool active = false;
+  std::string wal_status;
+};
+
+// The slot named `slot` in the connection's database; nullopt when there is none. What the
+// capture's watch reads every status interval, and what `courier status` shows.
+Result<std::optional<SlotLag>> read_slot_lag(pg::Connection& db, const std::string& slot);
 
 // The publication's table list for `tasks`: each table once, with its `where` as a row
 // filter. kInvalidArgument when two tasks of one table have different `where`s (a table is

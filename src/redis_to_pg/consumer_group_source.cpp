@@ -13,8 +13,12 @@ constexpr std::chrono::milliseconds kLongestBlock{500};
 // While the breaker is open, how often to look whether it let go.
 constexpr std::chrono::milliseconds kBreakerPoll{100};
 
-std::string key_of(const StreamEntry& entry) {
-  return entry.stream + '\n' + entry.id;
+// `key` set to the entry's "stream\nid"; reusing one string spares an allocation per entry.
+const std::string& key_of(const StreamEntry& entry, std::string& key) {
+  key.assign(entry.stream);
+  key += '\n';
+  key += entry.id;
+  return key;
 }
 
 }  // namespace
@@ -49,8 +53,9 @@ Result<std::vector<StreamEntry>> ConsumerGroupSource::receive(size_t max_records
   if (options_.metrics) options_.metrics->set_redis_healthy(true);
   std::vector<StreamEntry> fresh;
   fresh.reserve(read->size());
+  std::string key;
   for (StreamEntry& entry : *read) {
-    if (!in_hand_.insert(key_of(entry)).second) continue;  // claimed and pending: once
+    if (!in_hand_.insert(key_of(entry, key)).second) continue;  // claimed and pending: once
     in_hand_ids_.push_back(StreamEntry{.stream = entry.stream, .id = entry.id});
     fresh.push_back(std::move(entry));
   }
@@ -58,9 +63,10 @@ Result<std::vector<StreamEntry>> ConsumerGroupSource::receive(size_t max_records
 }
 
 void ConsumerGroupSource::release(std::span<const StreamEntry> entries) {
-  for (const StreamEntry& entry : entries) in_hand_.erase(key_of(entry));
+  std::string key;
+  for (const StreamEntry& entry : entries) in_hand_.erase(key_of(entry, key));
   std::erase_if(in_hand_ids_,
-                [&](const StreamEntry& held) { return !in_hand_.contains(key_of(held)); });
+                [&](const StreamEntry& held) { return !in_hand_.contains(key_of(held, key)); });
 }
 
 Status ConsumerGroupSource::ack(std::span<const StreamEntry> handled) {

@@ -1,7 +1,9 @@
 #include "redis_to_pg/entry_decoder.h"
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "redis_to_pg/json_nesting.h"
 #include "redis_to_pg/value_conversion.h"
@@ -56,9 +58,8 @@ Result<std::optional<std::string>> column_value(const ColumnMapping& column,
     case ValueSource::kDocument: {
       // Without a payload only optional JSON columns get here (see reads_document).
       if (!context.document) return convert_value(ColumnInput(), column);
-      std::optional<element> found =
-          find_path(column.source == ValueSource::kDocument ? *context.document : item,
-                    column.path);
+      std::optional<element> found = find_path(
+          column.source == ValueSource::kDocument ? *context.document : item, column.path);
       return convert_value(found ? ColumnInput(*found) : ColumnInput(), column);
     }
     case ValueSource::kField: {
@@ -75,26 +76,40 @@ Result<std::optional<std::string>> column_value(const ColumnMapping& column,
           return std::optional<std::string>(std::to_string(element_index));
         case MetaValue::kEventName:
           return convert_value(
-              context.event_name.empty() ? ColumnInput() : ColumnInput(context.event_name),
-              column);
+              context.event_name.empty() ? ColumnInput() : ColumnInput(context.event_name), column);
       }
   }
   return invalid("unknown value source");
 }
 
 // `text` parsed by `parser`, when it nests no deeper than `max_depth` and is valid JSON;
-// `what` names it in the reason otherwise. The depth is checked first, with the byte where
-// the limit was passed. The element lives until `parser` parses again.
-Result<element> parse_bounded(simdjson::dom::parser& parser, std::string_view text,
-                              int max_depth, const std::string& what) {
-  if (Status nesting = check_json_nesting(text, max_depth); !nesting.ok())
-    return invalid(what + ": " + nesting.message());
+// `what` names it in the reason otherwise. The parser enforces the depth itself (without
+// recursing); only a refused document is scanned again, for the byte where the limit was
+// passed. The element lives until `parser` parses again.
+Result<element> parse_bounded(simdjson::dom::parser& parser, std::string_view text, int max_depth,
+                              const std::string& what) {
+  // simdjson's limit counts the document itself as a level: max_depth + 1 accepts exactly
+  // the documents nested max_depth deep.
+  const size_t parser_depth = static_cast<size_t>(max_depth) + 1;
+  if (parser.max_depth() != parser_depth) {
+    if (simdjson::error_code error =
+            parser.allocate(std::max(parser.capacity(), text.size()), parser_depth);
+        error)
+      return invalid(what + ": " + simdjson::error_message(error));
+  }
   auto parsed = parser.parse(text.data(), text.size());
+  if (parsed.error() == simdjson::DEPTH_ERROR) {
+    Status nesting = check_json_nesting(text, max_depth);
+    return invalid(
+        what + ": " +
+        (nesting.ok() ? "JSON nests deeper than max_json_depth (" + std::to_string(max_depth) + ")"
+                      : nesting.message()));
+  }
   if (parsed.error() == simdjson::NUMBER_ERROR)
     return invalid(what + " holds a number beyond 64-bit integers and doubles; send such a " +
                    "number as a decimal or 0x string");
-  if (parsed.error()) return invalid(what + " is not valid JSON (" +
-                                     simdjson::error_message(parsed.error()) + ")");
+  if (parsed.error())
+    return invalid(what + " is not valid JSON (" + simdjson::error_message(parsed.error()) + ")");
   return parsed.value_unsafe();
 }
 
@@ -111,12 +126,18 @@ simdjson::dom::parser& nested_parser() {
 
 std::string type_name(element value) {
   switch (value.type()) {
-    case simdjson::dom::element_type::ARRAY: return "array";
-    case simdjson::dom::element_type::OBJECT: return "object";
-    case simdjson::dom::element_type::STRING: return "string";
-    case simdjson::dom::element_type::BOOL: return "boolean";
-    case simdjson::dom::element_type::NULL_VALUE: return "null";
-    default: return "number";
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+    case simdjson::dom::element_type::STRING:
+      return "string";
+    case simdjson::dom::element_type::BOOL:
+      return "boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+    default:
+      return "number";
   }
 }
 
@@ -131,8 +152,9 @@ std::vector<element> items_of(simdjson::dom::array array) {
 // object, or else the document itself.
 Result<std::vector<element>> elements_of(element document, int max_depth) {
   if (document.is_array()) return items_of(document.get_array());
-  auto event_data = document.is_object() ? document.get_object().at_key("event_data")
-                                         : simdjson::simdjson_result<element>(simdjson::NO_SUCH_FIELD);
+  auto event_data = document.is_object()
+                        ? document.get_object().at_key("event_data")
+                        : simdjson::simdjson_result<element>(simdjson::NO_SUCH_FIELD);
   if (event_data.error()) return std::vector{document};
   element inner = event_data.value_unsafe();
   if (inner.is_string()) {  // a producer that nested the JSON as a string
@@ -143,8 +165,7 @@ Result<std::vector<element>> elements_of(element document, int max_depth) {
   }
   if (inner.is_array()) return items_of(inner.get_array());
   if (inner.is_object()) return std::vector{inner};
-  return invalid("'event_data' must be an object or an array of objects, got " +
-                 type_name(inner));
+  return invalid("'event_data' must be an object or an array of objects, got " + type_name(inner));
 }
 
 // True when a required column of `table` reads the JSON document.
@@ -211,7 +232,8 @@ DecodedEntry EntryDecoder::decode(const StreamEntry& entry) const {
   for (const std::string& name : payload_fields_) {
     const std::string* payload = field_value(entry, name);
     if (!payload) continue;
-    auto parsed = parse_bounded(payload_parser(), *payload, max_json_depth_, "field '" + name + "'");
+    auto parsed =
+        parse_bounded(payload_parser(), *payload, max_json_depth_, "field '" + name + "'");
     if (!parsed.ok()) return reject_entry(parsed.status());
     document = *parsed;
     break;

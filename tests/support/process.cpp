@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -42,8 +44,8 @@ UserIds lookup_user(const std::string& name) {
 }
 
 // Everything the child does between fork and exec. Only async-signal-safe calls here.
-[[noreturn]] void become_child(const std::vector<char*>& argv, int output_fd,
-                               const UserIds* user, pid_t parent, int exec_error_fd) {
+[[noreturn]] void become_child(const std::vector<char*>& argv, int output_fd, const UserIds* user,
+                               pid_t parent, int exec_error_fd) {
   setpgid(0, 0);  // keep terminal signals (Ctrl-C) away: the harness decides when to stop
   int null_fd = open("/dev/null", O_RDONLY);
   if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
@@ -94,8 +96,8 @@ pid_t start_child(const std::vector<std::string>& args, const std::string& run_a
   close(error_pipe[0]);
   if (got > 0) {
     waitpid(pid, nullptr, 0);
-    throw std::runtime_error("harness: cannot start '" + args[0] + "': " +
-                             std::strerror(child_errno));
+    throw std::runtime_error("harness: cannot start '" + args[0] +
+                             "': " + std::strerror(child_errno));
   }
   return pid;
 }
@@ -110,6 +112,20 @@ bool port_is_bindable(int port) {
   bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   close(fd);
   return free;
+}
+
+// The fields of /proc/PID/stat after "pid (comm)", from the state on (field 3); empty when
+// the process is gone. comm may hold spaces and parentheses: skip past the last ')'.
+std::vector<std::string> proc_stat_fields(const std::string& pid) {
+  std::ifstream stat("/proc/" + pid + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return {};
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream in(line.substr(close + 1));
+  std::vector<std::string> fields;
+  for (std::string field; in >> field;) fields.push_back(field);
+  return fields;
 }
 
 }  // namespace
@@ -258,7 +274,9 @@ void remove_tree(const std::string& path) {
   std::filesystem::remove_all(path, ignored);
 }
 
-std::string unprivileged_server_user() { return geteuid() == 0 ? "postgres" : ""; }
+std::string unprivileged_server_user() {
+  return geteuid() == 0 ? "postgres" : "";
+}
 
 std::string tail_of_file(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
@@ -266,6 +284,33 @@ std::string tail_of_file(const std::string& path, size_t max_bytes) {
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (content.size() > max_bytes) content = "..." + content.substr(content.size() - max_bytes);
   return content;
+}
+
+std::vector<pid_t> child_pids(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::vector<std::string> fields = proc_stat_fields(name);
+    if (fields.size() > 1 && fields[1] == std::to_string(parent))
+      children.push_back(std::stoi(name));
+  }
+  return children;
+}
+
+double process_tree_cpu_seconds(pid_t root) {
+  // Fields 14-17 of stat (utime, stime, cutime, cstime) are [11..14] from the state on.
+  auto ticks = [](pid_t pid, bool with_waited_children) {
+    std::vector<std::string> fields = proc_stat_fields(std::to_string(pid));
+    if (fields.size() < 15) return 0.0;
+    double sum = std::stod(fields[11]) + std::stod(fields[12]);
+    if (with_waited_children) sum += std::stod(fields[13]) + std::stod(fields[14]);
+    return sum;
+  };
+  double total = ticks(root, true);
+  for (pid_t child : child_pids(root)) total += ticks(child, false);
+  return total / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace courier::testing

@@ -50,14 +50,20 @@ class ChildProcess {
   int wait_status_ = 0;
 };
 
+// Processes whose parent is `parent`, from /proc (Postgres backends of a postmaster).
+std::vector<pid_t> child_pids(pid_t parent);
+
+// CPU seconds (user + system) a process has used so far, with its children: those it
+// waited for and those still running (a postmaster's backends). 0 when it is gone.
+double process_tree_cpu_seconds(pid_t root);
+
 struct CommandOutput {
-  int exit_code = -1;   // -1 when killed by the timeout or a signal
-  std::string output;   // stdout and stderr together
+  int exit_code = -1;  // -1 when killed by the timeout or a signal
+  std::string output;  // stdout and stderr together
 };
 
 // Runs argv to completion (killed after `timeout`) and returns its exit code and output.
-CommandOutput run_command(const std::vector<std::string>& argv,
-                          const std::string& run_as_user = "",
+CommandOutput run_command(const std::vector<std::string>& argv, const std::string& run_as_user = "",
                           std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
 // A TCP port on 127.0.0.1 that is free right now (and, when `with_bus_port`, so is

@@ -152,27 +152,6 @@ bool covers_all_slots(const SlotOwners& owners) {
   return next == 16384;
 }
 
-// Processes whose parent is `parent`, from /proc (Postgres backends of a postmaster).
-std::vector<pid_t> child_pids(pid_t parent) {
-  std::vector<pid_t> children;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
-    std::string name = entry.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; skip past the last ')'.
-    size_t close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(line.substr(close + 1));
-    char state = 0;
-    pid_t ppid = 0;
-    if (fields >> state >> ppid && ppid == parent) children.push_back(std::stoi(name));
-  }
-  return children;
-}
-
 // SIGSTOPs or SIGCONTs a process and its children. The parent stops first (so it forks no
 // new child meanwhile) and continues last.
 void signal_process_tree(pid_t parent, int signal) {

@@ -70,6 +70,7 @@ class PostgresServer {
   void resume();
   bool paused() const { return paused_; }
   bool running() const;
+  pid_t pid() const { return process_.pid(); }  // the server process (the postmaster)
   // Polls until a connection succeeds or the deadline passes.
   bool wait_ready(std::chrono::milliseconds deadline = 30s) const;
 
@@ -136,6 +137,7 @@ class RedisServer {
   void resume();
   bool paused() const { return paused_; }
   bool running() const;
+  pid_t pid() const { return process_.pid(); }
   bool wait_ready(std::chrono::milliseconds deadline = 30s) const;
   // Runs one command with redis-cli semantics and returns its reply as text (for test
   // set-up and checks, independent of the client under test). Throws on I/O failure.

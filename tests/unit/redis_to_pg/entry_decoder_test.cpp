@@ -138,6 +138,24 @@ TEST_F(EntryDecoderTest, WholeEntryMistakesAreRejectedWithAReason) {
             std::string::npos);
 }
 
+// A bare JSON number no 64-bit integer or double holds cannot reach any column whole: the
+// entry is refused with the advice to send it as a string, and a neighbour that does so
+// goes through.
+TEST_F(EntryDecoderTest, ANumberBeyond64BitsIsRefusedWithAdviceAndItsStringFormPasses) {
+  EntryDecoder decoder(config_);
+  std::string as_number = envelope("Deposited", deposited(3)).dump();
+  const std::string quoted = "\"0x3635c9adc5dea00000\"";
+  as_number.replace(as_number.find(quoted), quoted.size(), "18446744073709551616");
+  DecodedEntry refused = decoder.decode({"s", "1-0", {{"event_data", as_number}}});
+  EXPECT_TRUE(refused.rows.empty());
+  ASSERT_EQ(refused.rejected.size(), 1u);
+  EXPECT_NE(refused.rejected[0].error.message().find("holds a number beyond 64-bit integers"),
+            std::string::npos)
+      << refused.rejected[0].error.message();
+  DecodedEntry accepted = decoder.decode(entry_of(envelope("Deposited", deposited(3))));
+  EXPECT_EQ(accepted.rows.size(), 1u);
+}
+
 TEST_F(EntryDecoderTest, JsonNestedDeeperThanTheLimitIsRejectedWithoutRecursing) {
   config_.max_entry_bytes = 1 << 20;
   EntryDecoder decoder(config_);
