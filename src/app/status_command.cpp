@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 
@@ -16,6 +17,7 @@
 #include "pg_to_redis/change_capture.h"
 #include "pg_to_redis/structure_writer.h"
 #include "redis/client.h"
+#include "text/integer.h"
 
 namespace courier::app {
 namespace {
@@ -50,6 +52,10 @@ TaskStatus read_task(redis::Client* client, const pg_to_redis::TaskConfig& task,
   }
   status.read = true;
   if (!stored->is_nil()) status.checkpoint = stored->str();
+  Result<redis::Reply> last_run =
+      command_reply(*client, {"GET", pg_to_redis::last_run_key_for(task, cluster)});
+  if (last_run.ok() && !last_run->is_nil())
+    status.last_run = text::parse_integer(last_run->str(), {});
   status.dead_letters = dead_letter_count(*client, status.dead_letter_key, status.problem);
   return status;
 }
@@ -131,6 +137,9 @@ StreamStatus read_stream(redis::Client& client, const std::string& stream,
 
 StatusReport read_status(const config::CourierConfig& config, const PipelineConfigs& pipelines) {
   StatusReport report;
+  report.now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
   const pg::ConnectionOptions pg_options = postgres_options(config.postgres);
   const redis::ClientOptions redis_client_options = redis_options(config.redis);
   report.postgres.name = describe_postgres(pg_options);

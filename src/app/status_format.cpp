@@ -31,6 +31,19 @@ std::optional<int64_t> task_lag_bytes(const StatusReport& report, const TaskStat
   return report.slot->lag_bytes;
 }
 
+// A polled task's lag: the seconds since its last complete run (what it can be behind by).
+std::optional<int64_t> task_lag_seconds(const StatusReport& report, const TaskStatus& task) {
+  if (task.capture == "wal" || !task.last_run) return std::nullopt;
+  return std::max<int64_t>(0, report.now - *task.last_run);
+}
+
+std::string last_run_text(const StatusReport& report, const TaskStatus& task) {
+  if (task.capture == "wal") return "streaming";
+  if (!task.read) return "?";
+  if (!task.last_run) return "never";
+  return fmt::format("{} s ago", *task_lag_seconds(report, task));
+}
+
 // Rows of cells, left-aligned in columns two spaces apart, each line indented by two.
 std::string table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
@@ -110,11 +123,16 @@ std::string status_as_text(const StatusReport& report, bool colour) {
   std::string out = server_line(report.postgres, colour) + server_line(report.redis, colour);
   if (!report.tasks.empty()) {
     std::vector<std::vector<std::string>> rows = {
-        {"TASK", "CAPTURE", "CHECKPOINT", "LAG", "DEAD LETTERS"}};
+        {"TASK", "CAPTURE", "CHECKPOINT", "LAST RUN", "LAG", "DEAD LETTERS"}};
     for (const TaskStatus& task : report.tasks) {
       const std::optional<int64_t> lag = task_lag_bytes(report, task);
+      const std::optional<int64_t> lag_seconds = task_lag_seconds(report, task);
       rows.push_back({task.name, task.capture, task.read ? task.checkpoint.value_or("(none)") : "?",
-                      lag ? fmt::format("{} B", *lag) : "n/a", or_unknown(task.dead_letters)});
+                      last_run_text(report, task),
+                      lag           ? fmt::format("{} B", *lag)
+                      : lag_seconds ? fmt::format("{} s", *lag_seconds)
+                                    : "n/a",
+                      or_unknown(task.dead_letters)});
     }
     out += "\ntable sync\n" + table(rows);
   }
@@ -169,6 +187,10 @@ std::string status_as_json(const StatusReport& report) {
         {"read", task.read},
         {"checkpoint", task.checkpoint ? nlohmann::ordered_json(*task.checkpoint) : nullptr},
         {"lag_bytes", lag ? nlohmann::ordered_json(*lag) : nullptr},
+        {"last_run_unix", task.last_run ? nlohmann::ordered_json(*task.last_run) : nullptr},
+        {"lag_seconds", task_lag_seconds(report, task)
+                            ? nlohmann::ordered_json(*task_lag_seconds(report, task))
+                            : nullptr},
         {"dead_letter_stream", task.dead_letter_key},
         {"dead_letters", optional_number(task.dead_letters)}};
     if (!task.problem.empty()) entry["error"] = task.problem;

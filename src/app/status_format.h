@@ -31,6 +31,7 @@ struct TaskStatus {
   std::optional<std::string> checkpoint;  // the stored cursor; nullopt: none stored (yet)
   std::string dead_letter_key;            // the task's dead-letter stream
   std::optional<uint64_t> dead_letters;   // its length
+  std::optional<int64_t> last_run;        // unix seconds a run last read to the end; nullopt: never
   std::string problem;                    // empty: nothing wrong
 };
 
@@ -57,6 +58,7 @@ struct StreamStatus {
 };
 
 struct StatusReport {
+  int64_t now = 0;  // unix seconds when the report was read: last runs are shown as ages
   ServerStatus postgres;
   ServerStatus redis;
   std::vector<TaskStatus> tasks;

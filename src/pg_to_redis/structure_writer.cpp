@@ -121,9 +121,10 @@ class CommandBuilder {
       case Structure::kString:
         // The writer removes them by their pattern when it reaches this row.
         if (per_row_key_pattern(task_).find_first_not_of('*') == std::string::npos) {
-          fail("the table was truncated, and this task's key template has no fixed text "
-               "to find its keys by; give 'key' a prefix (e.g. 'order:{id}') or set "
-               "'key_prefix'");
+          fail(
+              "the table was truncated, and this task's key template has no fixed text "
+              "to find its keys by; give 'key' a prefix (e.g. 'order:{id}') or set "
+              "'key_prefix'");
         }
         return {};
     }
@@ -349,6 +350,10 @@ std::string checkpoint_key_for(const TaskConfig& task, bool cluster) {
   return redis::key_in_slot_of(task.redis_key(), key, "ckpt-");
 }
 
+std::string last_run_key_for(const TaskConfig& task, bool cluster) {
+  return checkpoint_key_for(task, cluster) + ":last_run";
+}
+
 BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch) {
   BatchCommands out;
   CommandBuilder builder(task, out);
@@ -359,7 +364,19 @@ BatchCommands build_commands(const TaskConfig& task, const WriteBatch& batch) {
 
 StructureWriter::StructureWriter(redis::Client& client, const TaskConfig& task,
                                  StructureWriterOptions options)
-    : client_(client), task_(task), checkpoint_key_(checkpoint_key_for(task, options.cluster)) {}
+    : client_(client),
+      task_(task),
+      checkpoint_key_(checkpoint_key_for(task, options.cluster)),
+      last_run_key_(last_run_key_for(task, options.cluster)) {}
+
+Status StructureWriter::record_run_finished(std::chrono::system_clock::time_point finished) {
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(finished.time_since_epoch()).count();
+  Result<redis::Reply> reply = client_.command({"SET", last_run_key_, std::to_string(seconds)});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return Status(StatusCode::kFailedPrecondition, reply->str());
+  return Status::Ok();
+}
 
 Result<std::optional<std::string>> StructureWriter::fetch_checkpoint() {
   Result<redis::Reply> reply = client_.command({"GET", checkpoint_key_});
@@ -519,18 +536,19 @@ std::string per_row_key_pattern(const TaskConfig& task) {
 
 Status StructureWriter::remove_per_row_keys() {
   const std::string type = task_.structure == Structure::kHash ? "hash" : "string";
-  return client_.scan_keys(
-      per_row_key_pattern(task_), type, [&](const std::vector<std::string>& keys) -> Status {
-        std::vector<redis::Command> removals;
-        for (const std::string& key : keys) {
-          // Never the task's own bookkeeping, should the pattern also match it.
-          if (key != checkpoint_key_ && key != task_.dead_letter_key())
-            removals.push_back({"UNLINK", key});
-        }
-        for (const Result<redis::Reply>& removed : client_.pipeline(removals))
-          if (!removed.ok()) return removed.status();
-        return Status::Ok();
-      });
+  return client_.scan_keys(per_row_key_pattern(task_), type,
+                           [&](const std::vector<std::string>& keys) -> Status {
+                             std::vector<redis::Command> removals;
+                             for (const std::string& key : keys) {
+                               // Never the task's own bookkeeping, should the pattern also match
+                               // it.
+                               if (key != checkpoint_key_ && key != task_.dead_letter_key())
+                                 removals.push_back({"UNLINK", key});
+                             }
+                             for (const Result<redis::Reply>& removed : client_.pipeline(removals))
+                               if (!removed.ok()) return removed.status();
+                             return Status::Ok();
+                           });
 }
 
 Result<WriteReport> StructureWriter::write_per_row(const BatchCommands& built,

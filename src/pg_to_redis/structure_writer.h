@@ -39,6 +39,7 @@
 // Thread-safety: as the Client (one thread at a time).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -62,7 +63,7 @@ enum class RowChangeKind {
   kSnapshot,  // the row as it is: written as polling writes it
   kInsert,
   kUpdate,
-  kDelete,  // the row as it was: its values remove what it had put in Redis
+  kDelete,    // the row as it was: its values remove what it had put in Redis
   kTruncate,  // the table was emptied: no values
 };
 
@@ -134,6 +135,10 @@ bool appends_entries(Structure structure);
 // key when it has none, so both hash alike. (A data key that contains '}' outside a tag
 // cannot be wrapped; then a short tag "{ckpt-N}" with the data key's slot is used.)
 std::string checkpoint_key_for(const TaskConfig& task, bool cluster);
+// When the task's last complete run ended, in unix seconds: "<checkpoint key>:last_run",
+// next to the checkpoint (same slot on a cluster). Table sync sets it after each run that
+// read to the end; `courier status` shows it.
+std::string last_run_key_for(const TaskConfig& task, bool cluster);
 
 // The data commands of a batch (without the checkpoint), and the rows left out.
 struct BatchCommands {
@@ -195,6 +200,9 @@ class StructureWriter {
 
   const std::string& checkpoint_key() const { return checkpoint_key_; }
 
+  // Records that a run read the table to its end at `finished` (last_run_key_for).
+  Status record_run_finished(std::chrono::system_clock::time_point finished);
+
  private:
   Result<WriteReport> write_atomically(const BatchCommands& built, const WriteBatch& batch);
   Result<WriteReport> write_per_row(const BatchCommands& built, const WriteBatch& batch,
@@ -212,6 +220,7 @@ class StructureWriter {
   redis::Client& client_;
   const TaskConfig& task_;
   std::string checkpoint_key_;
+  std::string last_run_key_;
   // Whether the stored checkpoint must be read before the next write: at first (a process
   // before us may have died with its reply in flight) and after an unknown outcome.
   bool verify_before_write_ = true;

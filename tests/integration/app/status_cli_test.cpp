@@ -112,6 +112,7 @@ TEST_F(StatusCli, ShowsTheCheckpointOfATaskRunOnceAndExitsZero) {
   CommandOutput out = status(task_yaml());
   EXPECT_EQ(out.exit_code, 0) << out.output;
   EXPECT_TRUE(contains(out.output, prefix_ + "  poll     " + checkpoint->str())) << out.output;
+  EXPECT_TRUE(contains(out.output, " s ago  ")) << "the run just ended: " << out.output;
   EXPECT_TRUE(out.output.ends_with("\nhealthy\n")) << out.output;
   EXPECT_FALSE(contains(out.output, "\033[")) << "colours only on a terminal";
 }
@@ -220,6 +221,8 @@ TEST_F(StatusCli, JsonParsesAndHasTheFields) {
   EXPECT_EQ(json["redis"]["ok"], true);
   EXPECT_EQ(json["tasks"][0]["name"], prefix_);
   EXPECT_TRUE(json["tasks"][0]["checkpoint"].is_string()) << out.output;
+  ASSERT_TRUE(json["tasks"][0]["last_run_unix"].is_number()) << out.output;
+  EXPECT_LE(json["tasks"][0]["lag_seconds"].get<int64_t>(), 60) << "once ran a moment ago";
   EXPECT_EQ(json["tasks"][0]["dead_letters"], 0);
   EXPECT_EQ(json["streams"][0]["stream"], stream());
   EXPECT_EQ(json["streams"][0]["pending"], 0);

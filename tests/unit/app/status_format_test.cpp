@@ -11,6 +11,7 @@ namespace {
 
 StatusReport healthy_report() {
   StatusReport report;
+  report.now = 1000;
   report.postgres.name = "Postgres 127.0.0.1:5432/app";
   report.redis.name = "Redis 127.0.0.1:6379";
   report.tasks.push_back({.name = "orders",
@@ -19,7 +20,8 @@ StatusReport healthy_report() {
                           .read = true,
                           .checkpoint = R"(["2024-05-01 10:00:00+00","42"])",
                           .dead_letter_key = "orders:dead-letters",
-                          .dead_letters = 0});
+                          .dead_letters = 0,
+                          .last_run = 970});
   report.tasks.push_back({.name = "items",
                           .capture = "wal",
                           .checkpoint_key = "checkpoint:items",
@@ -48,8 +50,12 @@ TEST(StatusFormat, HealthyReportShowsEachTaskSlotAndStream) {
   const StatusReport report = healthy_report();
   EXPECT_TRUE(report.healthy());
   const std::string text = status_as_text(report, false);
-  EXPECT_TRUE(contains(text, R"(orders  poll     ["2024-05-01 10:00:00+00","42"]  n/a)")) << text;
+  // A polled task lags by the time since its last complete run; a wal task by its slot.
+  EXPECT_TRUE(
+      contains(text, R"(orders  poll     ["2024-05-01 10:00:00+00","42"]  30 s ago   30 s)"))
+      << text;
   EXPECT_TRUE(contains(text, "items   wal      (none)")) << text;
+  EXPECT_TRUE(contains(text, "streaming  56 B")) << text;
   EXPECT_TRUE(contains(text, "56 B")) << text;
   EXPECT_TRUE(contains(text, "replication slot 'courier': active, lag 56 bytes (max_lag 1000)"))
       << text;
@@ -109,6 +115,13 @@ TEST(StatusFormat, DeadLettersAreWarningsNotProblems) {
       << warnings[1];
 }
 
+TEST(StatusFormat, APolledTaskThatNeverRanSaysSo) {
+  StatusReport report = healthy_report();
+  report.tasks[0].last_run.reset();
+  EXPECT_TRUE(contains(status_as_text(report, false), R"("42"]  never      n/a)"))
+      << status_as_text(report, false);
+}
+
 TEST(StatusFormat, JsonHasEveryField) {
   StatusReport report = healthy_report();
   report.streams[0].lag.reset();  // Redis before 7 does not say
@@ -118,6 +131,10 @@ TEST(StatusFormat, JsonHasEveryField) {
   EXPECT_EQ(json["tasks"][0]["name"], "orders");
   EXPECT_EQ(json["tasks"][0]["checkpoint"], R"(["2024-05-01 10:00:00+00","42"])");
   EXPECT_TRUE(json["tasks"][0]["lag_bytes"].is_null());
+  EXPECT_EQ(json["tasks"][0]["last_run_unix"], 970);
+  EXPECT_EQ(json["tasks"][0]["lag_seconds"], 30);
+  EXPECT_TRUE(json["tasks"][1]["last_run_unix"].is_null());
+  EXPECT_TRUE(json["tasks"][1]["lag_seconds"].is_null());
   EXPECT_TRUE(json["tasks"][1]["checkpoint"].is_null());
   EXPECT_EQ(json["tasks"][1]["lag_bytes"], 56);
   EXPECT_EQ(json["slot"]["lag_bytes"], 56);
