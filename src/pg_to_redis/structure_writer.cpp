@@ -121,10 +121,9 @@ class CommandBuilder {
       case Structure::kString:
         // The writer removes them by their pattern when it reaches this row.
         if (per_row_key_pattern(task_).find_first_not_of('*') == std::string::npos) {
-          fail(
-              "the table was truncated, and this task's key template has no fixed text "
-              "to find its keys by; give 'key' a prefix (e.g. 'order:{id}') or set "
-              "'key_prefix'");
+          fail("the table was truncated, and this task's key template has no fixed text "
+               "to find its keys by; give 'key' a prefix (e.g. 'order:{id}') or set "
+               "'key_prefix'");
         }
         return {};
     }
@@ -536,19 +535,18 @@ std::string per_row_key_pattern(const TaskConfig& task) {
 
 Status StructureWriter::remove_per_row_keys() {
   const std::string type = task_.structure == Structure::kHash ? "hash" : "string";
-  return client_.scan_keys(per_row_key_pattern(task_), type,
-                           [&](const std::vector<std::string>& keys) -> Status {
-                             std::vector<redis::Command> removals;
-                             for (const std::string& key : keys) {
-                               // Never the task's own bookkeeping, should the pattern also match
-                               // it.
-                               if (key != checkpoint_key_ && key != task_.dead_letter_key())
-                                 removals.push_back({"UNLINK", key});
-                             }
-                             for (const Result<redis::Reply>& removed : client_.pipeline(removals))
-                               if (!removed.ok()) return removed.status();
-                             return Status::Ok();
-                           });
+  return client_.scan_keys(
+      per_row_key_pattern(task_), type, [&](const std::vector<std::string>& keys) -> Status {
+        std::vector<redis::Command> removals;
+        for (const std::string& key : keys) {
+          // Never the task's own bookkeeping, should the pattern also match it.
+          if (key != checkpoint_key_ && key != last_run_key_ && key != task_.dead_letter_key())
+            removals.push_back({"UNLINK", key});
+        }
+        for (const Result<redis::Reply>& removed : client_.pipeline(removals))
+          if (!removed.ok()) return removed.status();
+        return Status::Ok();
+      });
 }
 
 Result<WriteReport> StructureWriter::write_per_row(const BatchCommands& built,

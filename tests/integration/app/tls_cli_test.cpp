@@ -2,7 +2,8 @@
 // `capture: wal` (snapshot and replication connections to Postgres with sslmode=verify-full
 // and a client certificate, Redis over rediss://) and stream ingest (Postgres verify-full
 // named in the url, Redis over rediss://). Postgres itself reports each of courier's
-// connections as TLS. A wrong CA stops `validate --check-db` with the cause.
+// connections as TLS. The query API likewise. A wrong CA stops `validate --check-db` with
+// the cause.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -59,10 +60,14 @@ class TlsCliTest : public ::testing::Test {
            "\n  tls:\n    ca_file: " + test_certificates().ca_file + "\n";
   }
 
-  std::string write_config(const std::string& yaml) {
+  std::string write_config(const std::string& yaml, int http_port = 0) {
     const std::string path = dir_ + "/courier.yaml";
-    std::ofstream(path) << yaml << "http:\n  listen: 127.0.0.1:0\n";
+    std::ofstream(path) << yaml << "http:\n  listen: 127.0.0.1:" << http_port << "\n";
     return path;
+  }
+  std::string postgres_verify_full_yaml() const {
+    return "postgres:\n  url: postgresql://postgres@127.0.0.1:" + std::to_string(pg_->port()) +
+           "/" + db_ + "?sslmode=verify-full&sslrootcert=" + test_certificates().ca_file + "\n";
   }
   void run(const std::string& config_path) {
     courier_.spawn(
@@ -113,16 +118,41 @@ TEST_F(TlsCliTest, StreamIngestOverVerifyFullInTheUrlAndRediss) {
   sql("CREATE TABLE events (id bigint PRIMARY KEY)");
   const std::string stream = prefix_ + ":events";
   redis_->command({"XGROUP", "CREATE", stream, "courier", "$", "MKSTREAM"});
-  run(write_config(
-      "postgres:\n  url: postgresql://postgres@127.0.0.1:" + std::to_string(pg_->port()) + "/" +
-      db_ + "?sslmode=verify-full&sslrootcert=" + test_certificates().ca_file + "\n" +
-      redis_yaml() + "streams:\n  streams: [" + stream +
-      "]\n  group: courier\n  workers: 1\n  batch_timeout: 100ms\n"
-      "  mappings:\n    - table: events\n      key: [id]\n"
-      "      columns:\n        - {column: id, path: id, type: bigint}\n"));
+  run(write_config(postgres_verify_full_yaml() + redis_yaml() + "streams:\n  streams: [" + stream +
+                   "]\n  group: courier\n  workers: 1\n  batch_timeout: 100ms\n"
+                   "  mappings:\n    - table: events\n      key: [id]\n"
+                   "      columns:\n        - {column: id, path: id, type: bigint}\n"));
   for (int id = 1; id <= 50; ++id)
     redis_->command({"XADD", stream, "*", "data", "{\"id\":" + std::to_string(id) + "}"});
   ASSERT_TRUE(poll_until(30s, [&] { return sql("SELECT count(*) FROM events") == "50"; })) << log();
+  EXPECT_EQ(courier_connections(), "client backend:true") << log();
+  EXPECT_EQ(exit_code_after(courier_, SIGTERM), 0) << log();
+}
+
+// The query API reads Postgres and fills its cache in Redis, both over TLS.
+TEST_F(TlsCliTest, QueryApiOverVerifyFullAndRediss) {
+  start_servers(/*client_certificates=*/false);
+  const int http_port = free_loopback_port();
+  const std::string config =
+      write_config(postgres_verify_full_yaml() + redis_yaml() + "api: {}\n", http_port);
+  run(config);
+  httplib::Client client("127.0.0.1", http_port);
+  client.set_read_timeout(10, 0);
+  ASSERT_TRUE(poll_until(30s, [&] {
+    auto health = client.Get("/health");
+    return health && health->status == 200;
+  })) << log();
+  CommandOutput datagen = run_command({COURIER_BINARY, "datagen", "-c", config, "--users", "20",
+                                       "--posts", "200", "--follows", "100", "--seed", "3"},
+                                      "", 120s);
+  ASSERT_EQ(datagen.exit_code, 0) << datagen.output;
+  const std::string cached_before = redis_->command({"DBSIZE"});
+  for (int user = 1; user <= 20; ++user) {
+    auto feed = client.Get(("/api/v1/users/" + std::to_string(user) + "/feed?limit=5").c_str());
+    ASSERT_TRUE(feed) << log();
+    ASSERT_EQ(feed->status, 200) << feed->body;
+  }
+  EXPECT_NE(redis_->command({"DBSIZE"}), cached_before) << "the feeds filled the cache: " << log();
   EXPECT_EQ(courier_connections(), "client backend:true") << log();
   EXPECT_EQ(exit_code_after(courier_, SIGTERM), 0) << log();
 }
