@@ -164,13 +164,19 @@ TEST(RedisTls, MissingCaFileIsRefusedNamingIt) {
 }
 
 // Only the seed is given: the other masters come from CLUSTER SLOTS, which a node with
-// tls-cluster yes answers with TLS ports on a TLS connection.
-TEST(RedisTls, ClusterLearnsTheOtherNodesAndReachesThemOverTls) {
+// tls-cluster yes answers with TLS ports on a TLS connection. Every connection, to the
+// nodes learnt too, authenticates as the ACL user.
+TEST(RedisTls, ClusterLearnsTheOtherNodesAndReachesThemOverTlsAsTheAclUser) {
   auto cluster = RedisCluster::start({.tls = true});
+  const std::string user = unique_name("tls_cluster_user");
+  for (size_t i = 0; i < cluster->size(); ++i)
+    cluster->node(i).command({"ACL", "SETUSER", user, "on", ">s3cret", "~*", "+@all"});
   ClientOptions options;
   options.nodes = {cluster->node(0).tls_address()};
   options.topology = Topology::kCluster;
   options.connection.tls = tls_connection(cluster->node(0)).tls;
+  options.connection.username = user;
+  options.connection.password = "s3cret";
   Result<std::unique_ptr<Client>> client = make_client(options);
   ASSERT_TRUE(client.ok()) << client.status().to_string();
 
@@ -186,6 +192,9 @@ TEST(RedisTls, ClusterLearnsTheOtherNodesAndReachesThemOverTls) {
     masters_written.insert(master.port());
   }
   EXPECT_EQ(masters_written.size(), 3u);
+  for (RedisServer* master : cluster->masters())
+    EXPECT_NE(master->command({"CLIENT", "LIST"}).find("user=" + user), std::string::npos)
+        << "no connection as '" << user << "' on " << master->address();
 }
 
 }  // namespace
