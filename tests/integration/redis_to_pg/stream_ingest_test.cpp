@@ -165,7 +165,9 @@ TEST(StreamIngest, AFullBatchDoesNotWaitForTheBatchTimeout) {
   for (int i = 0; i < 30; ++i) payloads.push_back(envelope("Deposited", deposited(i)));
   f.xadd_many(payloads);
   ASSERT_TRUE(f.eventually_count("deposited_events", 30, std::chrono::seconds(60)));
-  EXPECT_EQ(ingest.metrics().batches(), 3u);
+  // Three full batches, or more when a read drained the stream while the entries were
+  // still being added (that closes a partial batch at once too).
+  EXPECT_GE(ingest.metrics().batches(), 3u);
 }
 
 TEST(StreamIngest, StopCommitsAndAcksTheBatchesInHand) {
