@@ -227,7 +227,7 @@ int main(int argc, char** argv) {
   double courier_rate = events / courier_seconds, raw_rate = events / raw_seconds;
   fmt::print(
       "stream_ingest events={} stored={} courier={:.0f}/s raw_copy={:.0f}/s ratio={:.2f} "
-      "workers={} batch_size={} peak_rss={:.0f}MB {} {} raw_postgres_cpu_us_per_row={:.2f}\n",
+      "workers={} batch_size={} peak_rss={:.0f}MB {} {} cpu_us_per_row_in_raw_run=postgres:{:.2f}\n",
       events, stored, courier_rate, raw_rate, courier_rate / raw_rate, workers, batch_size,
       bench::peak_rss_mb_children(), setup, courier_cpu, raw_postgres_cpu_us_per_row);
 

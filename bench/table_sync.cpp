@@ -7,7 +7,7 @@
 //
 // Prints, last, one line per scenario:
 //   table_sync scenario=hash rows=1000000 batch=1000 courier=…/s raw_hset=…/s ratio=… peak_rss=…MB
-//     … cpu_us_per_row=courier:…,redis:…,postgres:… raw_redis_cpu_us_per_row=…
+//     … cpu_us_per_row=courier:…,redis:…,postgres:… cpu_us_per_row_in_raw_run=redis:…
 #include <fmt/format.h>
 
 #include <chrono>
@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     const double rate = static_cast<double>(rows) / seconds;
     lines.push_back(fmt::format(
         "table_sync scenario={} rows={} batch={} courier={:.0f}/s {}={:.0f}/s ratio={:.2f} "
-        "peak_rss={:.0f}MB persistence=none fsync=off {} raw_redis_cpu_us_per_row={:.2f}",
+        "peak_rss={:.0f}MB persistence=none fsync=off {} cpu_us_per_row_in_raw_run=redis:{:.2f}",
         scenario.name, rows, batch, rate, scenario.raw_name, scenario.raw.rate,
         rate / scenario.raw.rate, bench::peak_rss_mb_self(), cpu.per_row(rows),
         scenario.raw.redis_cpu_us_per_command));
