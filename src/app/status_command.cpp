@@ -17,6 +17,7 @@
 #include "pg_to_redis/change_capture.h"
 #include "pg_to_redis/structure_writer.h"
 #include "redis/client.h"
+#include "redis/errors.h"
 #include "text/integer.h"
 
 namespace courier::app {
@@ -34,7 +35,7 @@ std::optional<uint64_t> dead_letter_count(redis::Client& client, const std::stri
 // An error reply is a Status for some clients and a Reply for others: one answer for both.
 Result<redis::Reply> command_reply(redis::Client& client, const redis::Command& command) {
   Result<redis::Reply> reply = client.command(command);
-  if (reply.ok() && reply->is_error()) return Status(StatusCode::kFailedPrecondition, reply->str());
+  if (reply.ok() && reply->is_error()) return redis::status_from_error_reply(reply->str());
   return reply;
 }
 

@@ -373,7 +373,8 @@ Status StructureWriter::record_run_finished(std::chrono::system_clock::time_poin
       std::chrono::duration_cast<std::chrono::seconds>(finished.time_since_epoch()).count();
   Result<redis::Reply> reply = client_.command({"SET", last_run_key_, std::to_string(seconds)});
   if (!reply.ok()) return reply.status();
-  if (reply->is_error()) return Status(StatusCode::kFailedPrecondition, reply->str());
+  if (reply->is_error())
+    return redis::status_from_error_reply(reply->str(), "SET " + last_run_key_);
   return Status::Ok();
 }
 
