@@ -15,9 +15,9 @@
 //   build-release/bench/hot_partition [--quick] [--only CONFIG[,CONFIG...]]
 // --only runs the named configurations (the Postgres-only baselines always run). The
 // *_http configurations send the same load through Courier's HTTP server (default workers,
-// keep-alive clients), each compared with Postgres only over HTTP.
+// one lean keep-alive client per thread: KeepAliveClient), each compared with Postgres only
+// over HTTP.
 #include <fmt/format.h>
-#include <httplib.h>
 #include <prometheus/registry.h>
 
 #include <algorithm>
@@ -35,6 +35,7 @@
 #include "aggregator/social_datagen.h"
 #include "aggregator/social_service.h"
 #include "aggregator/zipf_sampler.h"
+#include "keep_alive_client.h"
 #include "pg/connection.h"
 #include "raw_limits.h"
 #include "servers.h"
@@ -134,8 +135,18 @@ class Load {
         http_port_(http_port),
         zipf_(static_cast<size_t>(data.last_user_id - data.first_user_id + 1), 1.1) {}
 
-  // Each user's first feed page and first posts page, once (split over the threads).
+  // Each user's first feed page and first posts page, three times (split over the
+  // threads), each after the fills the last one asked for: followees, then timelines,
+  // then post bodies reach the cluster.
   void visit_every_user() {
+    for (int round = 0; round < 3; ++round) {
+      visit_every_user_once();
+      (void)service_.wait_for_fills(std::chrono::minutes(1));
+    }
+  }
+
+ private:
+  void visit_every_user_once() {
     std::vector<std::thread> workers;
     for (int t = 0; t < threads_; ++t) {
       workers.emplace_back([&, t] {
@@ -149,6 +160,7 @@ class Load {
     for (std::thread& worker : workers) worker.join();
   }
 
+ public:
   // Closed loop for `duration` (or paced at `rate` requests/s in total when rate > 0).
   Outcome run(std::chrono::milliseconds duration, double rate = 0) {
     std::vector<std::vector<double>> latencies(threads_);
@@ -159,11 +171,8 @@ class Load {
     for (int t = 0; t < threads_; ++t) {
       workers.emplace_back([&, t] {
         std::mt19937_64 random(1000 + t);
-        std::optional<httplib::Client> client;
-        if (http_port_ > 0) {
-          client.emplace("127.0.0.1", http_port_);
-          client->set_keep_alive(true);
-        }
+        std::optional<bench::KeepAliveClient> client;
+        if (http_port_ > 0) client.emplace(http_port_);
         auto interval = rate > 0 ? std::chrono::duration<double>(threads_ / rate) : 0s;
         auto due = start;
         while (true) {
@@ -191,13 +200,12 @@ class Load {
   }
 
  private:
-  bool one_request(std::mt19937_64& random, httplib::Client* client) {
+  bool one_request(std::mt19937_64& random, bench::KeepAliveClient* client) {
     std::int64_t user = data_.first_user_id + static_cast<std::int64_t>(zipf_.sample(random)) - 1;
     bool feed = random() % 2;
     if (client) {
       std::string path = fmt::format("/api/v1/users/{}/{}?limit=20", user, feed ? "feed" : "posts");
-      httplib::Result response = client->Get(path);
-      return response && response->status == 200;
+      return client->get(path) == 200;
     }
     aggregator::PageRequest page{.limit = 20};
     Result<std::string> body = feed ? service_.feed(user, page) : service_.user_posts(user, page);

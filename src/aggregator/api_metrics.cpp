@@ -48,6 +48,11 @@ ApiMetrics::ApiMetrics(prometheus::Registry& registry, ApiMetricsOptions options
                     .Name("courier_api_degraded_total")
                     .Help("Requests answered without the cache, by reason")
                     .Register(registry)),
+      fills_(prometheus::BuildCounter()
+                 .Name("courier_api_cache_fills_total")
+                 .Help("Users whose timeline or followees were filled into the cache off the "
+                       "request path, by result (filled, failed, dropped: too many pending)")
+                 .Register(registry)),
       hot_keys_(options.hot_keys_tracked == 0 ? 1 : options.hot_keys_tracked) {}
 
 prometheus::Counter& ApiMetrics::counter(prometheus::Family<prometheus::Counter>& family,
@@ -94,6 +99,12 @@ void ApiMetrics::key_reads(const std::unordered_map<std::string, std::uint64_t>&
 
 void ApiMetrics::degraded(std::string_view reason) {
   counter(degraded_, {{"reason", std::string(reason)}}).Increment();
+}
+
+void ApiMetrics::cache_fill(std::string_view kind, std::string_view result, std::uint64_t users) {
+  if (users == 0) return;
+  counter(fills_, {{"kind", std::string(kind)}, {"result", std::string(result)}})
+      .Increment(static_cast<double>(users));
 }
 
 std::unordered_map<std::string, std::uint64_t> ApiMetrics::node_reads() const {

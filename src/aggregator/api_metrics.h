@@ -7,6 +7,7 @@
 //   courier_api_postgres_queries_total{query}         courier_api_fanout_width (histogram)
 //   courier_api_node_reads_total{node}                courier_api_hot_key_reads{rank,key}
 //   courier_api_degraded_total{reason}                (warned in the log as well)
+//   courier_api_cache_fills_total{kind,result}        (users; result: filled, failed, dropped)
 //
 //   ApiMetrics metrics(registry, {.hot_keys_tracked = 1024, .hot_keys_exported = 10});
 //   metrics.cache_lookup("timeline", /*hit=*/true);
@@ -51,6 +52,8 @@ class ApiMetrics {
   void key_reads(const std::unordered_map<std::string, std::uint64_t>& reads_of_node,
                  const std::vector<std::string>& keys);
   void degraded(std::string_view reason);
+  // Users whose timelines or followees a background fill wrote, failed, or dropped (queue full).
+  void cache_fill(std::string_view kind, std::string_view result, std::uint64_t users = 1);
 
   // The tracked hot keys (top k shown in /metrics; refreshed at most once a second).
   const HotKeyCounter& hot_keys() const { return hot_keys_; }
@@ -71,6 +74,7 @@ class ApiMetrics {
   prometheus::Family<prometheus::Counter>& node_reads_;
   prometheus::Family<prometheus::Gauge>& hot_key_gauges_;
   prometheus::Family<prometheus::Counter>& degraded_;
+  prometheus::Family<prometheus::Counter>& fills_;
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, prometheus::Histogram*> histogram_of_route_;

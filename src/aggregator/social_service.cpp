@@ -70,17 +70,14 @@ std::optional<std::vector<std::int64_t>> decode_ids(std::string_view text) {
       text, [](std::string_view item) { return text::parse_integer(item); });
 }
 
-std::vector<PostKey> keys_of(const std::vector<Post>& posts) {
-  std::vector<PostKey> keys;
-  keys.reserve(posts.size());
-  for (const Post& post : posts) keys.push_back(post.key());
-  return keys;
-}
-
 NearCacheOptions near_cache_options(const ApiConfig& api, std::chrono::milliseconds ttl) {
   return {.ttl = ttl,
           .max_entries = static_cast<size_t>(api.near_cache.max_entries),
           .max_bytes = static_cast<size_t>(api.near_cache.max_memory_mb) << 20};
+}
+
+std::string_view fill_kind_name(CacheFiller::Kind kind) {
+  return kind == CacheFiller::Kind::kTimeline ? "timeline" : "followees";
 }
 
 CircuitBreakerOptions breaker_options(const ServiceOptions& options) {
@@ -124,13 +121,22 @@ SocialService::SocialService(ServiceOptions options, prometheus::Registry& regis
       breaker_(breaker_options(options_)),
       postgres_pool_(
           static_cast<size_t>(options_.api.postgres_connections),
-          [this] { return pg::Connection::open(options_.postgres); }, "postgres connections") {
+          [this] { return pg::Connection::open(options_.postgres); }, "postgres connections"),
+      fill_postgres_(
+          1, [this] { return pg::Connection::open(options_.postgres); },
+          "the cache filler's postgres connection") {
   if (options_.redis && options_.api.cache.enabled) {
     redis::ClientOptions client = *options_.redis;
     client.read_from_replicas |= options_.api.read_from_replicas;
     redis_pool_ = std::make_unique<ResourcePool<redis::Client>>(
         static_cast<size_t>(options_.api.postgres_connections),
         [client] { return redis::make_client(client); }, "redis clients");
+    fill_redis_ = std::make_unique<ResourcePool<redis::Client>>(
+        1, [client] { return redis::make_client(client); }, "the cache filler's redis client");
+    filler_ = std::make_unique<CacheFiller>(
+        CacheFiller::Options{}, [this](CacheFiller::Kind kind, const std::vector<std::int64_t>& users) {
+          fill(kind, users);
+        });
   }
 }
 
@@ -157,11 +163,12 @@ Status SocialService::ensure_schema() {
 
 template <typename T>
 Result<T> SocialService::with_postgres(std::string_view query, bool idempotent,
-                                       const std::function<Result<T>(pg::Connection&)>& run) {
+                                       const std::function<Result<T>(pg::Connection&)>& run,
+                                       ResourcePool<pg::Connection>* pool) {
   Status last_failure;
   for (int attempt = 0; attempt < (idempotent ? 2 : 1); ++attempt) {
     Result<ResourcePool<pg::Connection>::Lease> lease =
-        postgres_pool_.acquire(options_.api.pool_wait);
+        (pool ? *pool : postgres_pool_).acquire(options_.api.pool_wait);
     if (!lease.ok()) return lease.status();
     metrics_.postgres_query(query);
     Result<T> result = run(**lease);
@@ -173,7 +180,8 @@ Result<T> SocialService::with_postgres(std::string_view query, bool idempotent,
   return last_failure;
 }
 
-std::optional<SocialService::CacheSession> SocialService::open_cache_session() {
+std::optional<SocialService::CacheSession> SocialService::open_cache_session(
+    ResourcePool<redis::Client>* pool) {
   if (!redis_pool_) return std::nullopt;
   std::optional<CircuitBreaker::Permit> permit = breaker_.try_acquire();
   if (!permit) {
@@ -184,7 +192,8 @@ std::optional<SocialService::CacheSession> SocialService::open_cache_session() {
               "until a probe succeeds");
     return std::nullopt;
   }
-  Result<ResourcePool<redis::Client>::Lease> lease = redis_pool_->acquire(options_.api.pool_wait);
+  Result<ResourcePool<redis::Client>::Lease> lease =
+      (pool ? *pool : *redis_pool_).acquire(options_.api.pool_wait);
   if (!lease.ok()) {
     metrics_.degraded("redis_client_unavailable");
     permit->record(lease.status().retryable() ? CallOutcome::kFailure : CallOutcome::kNeutral);
@@ -249,35 +258,85 @@ Result<SocialService::PageBody> SocialService::page_from_postgres(std::int64_t u
   return body;
 }
 
-// A user's followees: from the near cache (hot readers' lists, once per TTL), the cluster,
-// or Postgres (then filled into both).
-Result<std::optional<std::vector<std::int64_t>>> SocialService::followees(CacheSession& session,
-                                                                          std::int64_t user_id) {
-  using Followees = std::optional<std::vector<std::int64_t>>;
+// A user's followees: from the near cache (hot readers' lists, once per TTL) or the
+// cluster. nullopt when neither holds them (a fill is requested) or the node did not answer.
+std::optional<std::vector<std::int64_t>> SocialService::cached_followees(CacheSession& session,
+                                                                         std::int64_t user_id) {
   bool near = options_.api.near_cache.enabled;
   const std::string near_key = "following:" + std::to_string(user_id);
   if (near) {
     std::optional<std::string> hit = near_cache_.get(near_key);
     std::optional<std::vector<std::int64_t>> ids = hit ? decode_ids(*hit) : std::nullopt;
     metrics_.cache_lookup("near_followees", ids.has_value());
-    if (ids) return Followees(std::move(*ids));
+    if (ids) return ids;
   }
   std::uint64_t generation = near_cache_.generation();
-  Result<Followees> cached = cache_.read_followees(*session.client, user_id);
+  Result<std::optional<std::vector<std::int64_t>>> cached =
+      cache_.read_followees(*session.client, user_id);
   session.note(cached.status());
   count_node_reads(*session.client, {following_key(user_id)});
   metrics_.cache_lookup("followees", cached.ok() && cached->has_value());
-  Result<Followees> found = cached;
-  if (!cached.ok() || !*cached) {
-    found = with_postgres<Followees>("followees", true, [&](pg::Connection& connection) {
-      return select_followees(connection, user_id);
-    });
-    if (found.ok() && *found && cached.ok())
-      session.note(cache_.fill_followees(*session.client, user_id, **found));
+  if (!cached.ok()) {
+    metrics_.degraded("redis_node_unavailable");
+    return std::nullopt;
   }
-  if (near && found.ok() && *found)
-    near_cache_.put(near_key, encode_ids(**found), {user_id}, generation);
-  return found;
+  if (!*cached) {
+    request_fill(CacheFiller::Kind::kFollowees, user_id);
+    return std::nullopt;
+  }
+  if (near) near_cache_.put(near_key, encode_ids(**cached), {user_id}, generation);
+  return std::move(*cached);
+}
+
+void SocialService::request_fill(CacheFiller::Kind kind, std::int64_t user_id) {
+  if (!filler_->request(kind, user_id)) metrics_.cache_fill(fill_kind_name(kind), "dropped");
+}
+
+bool SocialService::wait_for_fills(std::chrono::milliseconds timeout) const {
+  return !filler_ || filler_->wait_until_idle(timeout);
+}
+
+// On the filler's thread: loads `users`' data from Postgres and writes it to the cluster.
+// A failure is counted and warned; the next read that misses asks again.
+void SocialService::fill(CacheFiller::Kind kind, const std::vector<std::int64_t>& users) {
+  std::string_view kind_name = fill_kind_name(kind);
+  std::optional<CacheSession> session = open_cache_session(fill_redis_.get());
+  if (!session) {
+    metrics_.cache_fill(kind_name, "failed", users.size());
+    return;
+  }
+  Status filled;
+  if (kind == CacheFiller::Kind::kTimeline) {
+    size_t per_user = cache_.options().timeline_size;
+    Result<std::vector<UserTimeline>> loaded = with_postgres<std::vector<UserTimeline>>(
+        "newest_posts", true,
+        [&](pg::Connection& connection) {
+          return select_newest_posts(connection, users, per_user);
+        },
+        &fill_postgres_);
+    filled = loaded.ok() ? cache_.fill_timelines(*session->client, *loaded) : loaded.status();
+    if (loaded.ok()) session->note(filled);
+  } else {
+    using Followees = std::optional<std::vector<std::int64_t>>;
+    for (std::int64_t user_id : users) {
+      Result<Followees> found = with_postgres<Followees>(
+          "followees", true,
+          [&](pg::Connection& connection) { return select_followees(connection, user_id); },
+          &fill_postgres_);
+      if (!found.ok()) {
+        filled = found.status();
+        break;
+      }
+      if (!*found) continue;  // no such user: nothing to cache
+      filled = cache_.fill_followees(*session->client, user_id, **found);
+      session->note(filled);
+      if (!filled.ok()) break;
+    }
+  }
+  metrics_.cache_fill(kind_name, filled.ok() ? "filled" : "failed", users.size());
+  if (!filled.ok())
+    warn("fill", "query api: filling the cache failed (" + filled.to_string() +
+                     "); reads answer from Postgres and ask again");
 }
 
 Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& session,
@@ -285,10 +344,10 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
                                                                const PageRequest& page, bool feed) {
   std::vector<std::int64_t> users = {user_id};
   if (feed) {
-    Result<std::optional<std::vector<std::int64_t>>> followed = followees(session, user_id);
-    if (!followed.ok()) return followed.status();
-    if (!*followed) return not_found_user(user_id);
-    users = std::move(**followed);
+    std::optional<std::vector<std::int64_t>> followed = cached_followees(session, user_id);
+    // Not cached (or the node did not answer): one query answers, as without a cache.
+    if (!followed) return page_from_postgres(user_id, page, feed);
+    users = std::move(*followed);
     metrics_.fanout(users.size());
     if (users.size() > static_cast<size_t>(options_.api.max_fanout)) {
       // Every followee's timeline window would be held at once: one Postgres query with a
@@ -330,50 +389,26 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
     count_node_reads(*session.client, keys);
   }
 
-  // Timelines the cache cannot vouch for: one Postgres query for all of them, then a fill.
-  std::vector<std::int64_t> missing;
-  std::vector<std::int64_t> unreadable;
+  // Timelines the cache cannot vouch for: the page comes from Postgres (one query, as
+  // without a cache) and the missing timelines are filled off the request path.
+  bool served = true;
+  bool unreadable = false;
   for (size_t i = 0; i < reads.size(); ++i) {
-    if (reads[i].state == TimelineRead::kServed) continue;
-    missing.push_back(users[i]);
-    if (reads[i].state == TimelineRead::kUnavailable) unreadable.push_back(users[i]);
+    served &= reads[i].state == TimelineRead::kServed;
+    unreadable |= reads[i].state == TimelineRead::kUnavailable;
+    if (reads[i].state == TimelineRead::kMiss)
+      request_fill(CacheFiller::Kind::kTimeline, users[i]);
   }
-  if (!unreadable.empty()) {
+  size_t missing = static_cast<size_t>(std::count_if(reads.begin(), reads.end(), [](auto& read) {
+    return read.state != TimelineRead::kServed;
+  }));
+  metrics_.cache_lookup("timeline", true, reads.size() - missing);
+  metrics_.cache_lookup("timeline", false, missing);
+  if (unreadable) {
     session.failed = true;
     metrics_.degraded("redis_node_unavailable");
   }
-  metrics_.cache_lookup("timeline", true, reads.size() - missing.size());
-  metrics_.cache_lookup("timeline", false, missing.size());
-  std::vector<Post> loaded_posts;
-  if (!missing.empty()) {
-    size_t per_user = cache_.options().timeline_size;
-    Result<std::vector<UserTimeline>> loaded = with_postgres<std::vector<UserTimeline>>(
-        "newest_posts", true, [&](pg::Connection& connection) {
-          return select_newest_posts(connection, missing, per_user);
-        });
-    if (!loaded.ok()) return loaded.status();
-    std::vector<UserTimeline> fill;
-    for (const UserTimeline& timeline : *loaded)
-      if (std::find(unreadable.begin(), unreadable.end(), timeline.user_id) == unreadable.end())
-        fill.push_back(timeline);
-    session.note(cache_.fill_timelines(*session.client, fill));
-    std::unordered_map<std::int64_t, const UserTimeline*> by_user;
-    for (const UserTimeline& timeline : *loaded) by_user[timeline.user_id] = &timeline;
-    for (size_t i = 0; i < reads.size(); ++i) {
-      if (reads[i].state == TimelineRead::kServed) continue;
-      auto found = by_user.find(users[i]);
-      if (found == by_user.end()) {
-        if (!feed) return not_found_user(user_id);
-        reads[i] = TimelineRead{TimelineRead::kServed, {}};
-        continue;
-      }
-      const std::vector<Post>& newest = found->second->newest;
-      reads[i] = window_of(keys_of(newest), newest.size() < per_user, window);
-      // A page deeper than what is cached per user: Postgres answers it whole.
-      if (reads[i].state != TimelineRead::kServed) return page_from_postgres(user_id, page, feed);
-      loaded_posts.insert(loaded_posts.end(), newest.begin(), newest.end());
-    }
-  }
+  if (!served) return page_from_postgres(user_id, page, feed);
 
   for (size_t i = 0; near_heads && i < reads.size(); ++i)
     if (!from_near[i])
@@ -385,7 +420,7 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
   MergedPage merged = merge_newest_first(timelines, page.offset + page.limit);
   std::vector<PostKey> shown(merged.posts.begin() + std::min(page.offset, merged.posts.size()),
                              merged.posts.end());
-  Result<std::vector<std::string>> bodies = post_bodies(&session, shown, loaded_posts);
+  Result<std::vector<std::string>> bodies = post_bodies(&session, shown, {});
   if (!bodies.ok()) return bodies.status();
   users.push_back(user_id);
   return PageBody{

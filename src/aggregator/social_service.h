@@ -1,7 +1,9 @@
 // SocialService: what each route of the query API does, behind the HTTP layer. Reads go
 // near cache -> Redis Cluster (timelines grouped by node, one pipeline per node, k-way
-// merge, bodies in one batch per node) -> Postgres (one query, read-through fill). Writes
-// go to Postgres first, then update the cache and drop this instance's near-cache entries.
+// merge, bodies in one batch per node) -> Postgres. A page the cluster cannot answer
+// whole is answered by one Postgres query, as without a cache, and what was missing is
+// filled off the request path (CacheFiller). Writes go to Postgres first, then update the
+// cache and drop this instance's near-cache entries.
 //
 //   SocialService service(options, registry);
 //   Result<std::string> page = service.feed(7, *parse_page_request(request.query));
@@ -25,6 +27,7 @@
 
 #include "aggregator/api_config.h"
 #include "aggregator/api_metrics.h"
+#include "aggregator/cache_filler.h"
 #include "aggregator/near_cache.h"
 #include "aggregator/request_coalescer.h"
 #include "aggregator/request_parsing.h"
@@ -72,6 +75,9 @@ class SocialService {
   const ApiConfig& config() const { return options_.api; }
   // A warning for operators, at most once a second per subject (outages repeat).
   void warn(const std::string& subject, std::string_view message);
+  // Waits until the cache fills asked for so far are done; false on timeout. For tests
+  // and benchmarks that need a warm cache.
+  bool wait_for_fills(std::chrono::milliseconds timeout) const;
   // "closed", "open", "half_open": whether Redis is in the read path.
   std::string_view redis_circuit() { return circuit_state_name(breaker_.state()); }
 
@@ -85,16 +91,21 @@ class SocialService {
 
   Result<std::string> read_through_near_cache(const std::string& key,
                                               const std::function<Result<PageBody>()>& compute);
+  // `pool` nullptr: the requests' pool. The filler passes its own (one connection each), so
+  // a fill never makes a request wait for a connection.
   template <typename T>
   Result<T> with_postgres(std::string_view query, bool idempotent,
-                          const std::function<Result<T>(pg::Connection&)>& run);
-  std::optional<CacheSession> open_cache_session();
+                          const std::function<Result<T>(pg::Connection&)>& run,
+                          ResourcePool<pg::Connection>* pool = nullptr);
+  std::optional<CacheSession> open_cache_session(ResourcePool<redis::Client>* pool = nullptr);
 
   Result<PageBody> page_from_postgres(std::int64_t user_id, const PageRequest& page, bool feed);
   Result<PageBody> page_from_cache(CacheSession& session, std::int64_t user_id,
                                    const PageRequest& page, bool feed);
-  Result<std::optional<std::vector<std::int64_t>>> followees(CacheSession& session,
-                                                             std::int64_t user_id);
+  std::optional<std::vector<std::int64_t>> cached_followees(CacheSession& session,
+                                                            std::int64_t user_id);
+  void request_fill(CacheFiller::Kind kind, std::int64_t user_id);
+  void fill(CacheFiller::Kind kind, const std::vector<std::int64_t>& users);
   Result<std::vector<std::string>> post_bodies(CacheSession* session,
                                                const std::vector<PostKey>& keys,
                                                const std::vector<Post>& known);
@@ -109,10 +120,14 @@ class SocialService {
   CircuitBreaker breaker_;
   ResourcePool<pg::Connection> postgres_pool_;
   std::unique_ptr<ResourcePool<redis::Client>> redis_pool_;
+  ResourcePool<pg::Connection> fill_postgres_;
+  std::unique_ptr<ResourcePool<redis::Client>> fill_redis_;
   std::mutex schema_mutex_;
   std::atomic<bool> schema_ready_ = false;
   std::mutex log_mutex_;
   redis::ThrottledLog log_;
+  // Last: stopped first, while everything its fills use still exists.
+  std::unique_ptr<CacheFiller> filler_;
 };
 
 }  // namespace courier::aggregator

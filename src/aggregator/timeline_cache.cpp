@@ -177,7 +177,9 @@ std::vector<TimelineRead> TimelineCache::read_timelines(redis::Client& client,
     bool complete = *covered_down_to == PostKey{};
     PageWindow from_cursor = window;
     from_cursor.after.reset();  // the replies start after the cursor already
-    reads.push_back(window_of(cached, complete, from_cursor));
+    TimelineRead read = window_of(cached, complete, from_cursor);
+    if (read.state == TimelineRead::kMiss) read.state = TimelineRead::kBeyondCoverage;
+    reads.push_back(std::move(read));
   }
   return reads;
 }

@@ -57,8 +57,10 @@ struct TimelineRead {
   enum State {
     kServed,       // `posts` are exactly the first posts of the window (all of them, or
                    // window.offset + window.count when more exist)
-    kMiss,         // the cache cannot vouch for this window: ask Postgres
-    kUnavailable,  // the node did not answer
+    kMiss,            // the cache does not hold this timeline: ask Postgres, fill it
+    kBeyondCoverage,  // cached, but not as deep as the window: ask Postgres (a refill
+                      // would load no more)
+    kUnavailable,     // the node did not answer
   };
   State state = kMiss;
   std::vector<PostKey> posts;

@@ -71,9 +71,7 @@ class LimitedStream : public httplib::Stream {
   bool is_readable() const override {
     return begin_ < end_ || wait_for(socket_, POLLIN, deadline_);
   }
-  bool is_writable() const override {
-    return wait_for(socket_, POLLOUT, Clock::now() + limits_.write_timeout);
-  }
+  bool is_writable() const override { return true; }  // writes are buffered: see flush()
 
   ssize_t read(char* out, size_t size) override {
     if (exceeded_) return -1;
@@ -82,11 +80,15 @@ class LimitedStream : public httplib::Stream {
       return -1;
     }
     if (begin_ == end_) {
-      if (!wait_for(socket_, POLLIN, deadline_)) {
-        if (Clock::now() >= deadline_) exceeded_ = Rejection::kTimeout;
-        return -1;
+      // Try first: a request usually arrives whole, and poll() is then a wasted call.
+      ssize_t got = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (!wait_for(socket_, POLLIN, deadline_)) {
+          if (Clock::now() >= deadline_) exceeded_ = Rejection::kTimeout;
+          return -1;
+        }
+        got = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
       }
-      ssize_t got = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
       if (got <= 0) return got;
       begin_ = 0;
       end_ = static_cast<size_t>(got);
@@ -98,23 +100,43 @@ class LimitedStream : public httplib::Stream {
     return static_cast<ssize_t>(taken);
   }
 
+  // httplib writes a response in pieces (status line, each header, body); they are
+  // collected and sent in one call by flush(), so a response is one packet, not one per line.
   ssize_t write(const char* data, size_t size) override {
-    size_t sent = 0;
-    while (sent < size) {
-      if (!is_writable()) return -1;
-      ssize_t wrote = ::send(socket_, data + sent, size - sent, MSG_NOSIGNAL);
-      if (wrote < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (wrote < 0) return -1;
-      sent += static_cast<size_t>(wrote);
-    }
+    pending_output_.append(data, size);
     return static_cast<ssize_t>(size);
   }
 
+  // Sends what write() collected, within write_timeout. False when the client is gone or
+  // does not read.
+  bool flush() {
+    size_t sent = 0;
+    auto deadline = Clock::now() + limits_.write_timeout;
+    while (sent < pending_output_.size()) {
+      ssize_t wrote = ::send(socket_, pending_output_.data() + sent, pending_output_.size() - sent,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (wrote < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (!wait_for(socket_, POLLOUT, deadline)) break;
+        continue;
+      }
+      if (wrote < 0) break;
+      sent += static_cast<size_t>(wrote);
+    }
+    bool complete = sent == pending_output_.size();
+    pending_output_.clear();
+    return complete;
+  }
+
+  // Asked by httplib for every request; a connection's addresses do not change.
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    address_of(socket_, true, ip, port);
+    if (remote_port_ < 0) address_of(socket_, true, remote_ip_, remote_port_);
+    ip = remote_ip_;
+    port = remote_port_;
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    address_of(socket_, false, ip, port);
+    if (local_port_ < 0) address_of(socket_, false, local_ip_, local_port_);
+    ip = local_ip_;
+    port = local_port_;
   }
   socket_t socket() const override { return socket_; }
 
@@ -129,6 +151,11 @@ class LimitedStream : public httplib::Stream {
   std::array<char, 4096> buffer_{};
   size_t begin_ = 0;
   size_t end_ = 0;
+  std::string pending_output_;
+  mutable std::string remote_ip_;
+  mutable int remote_port_ = -1;
+  mutable std::string local_ip_;
+  mutable int local_port_ = -1;
 };
 
 // The stream of the connection this worker thread serves: httplib's error handler gets
@@ -252,6 +279,7 @@ bool BoundedServer::process_and_close_socket(socket_t socket) {
     bool client_closes = false;
     served = process_request(stream, left == 1, client_closes,
                              [&](httplib::Request&) { stream.headers_read(); });
+    served &= stream.flush();
     if (!served || client_closes || stream.must_close()) break;
   }
   t_stream = nullptr;

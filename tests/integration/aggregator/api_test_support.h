@@ -128,6 +128,8 @@ class ApiEnvironment {
     Result<std::string> body =
         feed ? service_->feed(user, request) : service_->user_posts(user, request);
     EXPECT_TRUE(body.ok()) << body.status().to_string();
+    // A miss is filled off the request path: the next page sees the cache it leaves.
+    EXPECT_TRUE(service_->wait_for_fills(std::chrono::seconds(10))) << "cache fills never ended";
     return body.ok() ? nlohmann::json::parse(*body) : nlohmann::json::object();
   }
 

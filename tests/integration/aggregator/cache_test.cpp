@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "aggregator/timeline_cache.h"
 #include "api_test_support.h"
@@ -156,6 +157,47 @@ TEST_F(TimelineCacheTest, AWarmFeedPageReadsOneRangePerFolloweeAndOneBodyPerPost
   EXPECT_EQ(calls("smembers"), 1);
   EXPECT_EQ(calls("zrevrange"), static_cast<long long>(followees.size()));
   EXPECT_EQ(calls("get"), static_cast<long long>(expected.size()));
+}
+
+// Postgres queries of each kind so far, as courier_api_postgres_queries_total counts them.
+std::map<std::string, double> queries_by_kind(const std::string& metrics) {
+  std::map<std::string, double> counts;
+  for (const char* query : {"feed", "user_posts", "followees", "newest_posts", "posts"})
+    counts[query] = metric_value(
+        metrics, fmt::format(R"(courier_api_postgres_queries_total{{query="{}"}})", query));
+  return counts;
+}
+
+TEST_F(TimelineCacheTest, AMissIsAnsweredByOneQueryAndFilledOffTheRequestPath) {
+  std::int64_t reader = data_.last_user_id;
+  std::vector<std::int64_t> sql = env_.sql_feed(reader);
+  std::vector<std::int64_t> first_five(sql.begin(), sql.begin() + std::min<size_t>(5, sql.size()));
+  std::vector<std::int64_t> followees = env_.sql_ids(
+      "SELECT followee_id FROM follows WHERE follower_id = $1", {std::to_string(reader)});
+  ASSERT_FALSE(followees.empty());
+  using Counts = std::map<std::string, double>;
+  auto page_costs = [&] {  // one page; the queries it made, the fill's included
+    Counts before = queries_by_kind(env_.metrics());
+    EXPECT_EQ(ids_of(env_.page(reader, true, {.limit = 5})), first_five);
+    Counts after = queries_by_kind(env_.metrics());
+    for (auto& [query, count] : after) count -= before[query];
+    return after;
+  };
+  // Nothing cached: the feed query answers; the followees are filled after.
+  EXPECT_EQ(page_costs(), (Counts{{"feed", 1}, {"user_posts", 0}, {"followees", 1},
+                                  {"newest_posts", 0}, {"posts", 0}}));
+  // The followees are cached, their timelines not: the feed query again, one fill for all.
+  EXPECT_EQ(page_costs(), (Counts{{"feed", 1}, {"user_posts", 0}, {"followees", 0},
+                                  {"newest_posts", 1}, {"posts", 0}}));
+  // Timelines cached: the bodies shown are loaded once, then nothing comes from Postgres.
+  EXPECT_EQ(page_costs(), (Counts{{"feed", 0}, {"user_posts", 0}, {"followees", 0},
+                                  {"newest_posts", 0}, {"posts", 1}}));
+  EXPECT_EQ(page_costs(), (Counts{{"feed", 0}, {"user_posts", 0}, {"followees", 0},
+                                  {"newest_posts", 0}, {"posts", 0}}));
+  std::string metrics = env_.metrics();
+  EXPECT_EQ(metric_value(metrics, R"(courier_api_cache_fills_total{kind="followees",result="filled"})"), 1);
+  EXPECT_EQ(metric_value(metrics, R"(courier_api_cache_fills_total{kind="timeline",result="filled"})"),
+            static_cast<double>(followees.size()));
 }
 
 TEST_F(TimelineCacheTest, WritesDoNotKeepACoveredTimelineAlivePastItsTtl) {

@@ -12,15 +12,19 @@ namespace {
 
 using courier::testing::shared_cluster;
 
-const std::string kTimelineQueries = R"(courier_api_postgres_queries_total{query="newest_posts"})";
+// The request path's query, and the fill's (off the request path).
+const std::string kPageQueries = R"(courier_api_postgres_queries_total{query="user_posts"})";
+const std::string kFillQueries = R"(courier_api_postgres_queries_total{query="newest_posts"})";
 
 struct Burst {
-  double postgres_queries = 0;
+  double postgres_queries = 0;  // on the request path
+  double fill_queries = 0;
   std::vector<std::string> bodies;
 };
 
 // `requests` identical cold reads of one timeline while Postgres holds them at a lock;
-// `overlapping` says when all of them are in flight.
+// `overlapping` says when all of them are in flight. The fill the first miss asks for
+// waits at the lock too.
 Burst burst(ApiEnvironment& env, std::int64_t user, int requests,
             const std::function<bool()>& overlapping) {
   std::unique_ptr<pg::Connection> locker = open_postgres(env.postgres_options());
@@ -38,7 +42,9 @@ Burst burst(ApiEnvironment& env, std::int64_t user, int requests,
   EXPECT_TRUE(poll_until(20s, overlapping)) << "the requests never overlapped";
   EXPECT_TRUE(locker->execute("COMMIT").ok());
   for (std::thread& client : clients) client.join();
-  result.postgres_queries = metric_value(env.metrics(), kTimelineQueries);
+  EXPECT_TRUE(env.service().wait_for_fills(20s));
+  result.postgres_queries = metric_value(env.metrics(), kPageQueries);
+  result.fill_queries = metric_value(env.metrics(), kFillQueries);
   return result;
 }
 
@@ -55,9 +61,10 @@ TEST(RequestCoalescing, ConcurrentIdenticalMissesShareOnePostgresQuery) {
   ApiEnvironment env(&shared_cluster(), api);
   DatagenReport data = env.generate({.users = 3, .posts = 30, .follows = 2, .seed = 2});
   Burst shared = burst(env, data.first_user_id, 6, [&] {
-    return env.service().coalesced_waiting() == 5 && waiting_for_lock(env) == 1;
+    return env.service().coalesced_waiting() == 5 && waiting_for_lock(env) == 2;  // + the fill
   });
   EXPECT_EQ(shared.postgres_queries, 1);
+  EXPECT_EQ(shared.fill_queries, 1);
   for (const std::string& body : shared.bodies) EXPECT_EQ(body, shared.bodies[0]);
   EXPECT_NE(shared.bodies[0].find("\"posts\""), std::string::npos) << shared.bodies[0];
 }
@@ -68,8 +75,9 @@ TEST(RequestCoalescing, SwitchedOffEveryMissRunsItsOwnQuery) {
   api.coalescing = false;
   ApiEnvironment env(&shared_cluster(), api);
   DatagenReport data = env.generate({.users = 3, .posts = 30, .follows = 2, .seed = 2});
-  Burst separate = burst(env, data.first_user_id, 6, [&] { return waiting_for_lock(env) == 6; });
+  Burst separate = burst(env, data.first_user_id, 6, [&] { return waiting_for_lock(env) == 7; });
   EXPECT_EQ(separate.postgres_queries, 6);
+  EXPECT_EQ(separate.fill_queries, 1) << "six misses of one timeline fill it once";
   for (const std::string& body : separate.bodies) EXPECT_EQ(body, separate.bodies[0]);
 }
 
