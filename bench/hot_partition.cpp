@@ -323,6 +323,12 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+    // Connections open before any measurement, as `courier run` opens them at start: a
+    // cold run measures an empty cache, not connecting.
+    if (Status connected = service.connect(); !connected.ok()) {
+      fmt::print(stderr, "hot_partition: {}\n", connected.to_string());
+      return 1;
+    }
     Load load(service, data, threads, server ? server->port() : 0);
     if (scenario.cache) flush_cluster(*cluster);
     if (scenario.cache && !scenario.cold) load.visit_every_user();

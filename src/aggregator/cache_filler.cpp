@@ -16,17 +16,23 @@ CacheFiller::~CacheFiller() {
   thread_.join();
 }
 
-bool CacheFiller::request(Kind kind, std::int64_t user) {
+size_t CacheFiller::request(Kind kind, std::span<const std::int64_t> users) {
+  size_t dropped = 0;
   {
     std::lock_guard lock(mutex_);
     Queue& queue = queue_of(kind);
-    if (queue.members.count(user) > 0) return true;
-    if (timelines_.order.size() + followees_.order.size() >= options_.max_pending) return false;
-    queue.order.push_back(user);
-    queue.members.insert(user);
+    for (std::int64_t user : users) {
+      if (queue.members.count(user) > 0) continue;
+      if (timelines_.order.size() + followees_.order.size() >= options_.max_pending) {
+        ++dropped;
+        continue;
+      }
+      queue.order.push_back(user);
+      queue.members.insert(user);
+    }
   }
   changed_.notify_all();
-  return true;
+  return dropped;
 }
 
 size_t CacheFiller::pending() const {

@@ -5,7 +5,7 @@
 //
 //   CacheFiller filler({.max_pending = 10'000}, [&](CacheFiller::Kind kind, auto& users) {
 //     fill(kind, users); });
-//   filler.request(CacheFiller::Kind::kTimeline, 7);   // returns at once
+//   filler.request(CacheFiller::Kind::kTimeline, missed_users);   // returns at once
 //
 // Pending users are deduplicated and bounded: a request beyond `max_pending` is dropped
 // (counted by the caller) and asked again by the next read that misses, so a burst of
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -43,9 +44,10 @@ class CacheFiller {
   CacheFiller(const CacheFiller&) = delete;
   CacheFiller& operator=(const CacheFiller&) = delete;
 
-  // Asks for `user`'s data to be filled. False when dropped because `max_pending` users
-  // are waiting already; true when queued or already pending.
-  bool request(Kind kind, std::int64_t user);
+  // Asks for `users`' data to be filled (one fill for all of them when they fit a batch).
+  // Returns how many were dropped because `max_pending` users were waiting already; a user
+  // already pending or being filled is not queued again.
+  size_t request(Kind kind, std::span<const std::int64_t> users);
   size_t pending() const;
   // Waits until nothing is pending or being filled; false on timeout.
   bool wait_until_idle(std::chrono::milliseconds timeout) const;

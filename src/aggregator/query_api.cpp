@@ -100,6 +100,9 @@ Status QueryApi::start() {
   if (Status schema = service_->ensure_schema(); !schema.ok())
     spdlog::warn("api: cannot apply the schema yet ({}); will retry on the first request",
                  schema.message());
+  else if (Status connected = service_->connect(); !connected.ok())
+    spdlog::warn("api: cannot open every connection yet ({}); they are opened on use",
+                 connected.message());
   const ApiConfig& api = service_->config();
   spdlog::info("api: /api/v1 registered (cache {}, near cache {}, coalescing {}, replica reads {})",
                api.cache.enabled ? "on" : "off", api.near_cache.enabled ? "on" : "off",

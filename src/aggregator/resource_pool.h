@@ -77,6 +77,18 @@ class ResourcePool {
     return Lease(this, std::move(*made));
   }
 
+  // Creates resources until `capacity` exist, so that the first requests do not pay for
+  // connecting. Stops at the first failure and returns it (they are created later then).
+  Status open_all() {
+    std::vector<Lease> leases;
+    for (size_t i = 0; i < capacity_; ++i) {
+      Result<Lease> lease = acquire(std::chrono::milliseconds(0));
+      if (!lease.ok()) return lease.status();
+      leases.push_back(std::move(*lease));
+    }
+    return Status::Ok();
+  }
+
  private:
   void give_back(std::unique_ptr<T> resource) {
     {

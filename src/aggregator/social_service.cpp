@@ -149,6 +149,14 @@ void SocialService::warn(const std::string& subject, std::string_view message) {
   log_.warn(subject, message);
 }
 
+Status SocialService::connect() {
+  Status opened = postgres_pool_.open_all();
+  if (opened.ok()) opened = fill_postgres_.open_all();
+  if (opened.ok() && redis_pool_) opened = redis_pool_->open_all();
+  if (opened.ok() && fill_redis_) opened = fill_redis_->open_all();
+  return opened;
+}
+
 Status SocialService::ensure_schema() {
   if (schema_ready_.load(std::memory_order_acquire)) return Status::Ok();  // every request
   std::lock_guard lock(schema_mutex_);
@@ -281,15 +289,15 @@ std::optional<std::vector<std::int64_t>> SocialService::cached_followees(CacheSe
     return std::nullopt;
   }
   if (!*cached) {
-    request_fill(CacheFiller::Kind::kFollowees, user_id);
+    request_fill(CacheFiller::Kind::kFollowees, std::span(&user_id, 1));
     return std::nullopt;
   }
   if (near) near_cache_.put(near_key, encode_ids(**cached), {user_id}, generation);
   return std::move(*cached);
 }
 
-void SocialService::request_fill(CacheFiller::Kind kind, std::int64_t user_id) {
-  if (!filler_->request(kind, user_id)) metrics_.cache_fill(fill_kind_name(kind), "dropped");
+void SocialService::request_fill(CacheFiller::Kind kind, std::span<const std::int64_t> users) {
+  metrics_.cache_fill(fill_kind_name(kind), "dropped", filler_->request(kind, users));
 }
 
 bool SocialService::wait_for_fills(std::chrono::milliseconds timeout) const {
@@ -391,24 +399,22 @@ Result<SocialService::PageBody> SocialService::page_from_cache(CacheSession& ses
 
   // Timelines the cache cannot vouch for: the page comes from Postgres (one query, as
   // without a cache) and the missing timelines are filled off the request path.
-  bool served = true;
   bool unreadable = false;
+  size_t missing = 0;
+  std::vector<std::int64_t> to_fill;
   for (size_t i = 0; i < reads.size(); ++i) {
-    served &= reads[i].state == TimelineRead::kServed;
+    missing += reads[i].state != TimelineRead::kServed;
     unreadable |= reads[i].state == TimelineRead::kUnavailable;
-    if (reads[i].state == TimelineRead::kMiss)
-      request_fill(CacheFiller::Kind::kTimeline, users[i]);
+    if (reads[i].state == TimelineRead::kMiss) to_fill.push_back(users[i]);
   }
-  size_t missing = static_cast<size_t>(std::count_if(reads.begin(), reads.end(), [](auto& read) {
-    return read.state != TimelineRead::kServed;
-  }));
+  if (!to_fill.empty()) request_fill(CacheFiller::Kind::kTimeline, to_fill);
   metrics_.cache_lookup("timeline", true, reads.size() - missing);
   metrics_.cache_lookup("timeline", false, missing);
   if (unreadable) {
     session.failed = true;
     metrics_.degraded("redis_node_unavailable");
   }
-  if (!served) return page_from_postgres(user_id, page, feed);
+  if (missing > 0) return page_from_postgres(user_id, page, feed);
 
   for (size_t i = 0; near_heads && i < reads.size(); ++i)
     if (!from_near[i])

@@ -66,6 +66,9 @@ class SocialService {
   Result<std::string> follow(std::int64_t follower_id, const NewFollow& follow);
   Result<std::string> feed(std::int64_t user_id, const PageRequest& page);
 
+  // Opens every pooled connection now (at start-up) instead of on the first requests.
+  // A failure is returned and warned about; those connections are opened on use later.
+  Status connect();
   // Applies the schema if that has not succeeded yet (at start-up, and again on use
   // while Postgres was unreachable).
   Status ensure_schema();
@@ -104,7 +107,7 @@ class SocialService {
                                    const PageRequest& page, bool feed);
   std::optional<std::vector<std::int64_t>> cached_followees(CacheSession& session,
                                                             std::int64_t user_id);
-  void request_fill(CacheFiller::Kind kind, std::int64_t user_id);
+  void request_fill(CacheFiller::Kind kind, std::span<const std::int64_t> users);
   void fill(CacheFiller::Kind kind, const std::vector<std::int64_t>& users);
   Result<std::vector<std::string>> post_bodies(CacheSession* session,
                                                const std::vector<PostKey>& keys,

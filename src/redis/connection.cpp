@@ -4,12 +4,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -71,9 +73,10 @@ Reply to_reply(const redisReply& raw) {
   }
 }
 
-// hiredis writes with write(2): a peer that has gone away raises SIGPIPE, which would kill
+// OpenSSL writes with write(2): a peer that has gone away raises SIGPIPE, which would kill
 // the process. Block it in this thread while writing and swallow one it caused (as libpq
-// does), leaving the process-wide disposition alone.
+// does), leaving the process-wide disposition alone. (Plain TCP writes use send(2) with
+// MSG_NOSIGNAL instead: four system calls fewer per flush.)
 class ScopedSigpipeBlock {
  public:
   ScopedSigpipeBlock() {
@@ -131,7 +134,6 @@ void append_resp(std::string& out, const Command& command) {
 struct TlsChannel {
   TlsStream stream;
   ReaderPtr reader;
-  std::string output;  // commands appended, not yet written
   std::vector<char> input = std::vector<char>(16 * 1024);
 };
 
@@ -149,7 +151,7 @@ struct Connection::Impl {
   size_t pending = 0;
   bool unflushed = false;
   std::optional<Status> failure;  // set by the first I/O failure; the context is gone then
-  std::string encoded;            // reused by append(): one command in RESP, before it is buffered
+  std::string output;             // commands appended in RESP, not yet written
 
   // Records the context's error (errno as it was right after the failing call) and closes
   // the socket.
@@ -180,32 +182,31 @@ struct Connection::Impl {
 
   // Commands are encoded here rather than by hiredis's formatter, whose printf-style
   // building and allocations per argument showed in profiles of pipelined batches.
-  Status append_command(const Command& command) {
-    if (tls) {
-      append_resp(tls->output, command);
-      return Status::Ok();
-    }
-    encoded.clear();
-    append_resp(encoded, command);
-    if (redisAppendFormattedCommand(context.get(), encoded.data(), encoded.size()) == REDIS_OK)
-      return Status::Ok();
-    return fail("buffering " + command_name(command), errno);
-  }
+  // Written by Courier on both transports (hiredis only reads replies): on plain TCP
+  // hiredis's own writes would need SIGPIPE blocked around each one.
+  void append_command(const Command& command) { append_resp(output, command); }
 
   Status write_buffered() {
-    if (!tls) {
-      int done = 0;
-      while (!done) {
-        if (redisBufferWrite(context.get(), &done) != REDIS_OK) {
-          int saved_errno = errno;
-          return fail("write", saved_errno);
-        }
-      }
+    if (tls) {
+      ScopedSigpipeBlock sigpipe_block;
+      if (std::optional<IoError> error = tls->stream.write_all(output))
+        return fail("write", std::move(*error));
+      output.clear();
       return Status::Ok();
     }
-    if (std::optional<IoError> error = tls->stream.write_all(tls->output))
-      return fail("write", std::move(*error));
-    tls->output.clear();
+    for (size_t sent = 0; sent < output.size();) {
+      ssize_t wrote =
+          ::send(context->fd, output.data() + sent, output.size() - sent, MSG_NOSIGNAL);
+      if (wrote < 0 && errno == EINTR) continue;
+      if (wrote < 0) {
+        int saved_errno = errno;
+        bool timed_out = saved_errno == EAGAIN || saved_errno == EWOULDBLOCK;
+        return fail("write", IoError{timed_out ? IoFailure::kTimeout : IoFailure::kIo,
+                                     std::strerror(saved_errno)});
+      }
+      sent += static_cast<size_t>(wrote);
+    }
+    output.clear();
     return Status::Ok();
   }
 
@@ -321,7 +322,7 @@ Status Connection::handshake(const Command& command, std::string_view descriptio
 
 Status Connection::append(const Command& command) {
   if (impl_->failure) return *impl_->failure;
-  if (Status appended = impl_->append_command(command); !appended.ok()) return appended;
+  impl_->append_command(command);
   ++impl_->pending;
   impl_->blocked_for = std::max(impl_->blocked_for, server_side_wait(command));
   impl_->unflushed = true;
@@ -331,7 +332,6 @@ Status Connection::append(const Command& command) {
 Status Connection::flush() {
   if (impl_->failure) return *impl_->failure;
   if (!impl_->unflushed) return Status::Ok();
-  ScopedSigpipeBlock sigpipe_block;
   if (Status written = impl_->write_buffered(); !written.ok()) return written;
   impl_->unflushed = false;
   return Status::Ok();

@@ -14,6 +14,10 @@ namespace {
 using namespace std::chrono_literals;
 using Kind = CacheFiller::Kind;
 
+std::vector<std::int64_t> one(std::int64_t user) {
+  return {user};
+}
+
 // Records every fill; holds each one until release() while `hold` is set.
 struct RecordingFill {
   std::mutex mutex;
@@ -43,10 +47,10 @@ TEST(CacheFiller, FillsWhatWasAskedInBatchesFolloweesFirst) {
   RecordingFill recorded;
   recorded.hold = true;
   CacheFiller filler({.max_pending = 100, .batch_size = 2}, recorded.callback());
-  ASSERT_TRUE(filler.request(Kind::kTimeline, 1));  // taken at once; held
+  ASSERT_EQ(0u, filler.request(Kind::kTimeline, one(1)));  // taken at once; held
   ASSERT_TRUE(recorded.wait_started(1));
-  for (std::int64_t user : {2, 3, 4}) ASSERT_TRUE(filler.request(Kind::kTimeline, user));
-  ASSERT_TRUE(filler.request(Kind::kFollowees, 9));
+  for (std::int64_t user : {2, 3, 4}) ASSERT_EQ(0u, filler.request(Kind::kTimeline, one(user)));
+  ASSERT_EQ(0u, filler.request(Kind::kFollowees, one(9)));
   EXPECT_EQ(filler.pending(), 4u);
   recorded.release();
   ASSERT_TRUE(filler.wait_until_idle(5s));
@@ -58,22 +62,31 @@ TEST(CacheFiller, FillsWhatWasAskedInBatchesFolloweesFirst) {
                                                {Kind::kTimeline, {4}}}));
 }
 
+TEST(CacheFiller, UsersAskedTogetherAreOneFillAndThoseOverTheBoundAreDropped) {
+  RecordingFill recorded;
+  CacheFiller filler({.max_pending = 3, .batch_size = 10}, recorded.callback());
+  EXPECT_EQ(filler.request(Kind::kTimeline, std::vector<std::int64_t>{1, 2, 2, 3, 4, 5}), 2u);
+  ASSERT_TRUE(filler.wait_until_idle(5s));
+  using Fill = std::pair<Kind, std::vector<std::int64_t>>;
+  EXPECT_EQ(recorded.fills, (std::vector<Fill>{{Kind::kTimeline, {1, 2, 3}}}));
+}
+
 TEST(CacheFiller, AUserPendingOrBeingFilledIsNotQueuedAgain) {
   RecordingFill recorded;
   recorded.hold = true;
   CacheFiller filler({.max_pending = 100, .batch_size = 10}, recorded.callback());
-  ASSERT_TRUE(filler.request(Kind::kTimeline, 1));
+  ASSERT_EQ(0u, filler.request(Kind::kTimeline, one(1)));
   ASSERT_TRUE(recorded.wait_started(1));
-  EXPECT_TRUE(filler.request(Kind::kTimeline, 1));  // being filled
-  EXPECT_TRUE(filler.request(Kind::kTimeline, 2));
-  EXPECT_TRUE(filler.request(Kind::kTimeline, 2));  // pending
-  EXPECT_TRUE(filler.request(Kind::kFollowees, 2));  // another kind: its own fill
+  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(1)));  // being filled
+  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(2)));
+  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(2)));  // pending
+  EXPECT_EQ(0u, filler.request(Kind::kFollowees, one(2)));  // another kind: its own fill
   EXPECT_EQ(filler.pending(), 2u);
   recorded.release();
   ASSERT_TRUE(filler.wait_until_idle(5s));
   ASSERT_EQ(recorded.fills.size(), 3u);
   // Filled, so asked again it is filled again (the cache may have lost it since).
-  EXPECT_TRUE(filler.request(Kind::kTimeline, 1));
+  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(1)));
   ASSERT_TRUE(filler.wait_until_idle(5s));
   EXPECT_EQ(recorded.fills.size(), 4u);
 }
@@ -82,16 +95,16 @@ TEST(CacheFiller, RequestsBeyondMaxPendingAreDropped) {
   RecordingFill recorded;
   recorded.hold = true;
   CacheFiller filler({.max_pending = 2, .batch_size = 10}, recorded.callback());
-  ASSERT_TRUE(filler.request(Kind::kTimeline, 1));
+  ASSERT_EQ(0u, filler.request(Kind::kTimeline, one(1)));
   ASSERT_TRUE(recorded.wait_started(1));  // being filled: no longer pending
-  EXPECT_TRUE(filler.request(Kind::kTimeline, 2));
-  EXPECT_TRUE(filler.request(Kind::kFollowees, 3));
-  EXPECT_FALSE(filler.request(Kind::kTimeline, 4)) << "two pending already";
+  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(2)));
+  EXPECT_EQ(0u, filler.request(Kind::kFollowees, one(3)));
+  EXPECT_EQ(1u, filler.request(Kind::kTimeline, one(4))) << "two pending already";
   EXPECT_EQ(filler.pending(), 2u);
   EXPECT_FALSE(filler.wait_until_idle(50ms)) << "a fill is still held";
   recorded.release();
   ASSERT_TRUE(filler.wait_until_idle(5s));
-  EXPECT_TRUE(filler.request(Kind::kTimeline, 4)) << "room again";
+  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(4))) << "room again";
 }
 
 TEST(CacheFiller, StoppingDropsWhatIsPendingAndWaitsForTheFillRunning) {
@@ -100,10 +113,10 @@ TEST(CacheFiller, StoppingDropsWhatIsPendingAndWaitsForTheFillRunning) {
   std::thread releaser;
   {
     CacheFiller filler({.max_pending = 100, .batch_size = 1}, recorded.callback());
-    ASSERT_TRUE(filler.request(Kind::kTimeline, 1));
+    ASSERT_EQ(0u, filler.request(Kind::kTimeline, one(1)));
     ASSERT_TRUE(recorded.wait_started(1));
     for (std::int64_t user = 2; user < 50; ++user)
-      ASSERT_TRUE(filler.request(Kind::kTimeline, user));
+      ASSERT_EQ(0u, filler.request(Kind::kTimeline, one(user)));
     // Released only once the destructor below is waiting (it cannot be observed; a
     // generous delay stands in).
     releaser = std::thread([&] {
