@@ -9,8 +9,9 @@
 // show what coalescing does to a burst of misses (Postgres queries per request). Each line:
 // requests/s, p50/p99 (from the sorted latencies of every request), the hottest node's share of the
 // cluster's reads (counted by the servers themselves: INFO commandstats), hit rates of the near
-// cache and of the cluster's timelines, Postgres queries per request, and the ratio to Postgres
-// only.
+// cache and of the cluster's timelines, Postgres queries per request, the ratio to Postgres
+// only, and the CPU each request cost this process (service and load generator), the six
+// Redis servers and Postgres.
 //
 //   build-release/bench/hot_partition [--quick] [--only CONFIG[,CONFIG...]]
 // --only runs the named configurations (the Postgres-only baselines always run). The
@@ -338,7 +339,14 @@ int main(int argc, char** argv) {
     std::map<std::string, double> before = answer_counts(registry);
     // A cold run is short: the cache fills as it goes.
     auto measured = scenario.cold ? duration / 2 : duration;
+    std::vector<const testing::RedisServer*> nodes;
+    for (size_t i = 0; i < cluster->size(); ++i) nodes.push_back(&cluster->node(i));
+    const bench::CpuMeter cpu(nodes, *postgres);  // "courier": this process, load included
     Outcome outcome = load.run(measured);
+    const std::string cpu_per_request =
+        cpu.per(static_cast<int64_t>(outcome.per_second *
+                                     std::chrono::duration<double>(measured).count()),
+                "request");
     std::map<std::string, double> delta = answer_counts(registry);
     for (const auto& [name, count] : before) delta[name] -= count;
     size_t requests =
@@ -361,12 +369,12 @@ int main(int argc, char** argv) {
         "hot_partition config={} requests_per_s={:.0f} p50_ms={:.3f} p99_ms={:.3f} "
         "hottest_node_share={:.3f} hottest_node={} redis_reads={} near_hit_rate={:.3f} "
         "timeline_hit_rate={:.3f} pg_queries_per_request={:.3f} postgres_only_per_s={:.0f} "
-        "ratio={:.2f} errors={}\n",
+        "ratio={:.2f} errors={} {}\n",
         scenario.name, outcome.per_second, outcome.p50_ms, outcome.p99_ms,
         outcome.hottest_node_share, outcome.hottest_node.empty() ? "-" : outcome.hottest_node,
         total, hit_rate(delta, "near"), hit_rate(delta, "timeline"),
         requests > 0 ? delta["postgres"] / static_cast<double>(requests) : 0, baseline,
-        baseline > 0 ? outcome.per_second / baseline : 0, outcome.errors);
+        baseline > 0 ? outcome.per_second / baseline : 0, outcome.errors, cpu_per_request);
     if (scenario.name == "all_defences") {
       Outcome paced = load.run(duration, 1000);
       fmt::print(

@@ -168,7 +168,12 @@ double peak_rss_mb_children() {
 
 CpuMeter::CpuMeter(const testing::RedisServer& redis, const testing::PostgresServer& postgres,
                    pid_t courier_pid)
-    : courier_pid_(courier_pid), redis_pid_(redis.pid()), postgres_pid_(postgres.pid()) {
+    : CpuMeter(std::vector<const testing::RedisServer*>{&redis}, postgres, courier_pid) {}
+
+CpuMeter::CpuMeter(const std::vector<const testing::RedisServer*>& redis,
+                   const testing::PostgresServer& postgres, pid_t courier_pid)
+    : courier_pid_(courier_pid), postgres_pid_(postgres.pid()) {
+  for (const testing::RedisServer* server : redis) redis_pids_.push_back(server->pid());
   start_ = now();
 }
 
@@ -182,18 +187,18 @@ CpuMeter::Seconds CpuMeter::now() const {
   } else {
     seconds.courier = testing::process_tree_cpu_seconds(courier_pid_);
   }
-  seconds.redis = testing::process_tree_cpu_seconds(redis_pid_);
+  for (pid_t redis : redis_pids_) seconds.redis += testing::process_tree_cpu_seconds(redis);
   seconds.postgres = testing::process_tree_cpu_seconds(postgres_pid_);
   return seconds;
 }
 
-std::string CpuMeter::per_row(int64_t rows) const {
+std::string CpuMeter::per(int64_t count, std::string_view unit) const {
   const Seconds end = now();
-  const double per_row_us = 1e6 / static_cast<double>(std::max<int64_t>(rows, 1));
-  return fmt::format("cpu_us_per_row=courier:{:.2f},redis:{:.2f},postgres:{:.2f}",
-                     (end.courier - start_.courier) * per_row_us,
-                     (end.redis - start_.redis) * per_row_us,
-                     (end.postgres - start_.postgres) * per_row_us);
+  const double per_unit_us = 1e6 / static_cast<double>(std::max<int64_t>(count, 1));
+  return fmt::format("cpu_us_per_{}=courier:{:.2f},redis:{:.2f},postgres:{:.2f}", unit,
+                     (end.courier - start_.courier) * per_unit_us,
+                     (end.redis - start_.redis) * per_unit_us,
+                     (end.postgres - start_.postgres) * per_unit_us);
 }
 
 RedisRawRun redis_pipelined_run(const testing::RedisServer& server,

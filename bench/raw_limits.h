@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench_context.h"
@@ -58,14 +59,21 @@ class CpuMeter {
   // courier_pid 0: Courier runs in this process.
   CpuMeter(const testing::RedisServer& redis, const testing::PostgresServer& postgres,
            pid_t courier_pid = 0);
-  std::string per_row(int64_t rows) const;
+  // Several Redis servers (a cluster's nodes), counted together as "redis".
+  CpuMeter(const std::vector<const testing::RedisServer*>& redis,
+           const testing::PostgresServer& postgres, pid_t courier_pid = 0);
+  std::string per_row(int64_t rows) const { return per(rows, "row"); }
+  // "cpu_us_per_<unit>=courier:…,redis:…,postgres:…" for `count` units of work.
+  std::string per(int64_t count, std::string_view unit) const;
 
  private:
   struct Seconds {
     double courier = 0, redis = 0, postgres = 0;
   };
   Seconds now() const;
-  pid_t courier_pid_, redis_pid_, postgres_pid_;
+  pid_t courier_pid_;
+  std::vector<pid_t> redis_pids_;
+  pid_t postgres_pid_;
   Seconds start_;
 };
 
