@@ -343,14 +343,11 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < cluster->size(); ++i) nodes.push_back(&cluster->node(i));
     const bench::CpuMeter cpu(nodes, *postgres);  // "courier": this process, load included
     Outcome outcome = load.run(measured);
-    const std::string cpu_per_request =
-        cpu.per(static_cast<int64_t>(outcome.per_second *
-                                     std::chrono::duration<double>(measured).count()),
-                "request");
+    const size_t requests =
+        static_cast<size_t>(outcome.per_second * std::chrono::duration<double>(measured).count());
+    const std::string cpu_per_request = cpu.per(static_cast<int64_t>(requests), "request");
     std::map<std::string, double> delta = answer_counts(registry);
     for (const auto& [name, count] : before) delta[name] -= count;
-    size_t requests =
-        static_cast<size_t>(outcome.per_second * std::chrono::duration<double>(measured).count());
     std::map<std::string, std::uint64_t> reads = node_reads(*cluster);
     std::uint64_t total = 0;
     for (const auto& [node, count] : reads) {
