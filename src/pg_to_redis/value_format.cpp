@@ -111,7 +111,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // Leading and trailing zeros that carry no value are dropped; a negative zero is "0".
 // std::nullopt when `text` is not such a number.
 std::optional<std::string> plain_notation(std::string_view text) {
-  constexpr int kMaxExponent = 1000;  // floats need 324; keeps a hostile input small
+  constexpr unsigned kMaxExponent = 1000;  // floats need 324; keeps a hostile input small
   size_t pos = 0;
   const bool negative = pos < text.size() && text[pos] == '-';
   if (negative) ++pos;
@@ -136,13 +136,15 @@ std::optional<std::string> plain_notation(std::string_view text) {
     bool exponent_negative = false;
     if (pos < text.size() && (text[pos] == '+' || text[pos] == '-'))
       exponent_negative = text[pos++] == '-';
-    int exponent = 0;
+    // Unsigned: the sign was read above, and a second one ("e--9") must not parse, or a
+    // negative exponent would pass the bound and be subtracted.
+    unsigned exponent = 0;
     const auto [end, error] = std::from_chars(text.data() + pos, text.data() + text.size(),
                                               exponent);
     if (error != std::errc() || end == text.data() + pos || exponent > kMaxExponent)
       return std::nullopt;
     pos = static_cast<size_t>(end - text.data());
-    point += exponent_negative ? -exponent : exponent;
+    point += exponent_negative ? -static_cast<long>(exponent) : static_cast<long>(exponent);
   }
   if (pos != text.size()) return std::nullopt;
 

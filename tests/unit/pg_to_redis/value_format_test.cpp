@@ -118,7 +118,9 @@ TEST(ValueFormatFloat, SpecialValuesPassAsPrinted) {
 }
 
 TEST(ValueFormatFloat, GarbageIsAnErrorNamingTheType) {
-  for (std::string_view bad : {"", "-", "1e", "1e+", "abc", "1.2.3", "1e99999", "0x10"}) {
+  // A second exponent sign once made "e--N" an exponent of +N: a string of N zeros.
+  for (std::string_view bad :
+       {"", "-", "1e", "1e+", "abc", "1.2.3", "1e99999", "0x10", "1e--5", "1e+-5", "-15e--1141411234"}) {
     Status status = value_error(oid::kFloat8, bad);
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(status.message().find("float8"), std::string::npos) << status.message();
