@@ -50,9 +50,8 @@ bool CacheFiller::wait_until_idle(std::chrono::milliseconds timeout) const {
 void CacheFiller::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    changed_.wait(lock, [&] {
-      return stopping_ || !timelines_.order.empty() || !followees_.order.empty();
-    });
+    changed_.wait(
+        lock, [&] { return stopping_ || !timelines_.order.empty() || !followees_.order.empty(); });
     if (stopping_) return;
     // Followees first: a feed needs them before it can even name the timelines it misses.
     Kind kind = followees_.order.empty() ? Kind::kTimeline : Kind::kFollowees;

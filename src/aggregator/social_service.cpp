@@ -66,8 +66,8 @@ std::string encode_ids(const std::vector<std::int64_t>& ids) {
 }
 
 std::optional<std::vector<std::int64_t>> decode_ids(std::string_view text) {
-  return split_list<std::int64_t>(
-      text, [](std::string_view item) { return text::parse_integer(item); });
+  return split_list<std::int64_t>(text,
+                                  [](std::string_view item) { return text::parse_integer(item); });
 }
 
 NearCacheOptions near_cache_options(const ApiConfig& api, std::chrono::milliseconds ttl) {
@@ -134,7 +134,8 @@ SocialService::SocialService(ServiceOptions options, prometheus::Registry& regis
     fill_redis_ = std::make_unique<ResourcePool<redis::Client>>(
         1, [client] { return redis::make_client(client); }, "the cache filler's redis client");
     filler_ = std::make_unique<CacheFiller>(
-        CacheFiller::Options{}, [this](CacheFiller::Kind kind, const std::vector<std::int64_t>& users) {
+        CacheFiller::Options{},
+        [this](CacheFiller::Kind kind, const std::vector<std::int64_t>& users) {
           fill(kind, users);
         });
   }

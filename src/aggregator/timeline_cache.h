@@ -55,8 +55,8 @@ inline constexpr std::string_view kCoverageScore = "+inf";
 // What the cache says about one user's timeline for one page window.
 struct TimelineRead {
   enum State {
-    kServed,       // `posts` are exactly the first posts of the window (all of them, or
-                   // window.offset + window.count when more exist)
+    kServed,          // `posts` are exactly the first posts of the window (all of them, or
+                      // window.offset + window.count when more exist)
     kMiss,            // the cache does not hold this timeline: ask Postgres, fill it
     kBeyondCoverage,  // cached, but not as deep as the window: ask Postgres (a refill
                       // would load no more)

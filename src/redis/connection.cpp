@@ -195,8 +195,7 @@ struct Connection::Impl {
       return Status::Ok();
     }
     for (size_t sent = 0; sent < output.size();) {
-      ssize_t wrote =
-          ::send(context->fd, output.data() + sent, output.size() - sent, MSG_NOSIGNAL);
+      ssize_t wrote = ::send(context->fd, output.data() + sent, output.size() - sent, MSG_NOSIGNAL);
       if (wrote < 0 && errno == EINTR) continue;
       if (wrote < 0) {
         int saved_errno = errno;

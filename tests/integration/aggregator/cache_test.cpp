@@ -184,20 +184,31 @@ TEST_F(TimelineCacheTest, AMissIsAnsweredByOneQueryAndFilledOffTheRequestPath) {
     return after;
   };
   // Nothing cached: the feed query answers; the followees are filled after.
-  EXPECT_EQ(page_costs(), (Counts{{"feed", 1}, {"user_posts", 0}, {"followees", 1},
-                                  {"newest_posts", 0}, {"posts", 0}}));
+  EXPECT_EQ(
+      page_costs(),
+      (Counts{
+          {"feed", 1}, {"user_posts", 0}, {"followees", 1}, {"newest_posts", 0}, {"posts", 0}}));
   // The followees are cached, their timelines not: the feed query again, one fill for all.
-  EXPECT_EQ(page_costs(), (Counts{{"feed", 1}, {"user_posts", 0}, {"followees", 0},
-                                  {"newest_posts", 1}, {"posts", 0}}));
+  EXPECT_EQ(
+      page_costs(),
+      (Counts{
+          {"feed", 1}, {"user_posts", 0}, {"followees", 0}, {"newest_posts", 1}, {"posts", 0}}));
   // Timelines cached: the bodies shown are loaded once, then nothing comes from Postgres.
-  EXPECT_EQ(page_costs(), (Counts{{"feed", 0}, {"user_posts", 0}, {"followees", 0},
-                                  {"newest_posts", 0}, {"posts", 1}}));
-  EXPECT_EQ(page_costs(), (Counts{{"feed", 0}, {"user_posts", 0}, {"followees", 0},
-                                  {"newest_posts", 0}, {"posts", 0}}));
+  EXPECT_EQ(
+      page_costs(),
+      (Counts{
+          {"feed", 0}, {"user_posts", 0}, {"followees", 0}, {"newest_posts", 0}, {"posts", 1}}));
+  EXPECT_EQ(
+      page_costs(),
+      (Counts{
+          {"feed", 0}, {"user_posts", 0}, {"followees", 0}, {"newest_posts", 0}, {"posts", 0}}));
   std::string metrics = env_.metrics();
-  EXPECT_EQ(metric_value(metrics, R"(courier_api_cache_fills_total{kind="followees",result="filled"})"), 1);
-  EXPECT_EQ(metric_value(metrics, R"(courier_api_cache_fills_total{kind="timeline",result="filled"})"),
-            static_cast<double>(followees.size()));
+  EXPECT_EQ(
+      metric_value(metrics, R"(courier_api_cache_fills_total{kind="followees",result="filled"})"),
+      1);
+  EXPECT_EQ(
+      metric_value(metrics, R"(courier_api_cache_fills_total{kind="timeline",result="filled"})"),
+      static_cast<double>(followees.size()));
 }
 
 TEST_F(TimelineCacheTest, WritesDoNotKeepACoveredTimelineAlivePastItsTtl) {

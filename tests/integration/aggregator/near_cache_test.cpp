@@ -63,7 +63,8 @@ TEST_F(NearCache, AHotTimelineIsReadFromTheClusterOncePerTtlForEveryFeedItIsIn) 
   (void)env.page(hot + 1, true, {.limit = 5});
   EXPECT_EQ(metric_value(env.metrics(), near_heads), 0);
   (void)env.page(hot + 1, true, {.limit = 5});
-  EXPECT_EQ(metric_value(env.metrics(), near_heads), 0) << "the head's first read is from the cluster";
+  EXPECT_EQ(metric_value(env.metrics(), near_heads), 0)
+      << "the head's first read is from the cluster";
   nlohmann::json second = env.page(hot + 2, true, {.limit = 5});
   nlohmann::json third = env.page(hot + 3, true, {.limit = 5});
   EXPECT_EQ(metric_value(env.metrics(), near_heads), 2) << "the hot head came from memory";

@@ -79,7 +79,7 @@ TEST(CacheFiller, AUserPendingOrBeingFilledIsNotQueuedAgain) {
   ASSERT_TRUE(recorded.wait_started(1));
   EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(1)));  // being filled
   EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(2)));
-  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(2)));  // pending
+  EXPECT_EQ(0u, filler.request(Kind::kTimeline, one(2)));   // pending
   EXPECT_EQ(0u, filler.request(Kind::kFollowees, one(2)));  // another kind: its own fill
   EXPECT_EQ(filler.pending(), 2u);
   recorded.release();

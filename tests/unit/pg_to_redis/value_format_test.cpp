@@ -119,8 +119,8 @@ TEST(ValueFormatFloat, SpecialValuesPassAsPrinted) {
 
 TEST(ValueFormatFloat, GarbageIsAnErrorNamingTheType) {
   // A second exponent sign once made "e--N" an exponent of +N: a string of N zeros.
-  for (std::string_view bad :
-       {"", "-", "1e", "1e+", "abc", "1.2.3", "1e99999", "0x10", "1e--5", "1e+-5", "-15e--1141411234"}) {
+  for (std::string_view bad : {"", "-", "1e", "1e+", "abc", "1.2.3", "1e99999", "0x10", "1e--5",
+                               "1e+-5", "-15e--1141411234"}) {
     Status status = value_error(oid::kFloat8, bad);
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(status.message().find("float8"), std::string::npos) << status.message();
@@ -144,7 +144,9 @@ TEST(ValueFormatTime, TimeIntervalAndTimetzPassAsPrinted) {
 }
 
 TEST(ValueFormatBytea, HexBecomesRawBytesIncludingNul) {
-  EXPECT_EQ(value(oid::kBytea, "\\x00ff41"), "\x00\xff" "A"s);
+  EXPECT_EQ(value(oid::kBytea, "\\x00ff41"),
+            "\x00\xff"
+            "A"s);
   EXPECT_EQ(value(oid::kBytea, "\\x"), "");
   EXPECT_EQ(value(oid::kBytea, "\\xDEADbeef"), "\xde\xad\xbe\xef"s);
 }
@@ -170,8 +172,7 @@ TEST(ValueFormatDate, IsoDateWithBcAsNegativeYear) {
 TEST(ValueFormatTimestamp, IsoWithTAndNoOffset) {
   EXPECT_EQ(value(oid::kTimestamp, "2026-11-23 10:00:00"), "2026-11-23T10:00:00");
   EXPECT_EQ(value(oid::kTimestamp, "2026-11-23 10:00:00.5"), "2026-11-23T10:00:00.5");
-  EXPECT_EQ(value(oid::kTimestamp, "2026-11-23 10:00:00.123456"),
-            "2026-11-23T10:00:00.123456");
+  EXPECT_EQ(value(oid::kTimestamp, "2026-11-23 10:00:00.123456"), "2026-11-23T10:00:00.123456");
   EXPECT_EQ(value(oid::kTimestamp, "0044-03-15 12:00:00 BC"), "-0043-03-15T12:00:00");
   EXPECT_EQ(value(oid::kTimestamp, "infinity"), "infinity");
   EXPECT_EQ(value_error(oid::kTimestamp, "2026-11-23T10:00:00").code(),
@@ -187,8 +188,7 @@ TEST(ValueFormatTimestamptz, OffsetIsKeptAsHoursAndMinutes) {
   EXPECT_EQ(value(oid::kTimestamptz, "2026-11-23 01:00:00-08"), "2026-11-23T01:00:00-08:00");
   EXPECT_EQ(value(oid::kTimestamptz, "1850-01-01 00:00:00+00:53:28"),
             "1850-01-01T00:00:00+00:53:28");
-  EXPECT_EQ(value(oid::kTimestamptz, "0044-03-15 12:00:00+00 BC"),
-            "-0043-03-15T12:00:00+00:00");
+  EXPECT_EQ(value(oid::kTimestamptz, "0044-03-15 12:00:00+00 BC"), "-0043-03-15T12:00:00+00:00");
   EXPECT_EQ(value(oid::kTimestamptz, "-infinity"), "-infinity");
   EXPECT_EQ(value_error(oid::kTimestamptz, "2026-11-23 04:30:00").code(),
             StatusCode::kInvalidArgument);
@@ -200,16 +200,14 @@ TEST(ValueFormatArray, ElementsBecomeJsonStringsAndNullBecomesNull) {
   EXPECT_EQ(value(kInt4Array, "{null, NuLl}"), "[null,null]");
   EXPECT_EQ(value(kBoolArray, "{t,f}"), R"(["1","0"])");
   EXPECT_EQ(value(kFloat8Array, "{1e+20,-0,NaN}"), R"(["100000000000000000000","0","NaN"])");
-  EXPECT_EQ(value(kTimestampArray, R"({"2026-11-23 10:00:00.5"})"),
-            R"(["2026-11-23T10:00:00.5"])");
+  EXPECT_EQ(value(kTimestampArray, R"({"2026-11-23 10:00:00.5"})"), R"(["2026-11-23T10:00:00.5"])");
 }
 
 TEST(ValueFormatArray, QuotesBackslashesCommasAndTheWordNull) {
   EXPECT_EQ(value(kTextArray, R"({"a\"b","c,d","back\\slash","NULL",plain})"),
             R"(["a\"b","c,d","back\\slash","NULL","plain"])");
   EXPECT_EQ(value(kTextArray, R"({"",  "  spaced  " , x y })"), R"(["","  spaced  ","x y"])");
-  EXPECT_EQ(value(kTextArray, "{\"line\nbreak\",\"tab\there\"}"),
-            R"(["line\nbreak","tab\there"])");
+  EXPECT_EQ(value(kTextArray, "{\"line\nbreak\",\"tab\there\"}"), R"(["line\nbreak","tab\there"])");
   EXPECT_EQ(value(kTextArray, "{\"\x01\"}"), R"(["\u0001"])");
 }
 
@@ -310,9 +308,8 @@ TEST(ValueFormatScore, NonNumericTypesAndNaNAreErrors) {
   EXPECT_EQ(score_error(oid::kFloat8, "NaN").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(score_error(oid::kNumeric, "1e400").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(score_error(oid::kInt4, "12abc").code(), StatusCode::kInvalidArgument);
-  for (TypeOid type : {oid::kInt2, oid::kInt4, oid::kInt8, oid::kOid, oid::kNumeric,
-                       oid::kFloat4, oid::kFloat8, oid::kDate, oid::kTimestamp,
-                       oid::kTimestamptz})
+  for (TypeOid type : {oid::kInt2, oid::kInt4, oid::kInt8, oid::kOid, oid::kNumeric, oid::kFloat4,
+                       oid::kFloat8, oid::kDate, oid::kTimestamp, oid::kTimestamptz})
     EXPECT_TRUE(can_be_sorted_set_score(type)) << type;
 }
 
