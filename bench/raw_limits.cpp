@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "process.h"
 
@@ -134,6 +135,18 @@ double postgres_naive_insert_rate(const testing::PostgresServer& server, const s
   double elapsed = seconds_since(start);
   PQfinish(conn);
   return static_cast<double>(rows) / elapsed;
+}
+
+void settle_postgres(const testing::PostgresServer& server) {
+  psql(server, "postgres", "CHECKPOINT");
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < deadline) {
+    testing::CommandOutput busy = testing::run_command(
+        {"psql", "-qAt", server.url(), "-c",
+         "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"});
+    if (busy.exit_code == 0 && busy.output.starts_with("0")) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 std::string server_settings(const testing::PostgresServer& postgres,

@@ -85,6 +85,11 @@ struct RedisRawRun {
 RedisRawRun redis_pipelined_run(const testing::RedisServer& server,
                                 const std::vector<std::string>& test, int64_t requests);
 
+// Call before each measured phase, so that no phase pays for another's leftovers: a
+// CHECKPOINT (the dirty buffers of the previous phase are written now, not during this
+// one), then a wait of up to a minute until no autovacuum worker is busy.
+void settle_postgres(const testing::PostgresServer& server);
+
 // Peak resident memory in MB of this process and of its waited-for children.
 double peak_rss_mb_self();
 double peak_rss_mb_children();

@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
   std::string copy_dir = testing::make_temp_dir("bench-ingest-copy");
   produce_all(*client, events, copy_dir + "/rows.tsv");
 
+  bench::settle_postgres(*postgres);
   const double raw_postgres_cpu_start = testing::process_tree_cpu_seconds(postgres->pid());
   auto raw_start = Clock::now();
   std::string columns;
@@ -212,6 +213,7 @@ int main(int argc, char** argv) {
 
   double courier_seconds = 0;
   std::string courier_cpu;
+  bench::settle_postgres(*postgres);
   {
     CourierRun courier(*postgres, db, *redis, workers, batch_size, batch_timeout_ms);
     wait_for_consumers(*client, 1);  // started (and reading) from here on
