@@ -1,6 +1,6 @@
 // TablePageApplier: writes pages of a table-sync task's rows to Redis, for the
-// PollingCoordinator. Each page's rows are converted (column_map, templates, type rules)
-// and written by the task's StructureWriter together with the checkpoint after the page,
+// PollingCoordinator. Each page's rows, converted where they were read (table_page.h), are
+// written by the task's StructureWriter together with the checkpoint after the page,
 // in one atomic unit, so the checkpoint never runs ahead of the data or behind it. A task
 // that refreshes its key (KeyRefresh: `refresh: replace`, or merge without tracking) writes
 // through the refresh, and the run's last page (Batch::last) makes the key exact.
@@ -26,9 +26,8 @@
 #include <vector>
 
 #include "courier/applier.h"
-#include "pg_to_redis/row_converter.h"
 #include "pg_to_redis/run_report.h"
-#include "pg_to_redis/table_page_source.h"
+#include "pg_to_redis/table_page.h"
 #include "pg_to_redis/task_config.h"
 #include "pg_to_redis/task_session.h"
 
@@ -44,25 +43,19 @@ class TablePageApplier final : public Applier<TablePage> {
   ApplyResult apply(std::span<const TablePage> pages) override;
 
  private:
-  Status write_page(const Batch& page);
-  Status write_rows(const Batch& page);
+  Status write_page(const TablePageData& page);
+  Status write_rows(const TablePageData& page);
   // After the run's last page: the refresh finishes (if any) and the run counts as drained.
   Status finish_run();
-  // Builds the row converter from the first page a session returned.
-  Status prepare(const Batch& page);
   // Sends `letters` to the task's dead-letter stream and logs each one.
   Status park(std::vector<DeadLetter> letters);
-  DeadLetter letter(const Batch& page, int row, std::string reason, StatusCode code,
+  DeadLetter letter(const TablePageData& page, int row, std::string reason, StatusCode code,
                     std::string detail, std::string payload) const;
 
   const TaskConfig& task_;
   TaskSession& session_;
   RunReport& report_;
   std::function<void(const RunReport&)> on_page_;
-
-  std::optional<RowConverter> converter_;
-  unsigned converter_generation_ = 0;   // the session generation the converter was built for
-  std::optional<int> tracking_column_;  // index in the result, for newest_tracked_seconds
 };
 
 }  // namespace courier::pg_to_redis

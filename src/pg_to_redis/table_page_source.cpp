@@ -11,7 +11,11 @@ namespace courier::pg_to_redis {
 
 TablePageSource::TablePageSource(const TaskConfig& task, TaskSession& session, RunReport& report,
                                  TablePageSourceOptions options)
-    : task_(task), session_(session), report_(report), options_(std::move(options)) {}
+    : task_(task),
+      session_(session),
+      report_(report),
+      options_(std::move(options)),
+      converter_(task, session) {}
 
 Result<std::optional<TaskLease>> TablePageSource::acquire_lease() {
   const auto give_up = std::chrono::steady_clock::now() + options_.lease_wait;
@@ -68,7 +72,9 @@ Result<std::vector<TablePage>> TablePageSource::fetch(size_t) {
   first_page_ = false;
   drained_ = page->last;
   after_ = page->after;
-  return std::vector<TablePage>{std::make_shared<const Batch>(std::move(*page))};
+  Result<TablePage> converted = converter_.convert(std::move(*page));
+  if (!converted.ok()) return converted.status();
+  return std::vector<TablePage>{std::move(*converted)};
 }
 
 void TablePageSource::end_pass(const Status& outcome) {

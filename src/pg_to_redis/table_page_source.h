@@ -5,7 +5,8 @@
 //               a task that refreshes its key clears what a failed run left (KeyRefresh)
 //   fetch       the first page after the checkpoint (lookback applied), then page after
 //               page, each continuing after the previous one, up to the last page (short,
-//               Batch::last), which is handed on even when empty: writing it ends the run
+//               Batch::last), which is handed on even when empty: writing it ends the run;
+//               each page is converted here (PageConverter), off the writing thread
 //   mark        nothing to do: the applier writes each page's checkpoint with its data
 //   end_pass    release the lease; after a failure, start the next pass on a new session
 //
@@ -13,7 +14,8 @@
 //   PollingCoordinator<TablePage> run(source, applier, {.batch_size = 1, .read_ahead = true});
 //
 // Thread-safety: as a BatchSource: one call at a time (a read-ahead fetch runs on a helper
-// thread while the applier writes the previous page; it touches only the Postgres session).
+// thread while the applier writes the previous page; it touches only the Postgres session
+// and the page converter).
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,7 @@
 
 #include "courier/source.h"
 #include "pg_to_redis/run_report.h"
+#include "pg_to_redis/table_page.h"
 #include "pg_to_redis/table_reader.h"
 #include "pg_to_redis/task_config.h"
 #include "pg_to_redis/task_lease.h"
@@ -32,9 +35,6 @@
 #include "pg_to_redis/tracking_cursor.h"
 
 namespace courier::pg_to_redis {
-
-// One page of a task's rows; shared, so the coordinator can hold it without copying rows.
-using TablePage = std::shared_ptr<const Batch>;
 
 struct TablePageSourceOptions {
   // How long begin_pass() waits for the task's lock when another session holds it; zero:
@@ -65,6 +65,7 @@ class TablePageSource final : public BatchSource<TablePage> {
   RunReport& report_;
   TablePageSourceOptions options_;
 
+  PageConverter converter_;
   std::optional<TaskLease> lease_;
   std::optional<TrackingCursor> checkpoint_;  // where the pass's first page starts
   std::optional<TrackingCursor> after_;       // where the next page starts

@@ -37,8 +37,8 @@ TaskConnectors snapshot_connectors(const SnapshotConnections& to, std::string sn
     auto opened = pg::Connection::open(postgres);
     if (!opened.ok()) return opened.status();
     Status began = (*opened)->execute_script(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '" +
-        snapshot + "'");
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '" + snapshot +
+        "'");
     if (!began.ok()) return began;
     return std::unique_ptr<pg::Session>(std::move(*opened));
   };
@@ -110,8 +110,7 @@ Result<std::string> append_mark(redis::Client& client, const TaskConfig& task) {
   return std::string();
 }
 
-Status undo_partial_snapshot(redis::Client& client, const TaskConfig& task,
-                             std::string_view mark) {
+Status undo_partial_snapshot(redis::Client& client, const TaskConfig& task, std::string_view mark) {
   const std::string key = task.redis_key();
   if (task.structure == Structure::kList) {
     auto length = client.command({"LLEN", key});
@@ -138,8 +137,8 @@ Result<SnapshotOutcome> snapshot_table(const TaskConfig& task, const SnapshotCon
                                        const SnapshotProgressHandler& on_progress) {
   auto stream = pg::ReplicationStream::open(to.postgres);
   if (!stream.ok()) return stream.status();
-  auto slot = (*stream)->create_slot(temporary_slot_name(),
-                                     {.export_snapshot = true, .temporary = true});
+  auto slot =
+      (*stream)->create_slot(temporary_slot_name(), {.export_snapshot = true, .temporary = true});
   if (!slot.ok()) return slot.status();
 
   TaskSession session(task, snapshot_connectors(to, slot->snapshot), to.cluster);
@@ -152,25 +151,29 @@ Result<SnapshotOutcome> snapshot_table(const TaskConfig& task, const SnapshotCon
   SnapshotProgress progress{.estimated_rows = estimated_rows(session.postgres(), task),
                             .consistent_point = slot->consistent_point};
   const auto started = std::chrono::steady_clock::now();
-  auto page = session.reader().first_batch(resume_after);
+  PageConverter converter(task, session);
+  auto read_page = [&](Result<Batch> batch) -> Result<TablePage> {
+    if (!batch.ok()) return batch.status();
+    return converter.convert(std::move(*batch));
+  };
+  Result<TablePage> page = read_page(session.reader().first_batch(resume_after));
   while (true) {
     if (!page.ok()) return page.status();
-    if (page->empty()) break;
+    if ((*page)->batch.empty()) break;
     if (stop.stop_requested()) return Status(StatusCode::kCancelled, "stopped during the snapshot");
-    auto shared = std::make_shared<const Batch>(std::move(*page));
-    // The next page is read while this one is written (the session's reader and writer
-    // may work on two threads), as polling's read-ahead does.
-    auto next = std::async(std::launch::async,
-                           [&session, after = shared->after] {
-                             return session.reader().next_batch(after);
-                           });
+    const TablePage shared = *page;
+    // The next page is read and converted while this one is written (the session's reader
+    // and writer may work on two threads), as polling's read-ahead does.
+    auto next = std::async(std::launch::async, [&, after = shared->batch.after] {
+      return read_page(session.reader().next_batch(after));
+    });
     const TablePage pages[] = {shared};
     ApplyResult written = applier.apply(pages);
     page = next.get();
     if (!written.all_ok()) return written.failed().front().error;
     progress.rows = report.rows_fetched;
     progress.elapsed = std::chrono::steady_clock::now() - started;
-    progress.after = shared->after;
+    progress.after = shared->batch.after;
     if (on_progress) {
       if (Status told = on_progress(progress); !told.ok()) return told;
     }
