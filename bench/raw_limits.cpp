@@ -44,10 +44,13 @@ std::string bench_row(int64_t id) {
          std::to_string(id % 1000) + ".50\"}\t2026-11-23 10:00:00+00\n";
 }
 
-void psql(const testing::PostgresServer& server, const std::string& db, const std::string& sql) {
+// What psql printed (unaligned, tuples only); throws when it failed.
+std::string psql(const testing::PostgresServer& server, const std::string& db,
+                 const std::string& sql) {
   testing::CommandOutput out =
       testing::run_command({"psql", "-v", "ON_ERROR_STOP=1", "-qAt", server.url(db), "-c", sql});
   if (out.exit_code != 0) throw std::runtime_error("bench: psql failed: " + out.output);
+  return out.output;
 }
 
 }  // namespace
@@ -141,10 +144,10 @@ void settle_postgres(const testing::PostgresServer& server) {
   psql(server, "postgres", "CHECKPOINT");
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   while (Clock::now() < deadline) {
-    testing::CommandOutput busy = testing::run_command(
-        {"psql", "-qAt", server.url(), "-c",
-         "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"});
-    if (busy.exit_code == 0 && busy.output.starts_with("0")) return;
+    const std::string busy =
+        psql(server, "postgres",
+             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'");
+    if (busy.starts_with("0")) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
